@@ -1,0 +1,320 @@
+package policyfile
+
+import (
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// docContext is what parsing a document needs from the store around it.
+type docContext struct {
+	locations *Locations
+}
+
+var documentKeys = []string{"AWSPolicyFormatVersion", "RecordType", "StartRule", "StartEndpoint", "Endpoints", "Rules"}
+
+// ParseDocument parses and validates one traffic policy document (the
+// JSON of spec §2, or the same in YAML when yaml is set) on its own,
+// without a store around it: health-check IDs are not resolved and the
+// built-in region and Local Zone points are used. It returns the document
+// (nil if it has errors) and every problem found.
+func ParseDocument(data []byte, yaml, strict bool) (*Document, Problems) {
+	var probs Problems
+	r := &reporter{strict: strict, out: &probs}
+	n, err := parseSyntax(data, yaml)
+	if err != nil {
+		probs = append(probs, Problem{Message: err.Error()})
+		return nil, probs
+	}
+	doc := parseDocument(r, n, root, len(data), &docContext{locations: &Locations{}})
+	return doc, probs
+}
+
+func parseSyntax(data []byte, yaml bool) (*node, error) {
+	if yaml {
+		return parseYAML(data)
+	}
+	return parseJSON(data)
+}
+
+// parseDocument validates a document node. size is the length of its text.
+// It returns nil when the document has errors.
+func parseDocument(r *reporter, n *node, p *jpath, size int, ctx *docContext) *Document {
+	mark := r.mark()
+	if size > MaxDocumentSize {
+		r.errorf(p, "the document is %d characters long; Route 53 allows at most %d", size, MaxDocumentSize)
+	}
+	f := r.fields(n, p, documentKeys...)
+	if f == nil {
+		return nil
+	}
+	d := &Document{Size: size, endpoints: map[string]*Endpoint{}, rules: map[string]*Rule{}}
+
+	if v := f["AWSPolicyFormatVersion"]; v == nil {
+		r.errorf(p.k("AWSPolicyFormatVersion"), "is required (%s or %s)", Format2015, Format2023)
+	} else if s, ok := r.str(v, p.k("AWSPolicyFormatVersion")); ok {
+		if s != Format2015 && s != Format2023 {
+			r.errorf(p.k("AWSPolicyFormatVersion"), "%q is not a policy format version (%s or %s)", s, Format2015, Format2023)
+		}
+		d.FormatVersion = s
+	}
+
+	if v := f["RecordType"]; v == nil {
+		r.errorf(p.k("RecordType"), "is required")
+	} else if s, ok := r.str(v, p.k("RecordType")); ok {
+		d.RecordType = parseRecordType(r, p.k("RecordType"), s)
+	}
+
+	start := 0
+	if v := f["StartRule"]; v != nil {
+		start++
+		d.StartRule, _ = r.str(v, p.k("StartRule"))
+	}
+	if v := f["StartEndpoint"]; v != nil {
+		start++
+		d.StartEndpoint, _ = r.str(v, p.k("StartEndpoint"))
+	}
+	switch start {
+	case 0:
+		r.errorf(p, "one of StartRule or StartEndpoint is required")
+	case 2:
+		r.errorf(p, "StartRule and StartEndpoint are both set; use exactly one")
+	}
+
+	if v := f["Endpoints"]; v != nil {
+		if ms, ok := r.entries(v, p.k("Endpoints")); ok {
+			for _, m := range ms {
+				if e := parseEndpoint(r, m.val, p.k("Endpoints").k(m.key), m.key, d.RecordType, ctx); e != nil {
+					d.Endpoints = append(d.Endpoints, e)
+					d.endpoints[e.ID] = e
+				}
+			}
+		}
+	}
+	if v := f["Rules"]; v != nil {
+		if ms, ok := r.entries(v, p.k("Rules")); ok {
+			for _, m := range ms {
+				if rule := parseRule(r, m.val, p.k("Rules").k(m.key), m.key, d, ctx); rule != nil {
+					d.Rules = append(d.Rules, rule)
+					d.rules[rule.ID] = rule
+				}
+			}
+		}
+	}
+	if r.failed(mark) {
+		// Reference checks on a partial document would report noise.
+		checkGraph(r, p, d, f, true)
+		return nil
+	}
+	checkGraph(r, p, d, f, false)
+	if r.failed(mark) {
+		return nil
+	}
+	return d
+}
+
+// supportedTypes are the RecordTypes a policy may have: the types the
+// Route 53 console offers for traffic policies, plus the data types Route 53
+// added later. NS, SOA and DS describe a zone cut and make no sense for a
+// policy record.
+var supportedTypes = []uint16{
+	dns.TypeA, dns.TypeAAAA, dns.TypeCAA, dns.TypeCNAME, dns.TypeMX, dns.TypeNAPTR,
+	dns.TypePTR, dns.TypeSPF, dns.TypeSRV, dns.TypeTXT,
+	dns.TypeSSHFP, dns.TypeTLSA, dns.TypeSVCB, dns.TypeHTTPS,
+}
+
+func supportedTypeList() string {
+	names := make([]string, len(supportedTypes))
+	for i, t := range supportedTypes {
+		names[i] = dns.TypeToString[t]
+	}
+	return strings.Join(names, ", ")
+}
+
+func parseRecordType(r *reporter, p *jpath, s string) uint16 {
+	t, ok := dns.StringToType[s]
+	if !ok {
+		if t2, ok2 := dns.StringToType[strings.ToUpper(s)]; ok2 && contains16(supportedTypes, t2) {
+			r.warnf(p, "%q should be upper case; accepted as %s", s, strings.ToUpper(s))
+			return t2
+		}
+		r.errorf(p, "%q is not a record type a traffic policy can have (%s)", s, supportedTypeList())
+		return 0
+	}
+	if !contains16(supportedTypes, t) {
+		r.errorf(p, "%s cannot be the record type of a traffic policy (%s)", s, supportedTypeList())
+		return 0
+	}
+	return t
+}
+
+// parseTypeName returns the type a record type name stands for, or 0.
+func parseTypeName(s string) uint16 { return dns.StringToType[strings.ToUpper(s)] }
+
+// typeName returns the name of a record type.
+func typeName(t uint16) string { return dns.TypeToString[t] }
+
+func contains16(list []uint16, v uint16) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+var endpointKeys = []string{"Type", "Value", "Region"}
+
+func parseEndpoint(r *reporter, n *node, p *jpath, id string, rrtype uint16, ctx *docContext) *Endpoint {
+	mark := r.mark()
+	f := r.fields(n, p, endpointKeys...)
+	if f == nil {
+		return nil
+	}
+	e := &Endpoint{ID: id, Path: r.base.concat(p).String()}
+	typ := f["Type"]
+	if typ == nil {
+		r.errorf(p.k("Type"), "is required (%s)", joinTypes(endpointTypes))
+		return nil
+	}
+	s, ok := r.str(typ, p.k("Type"))
+	if !ok {
+		return nil
+	}
+	e.Type = EndpointType(s)
+	if !containsType(endpointTypes, e.Type) {
+		if canon := foldType(endpointTypes, s); canon != "" {
+			r.errorf(p.k("Type"), "%q is not an endpoint type; did you mean %q?", s, canon)
+		} else {
+			r.errorf(p.k("Type"), "%q is not an endpoint type (%s)", s, joinTypes(endpointTypes))
+		}
+		return nil
+	}
+
+	if v := f["Value"]; v == nil {
+		r.errorf(p.k("Value"), "is required")
+	} else if s, ok := r.str(v, p.k("Value")); ok {
+		e.Value = s
+	}
+
+	switch {
+	case e.Type == S3Website:
+		if v := f["Region"]; v == nil {
+			r.errorf(p.k("Region"), "is required for s3-website endpoints (the bucket's region)")
+		} else if s, ok := r.str(v, p.k("Region")); ok {
+			e.Region = ctx.plainRegion(r, p.k("Region"), s)
+		}
+	case f["Region"] != nil:
+		r.warnf(p.k("Region"), "only s3-website endpoints have a Region; ignored")
+	}
+
+	if rrtype != 0 {
+		checkEndpointType(r, p, e, rrtype)
+	}
+	if e.Value != "" || f["Value"] != nil {
+		if e.Type == ValueEndpoint {
+			if rrtype != 0 {
+				e.RR = parseValue(r, p.k("Value"), e.Value, rrtype)
+			}
+		} else {
+			e.Target = hostName(r, p.k("Value"), e.Value)
+		}
+	}
+	if r.failed(mark) {
+		return nil
+	}
+	return e
+}
+
+// checkEndpointType enforces the endpoint type / record type table of spec
+// §2.3.
+func checkEndpointType(r *reporter, p *jpath, e *Endpoint, rrtype uint16) {
+	switch e.Type {
+	case ValueEndpoint:
+	case S3Website:
+		if rrtype != dns.TypeA {
+			r.errorf(p.k("Type"), "s3-website endpoints can only be used in policies with RecordType A, not %s", dns.TypeToString[rrtype])
+		}
+	default:
+		if rrtype != dns.TypeA && rrtype != dns.TypeAAAA {
+			r.errorf(p.k("Type"), "%s endpoints can only be used in policies with RecordType A or AAAA, not %s", e.Type, dns.TypeToString[rrtype])
+		}
+	}
+}
+
+// parseValue checks that a value endpoint's Value is valid RDATA for the
+// record type, and returns the record.
+func parseValue(r *reporter, p *jpath, value string, rrtype uint16) dns.RR {
+	tname := dns.TypeToString[rrtype]
+	if strings.TrimSpace(value) == "" {
+		r.errorf(p, "is empty; a %s record value is required", tname)
+		return nil
+	}
+	if strings.ContainsAny(value, "\n\r();") {
+		r.errorf(p, "%q is not a valid %s record value", value, tname)
+		return nil
+	}
+	rr, err := dns.NewRR(". 0 IN " + tname + " " + value)
+	if err != nil || rr == nil || rr.Header().Rrtype != rrtype {
+		r.errorf(p, "%q is not a valid %s record value", value, tname)
+		return nil
+	}
+	return rr
+}
+
+// hostName checks the DNS name of an alias-type endpoint and returns it
+// fully qualified and in lower case.
+func hostName(r *reporter, p *jpath, name string) string {
+	if !validHostName(name) {
+		r.errorf(p, "%q is not a valid DNS name", name)
+		return ""
+	}
+	return dns.Fqdn(strings.ToLower(name))
+}
+
+// validHostName accepts LDH host names (plus "_", which AWS names do not
+// use but DNS allows), with or without the trailing dot.
+func validHostName(name string) bool {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func joinTypes[T ~string](list []T) string {
+	s := make([]string, len(list))
+	for i, t := range list {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+func containsType[T ~string](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func foldType[T ~string](list []T, s string) T {
+	for _, x := range list {
+		if strings.EqualFold(string(x), s) {
+			return x
+		}
+	}
+	return ""
+}

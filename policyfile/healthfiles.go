@@ -1,0 +1,426 @@
+package policyfile
+
+import (
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var (
+	healthChecksKeys = []string{"HealthChecks", "Marker", "IsTruncated", "NextMarker", "MaxItems"}
+	healthCheckKeys  = []string{"Id", "CallerReference", "LinkedService", "HealthCheckConfig", "HealthCheckVersion", "CloudWatchAlarmConfiguration", "HealthCheckObservations"}
+	hcConfigKeys     = []string{"IPAddress", "Port", "Type", "ResourcePath", "FullyQualifiedDomainName", "SearchString", "RequestInterval",
+		"FailureThreshold", "MeasureLatency", "Inverted", "Disabled", "HealthThreshold", "ChildHealthChecks", "EnableSNI", "Regions",
+		"AlarmIdentifier", "InsufficientDataHealthStatus", "RoutingControlArn"}
+	healthCheckTypes = []HealthCheckType{HTTP, HTTPS, HTTPStrMatch, HTTPSStrMatch, TCP, Calculated, CloudWatch, RecoveryControl}
+)
+
+// loadHealthChecks reads healthchecks.json: the output of aws route53
+// list-health-checks ({"HealthChecks": [...]}) or get-health-check
+// ({"HealthCheck": {...}}), or an object of HealthCheckConfig objects keyed
+// by ID.
+func (l *loader) loadHealthChecks(r *reporter, n *node) {
+	if n.kind != kObject {
+		r.errorf(root, "must be an object, not %s", n.kind)
+		return
+	}
+	type entry struct {
+		id     string
+		cfg    *node
+		p      *jpath
+		idPath *jpath
+	}
+	var list []entry
+	switch {
+	case n.has("HealthChecks"):
+		f := r.fields(n, root, healthChecksKeys...)
+		if t := f["IsTruncated"]; t != nil {
+			if b, ok := r.boolean(t, root.k("IsTruncated")); ok && b {
+				r.warnf(root.k("IsTruncated"), "the listing is truncated; health checks after NextMarker are missing")
+			}
+		}
+		elems, ok := r.array(f["HealthChecks"], root.k("HealthChecks"))
+		if !ok {
+			return
+		}
+		for i, e := range elems {
+			p := root.k("HealthChecks").i(i)
+			ef := r.fields(e, p, healthCheckKeys...)
+			if ef == nil {
+				continue
+			}
+			id, _ := l.healthCheckID(r, p.k("Id"), ef["Id"])
+			list = append(list, entry{id, ef["HealthCheckConfig"], p.k("HealthCheckConfig"), p.k("Id")})
+		}
+	case n.has("HealthCheck"):
+		f := r.fields(n, root, "HealthCheck")
+		p := root.k("HealthCheck")
+		ef := r.fields(f["HealthCheck"], p, healthCheckKeys...)
+		if ef == nil {
+			return
+		}
+		id, _ := l.healthCheckID(r, p.k("Id"), ef["Id"])
+		list = append(list, entry{id, ef["HealthCheckConfig"], p.k("HealthCheckConfig"), p.k("Id")})
+	default:
+		ms, _ := r.entries(n, root)
+		for _, m := range ms {
+			id, ok := l.healthCheckID(r, root.k(m.key), &node{kind: kString, str: m.key})
+			if !ok {
+				continue
+			}
+			list = append(list, entry{id, m.val, root.k(m.key), root.k(m.key)})
+		}
+	}
+
+	byID := map[string]*HealthCheck{}
+	where := map[string]*jpath{}
+	for _, e := range list {
+		if e.id == "" {
+			continue
+		}
+		if prev, dup := where[e.id]; dup {
+			r.errorf(e.idPath, "health check %q is already defined by %s", e.id, prev.parent.String())
+			continue
+		}
+		where[e.id] = e.idPath
+		if e.cfg == nil {
+			r.errorf(e.p, "is required")
+			continue
+		}
+		if hc := parseHealthCheckConfig(r, e.cfg, e.p, e.id); hc != nil {
+			byID[e.id] = hc
+		}
+	}
+	// Children of calculated checks.
+	for _, hc := range byID {
+		for i, child := range hc.ChildHealthChecks {
+			c, known := byID[child]
+			switch {
+			case !known && where[child] == nil:
+				r.addAt(Error, hc.Path+".ChildHealthChecks["+itoa(i)+"]", "no health check %q in this file", child)
+			case known && c.Type == Calculated:
+				r.addAt(Error, hc.Path+".ChildHealthChecks["+itoa(i)+"]", "%q is itself CALCULATED; a calculated check's children cannot be calculated", child)
+			}
+		}
+	}
+	for _, hc := range byID {
+		l.store.HealthChecks = append(l.store.HealthChecks, hc)
+	}
+	sort.Slice(l.store.HealthChecks, func(i, j int) bool { return l.store.HealthChecks[i].ID < l.store.HealthChecks[j].ID })
+}
+
+func (l *loader) healthCheckID(r *reporter, p *jpath, n *node) (string, bool) {
+	if n == nil {
+		r.errorf(p, "is required (the ID policy documents use in HealthCheck)")
+		return "", false
+	}
+	s, ok := r.str(n, p)
+	switch {
+	case !ok:
+		return "", false
+	case s == "":
+		r.errorf(p, "is empty")
+		return "", false
+	case len(s) > 64:
+		r.errorf(p, "is %d characters long; health check IDs have at most 64", len(s))
+		return "", false
+	}
+	return s, true
+}
+
+// parseHealthCheckConfig validates one HealthCheckConfig and fills in
+// Route 53's defaults.
+func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCheck {
+	mark := r.mark()
+	f := r.fields(n, p, hcConfigKeys...)
+	if f == nil {
+		return nil
+	}
+	hc := &HealthCheck{ID: id, File: r.file, Path: r.base.concat(p).String(), RequestInterval: 30 * time.Second, FailureThreshold: 3}
+	tv := f["Type"]
+	if tv == nil {
+		r.errorf(p.k("Type"), "is required (%s)", joinTypes(healthCheckTypes))
+		return nil
+	}
+	s, ok := r.str(tv, p.k("Type"))
+	if !ok {
+		return nil
+	}
+	hc.Type = HealthCheckType(s)
+	if !containsType(healthCheckTypes, hc.Type) {
+		r.errorf(p.k("Type"), "%q is not a health check type (%s)", s, joinTypes(healthCheckTypes))
+		return nil
+	}
+	probed := hc.Type == HTTP || hc.Type == HTTPS || hc.Type == HTTPStrMatch || hc.Type == HTTPSStrMatch || hc.Type == TCP
+	httpType := probed && hc.Type != TCP
+	tls := hc.Type == HTTPS || hc.Type == HTTPSStrMatch
+	strMatch := hc.Type == HTTPStrMatch || hc.Type == HTTPSStrMatch
+
+	unused := func(key, why string) {
+		if f[key] != nil {
+			r.warnf(p.k(key), "%s; ignored", why)
+		}
+	}
+	str := func(key string, max int) string {
+		v := f[key]
+		if v == nil {
+			return ""
+		}
+		s, ok := r.str(v, p.k(key))
+		if ok && len(s) > max {
+			r.errorf(p.k(key), "is %d characters long; at most %d are allowed", len(s), max)
+		}
+		return s
+	}
+	boolean := func(key string) bool {
+		if v := f[key]; v != nil {
+			b, _ := r.boolean(v, p.k(key))
+			return b
+		}
+		return false
+	}
+	integer := func(key string, lo, hi int64, def int) int {
+		if v := f[key]; v != nil {
+			if i, ok := r.integer(v, p.k(key), lo, hi); ok {
+				return int(i)
+			}
+		}
+		return def
+	}
+
+	hc.Inverted = boolean("Inverted")
+	hc.Disabled = boolean("Disabled")
+	hc.MeasureLatency = boolean("MeasureLatency")
+
+	if probed {
+		if v := f["IPAddress"]; v != nil {
+			if s, ok := r.str(v, p.k("IPAddress")); ok {
+				addr, err := netip.ParseAddr(s)
+				if err != nil || addr.Zone() != "" {
+					r.errorf(p.k("IPAddress"), "%q is not an IPv4 or IPv6 address", s)
+				} else {
+					hc.IPAddress = addr.Unmap()
+				}
+			}
+		}
+		hc.FullyQualifiedDomainName = str("FullyQualifiedDomainName", 255)
+		if hc.FullyQualifiedDomainName != "" && !validHostName(hc.FullyQualifiedDomainName) {
+			r.errorf(p.k("FullyQualifiedDomainName"), "%q is not a valid DNS name", hc.FullyQualifiedDomainName)
+		}
+		hc.FullyQualifiedDomainName = strings.TrimSuffix(hc.FullyQualifiedDomainName, ".")
+		if f["IPAddress"] == nil && f["FullyQualifiedDomainName"] == nil {
+			r.errorf(p, "a %s check needs IPAddress or FullyQualifiedDomainName", hc.Type)
+		}
+		switch {
+		case f["Port"] != nil:
+			hc.Port = integer("Port", 1, 65535, 0)
+		case hc.Type == TCP:
+			r.errorf(p.k("Port"), "is required for TCP checks")
+		case tls:
+			hc.Port = 443
+		default:
+			hc.Port = 80
+		}
+		hc.RequestInterval = time.Duration(integer("RequestInterval", 1, 300, 30)) * time.Second
+		hc.FailureThreshold = integer("FailureThreshold", 1, 10, 3)
+		hc.EnableSNI = tls
+		if f["EnableSNI"] != nil {
+			hc.EnableSNI = boolean("EnableSNI")
+		}
+	} else {
+		for _, key := range []string{"IPAddress", "Port", "FullyQualifiedDomainName", "RequestInterval", "FailureThreshold", "EnableSNI"} {
+			unused(key, string(hc.Type)+" checks do not probe an endpoint, so they do not use "+key)
+		}
+	}
+	if httpType {
+		hc.ResourcePath = str("ResourcePath", 255)
+		if !strings.HasPrefix(hc.ResourcePath, "/") {
+			hc.ResourcePath = "/" + hc.ResourcePath
+		}
+	} else {
+		unused("ResourcePath", string(hc.Type)+" checks do not use ResourcePath")
+	}
+	if strMatch {
+		if f["SearchString"] == nil {
+			r.errorf(p.k("SearchString"), "is required for %s checks", hc.Type)
+		}
+		hc.SearchString = str("SearchString", 255)
+	} else {
+		unused("SearchString", string(hc.Type)+" checks do not use SearchString")
+	}
+	if hc.Type == Calculated {
+		if f["HealthThreshold"] == nil {
+			r.errorf(p.k("HealthThreshold"), "is required for CALCULATED checks (0..256)")
+		}
+		hc.HealthThreshold = integer("HealthThreshold", 0, 256, 0)
+		if v := f["ChildHealthChecks"]; v == nil {
+			r.errorf(p.k("ChildHealthChecks"), "is required for CALCULATED checks")
+		} else if elems, ok := r.array(v, p.k("ChildHealthChecks")); ok {
+			if len(elems) > 256 {
+				r.errorf(p.k("ChildHealthChecks"), "has %d checks; at most 256 are allowed", len(elems))
+			}
+			seen := map[string]bool{}
+			for i, e := range elems {
+				s, ok := r.str(e, p.k("ChildHealthChecks").i(i))
+				switch {
+				case !ok:
+				case seen[s]:
+					r.errorf(p.k("ChildHealthChecks").i(i), "%q is listed twice", s)
+				case s == id:
+					r.errorf(p.k("ChildHealthChecks").i(i), "a calculated check cannot be its own child")
+				default:
+					seen[s] = true
+					hc.ChildHealthChecks = append(hc.ChildHealthChecks, s)
+				}
+			}
+		}
+	} else {
+		unused("HealthThreshold", "only CALCULATED checks use HealthThreshold")
+		unused("ChildHealthChecks", "only CALCULATED checks use ChildHealthChecks")
+	}
+	if hc.Type == CloudWatch || hc.Type == RecoveryControl {
+		hc.InsufficientDataHealthStatus = InsufficientLastKnown
+		if v := f["InsufficientDataHealthStatus"]; v != nil {
+			if s, ok := r.str(v, p.k("InsufficientDataHealthStatus")); ok {
+				switch InsufficientData(s) {
+				case InsufficientHealthy, InsufficientUnhealthy, InsufficientLastKnown:
+					hc.InsufficientDataHealthStatus = InsufficientData(s)
+				default:
+					r.errorf(p.k("InsufficientDataHealthStatus"), "%q is not Healthy, Unhealthy or LastKnownStatus", s)
+				}
+			}
+		}
+	} else {
+		unused("InsufficientDataHealthStatus", "only CLOUDWATCH_METRIC and RECOVERY_CONTROL checks use InsufficientDataHealthStatus")
+	}
+	if v := f["Regions"]; v != nil {
+		if elems, ok := r.array(v, p.k("Regions")); ok {
+			for i, e := range elems {
+				if s, ok := r.str(e, p.k("Regions").i(i)); ok && !healthCheckerRegions[s] {
+					r.warnf(p.k("Regions").i(i), "%q is not a Route 53 health-checker region; trafficflow probes from where it runs anyway", s)
+				}
+			}
+		}
+	}
+	if r.failed(mark) {
+		return nil
+	}
+	return hc
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// loadHealthState reads healthstate.json: {"check-id": "healthy" |
+// "unhealthy"}, states forced by an operator or an external system.
+func (l *loader) loadHealthState(r *reporter, n *node) {
+	ms, ok := r.entries(n, root)
+	if !ok {
+		return
+	}
+	known := map[string]bool{}
+	for _, hc := range l.store.HealthChecks {
+		known[hc.ID] = true
+	}
+	for _, m := range ms {
+		p := root.k(m.key)
+		s, ok := r.str(m.val, p)
+		if !ok {
+			continue
+		}
+		var st ForcedState
+		switch strings.ToLower(s) {
+		case "healthy":
+			st = ForcedHealthy
+		case "unhealthy":
+			st = ForcedUnhealthy
+		default:
+			r.errorf(p, "%q is not a state (healthy or unhealthy)", s)
+			continue
+		}
+		if !known[m.key] {
+			r.warnf(p, "no health check %q in healthchecks.json; ignored", m.key)
+			continue
+		}
+		l.store.Forced[m.key] = st
+	}
+}
+
+// loadLocations reads locations.json: points for regions and Local Zones
+// that override or extend the built-in table.
+//
+//	{"Regions": {"us-east-1": {"Latitude": 39.04, "Longitude": -77.49}},
+//	 "LocalZones": {"us-east-1-atl-1a": {"Latitude": 33.75, "Longitude": -84.39}}}
+func (l *loader) loadLocations(r *reporter, n *node) {
+	f := r.fields(n, root, "Regions", "LocalZones")
+	if f == nil {
+		return
+	}
+	read := func(key string) map[string]LatLon {
+		out := map[string]LatLon{}
+		v := f[key]
+		if v == nil {
+			return out
+		}
+		ms, ok := r.entries(v, root.k(key))
+		if !ok {
+			return out
+		}
+		for _, m := range ms {
+			p := root.k(key).k(m.key)
+			name := strings.TrimPrefix(m.key, "aws:route53:")
+			if !validHostName(name) || strings.Contains(name, ".") {
+				r.errorf(p, "%q is not a region or Local Zone name", m.key)
+				continue
+			}
+			pf := r.fields(m.val, p, "Latitude", "Longitude")
+			if pf == nil {
+				continue
+			}
+			if pf["Latitude"] == nil || pf["Longitude"] == nil {
+				r.errorf(p, "needs Latitude and Longitude")
+				continue
+			}
+			la, ok1 := r.coordinate(pf["Latitude"], p.k("Latitude"), 90)
+			lo, ok2 := r.coordinate(pf["Longitude"], p.k("Longitude"), 180)
+			if ok1 && ok2 {
+				out[name] = LatLon{Lat: la, Lon: lo}
+			}
+		}
+		return out
+	}
+	l.store.Locations = &Locations{regions: read("Regions"), localZones: read("LocalZones")}
+}
+
+// checkHealthRefs resolves every HealthCheck a document names. A version a
+// record uses must name defined checks (unless MissingHealthCheck says
+// otherwise); for versions no record uses, a missing check is a warning.
+func (l *loader) checkHealthRefs() {
+	defined := map[string]bool{}
+	for _, hc := range l.store.HealthChecks {
+		defined[hc.ID] = true
+	}
+	used := map[*Version]bool{}
+	for _, rec := range l.store.Records {
+		used[rec.Ver] = true
+	}
+	for _, ref := range l.hcRefs {
+		if defined[ref.id] {
+			continue
+		}
+		r := &reporter{file: ref.ver.File, strict: l.opts.Strict, out: &l.probs}
+		switch {
+		case !used[ref.ver]:
+			r.addAt(Warning, ref.path, "no health check %q in healthchecks.json (no record uses this version)", ref.id)
+		case l.opts.MissingHealthCheck == MissingHealthy || l.opts.MissingHealthCheck == MissingUnhealthy:
+			if l.store.Missing == nil {
+				l.store.Missing = map[string]bool{}
+			}
+			l.store.Missing[ref.id] = l.opts.MissingHealthCheck == MissingHealthy
+			r.addAt(Warning, ref.path, "no health check %q in healthchecks.json; treated as %s (missing_healthcheck)", ref.id, l.opts.MissingHealthCheck)
+		default:
+			r.addAt(Error, ref.path, "no health check %q in healthchecks.json", ref.id)
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package policyfile
+
+import "github.com/miekg/dns"
+
+// The AWSPolicyFormatVersion values trafficflow reads.
+const (
+	Format2015 = "2015-10-01"
+	Format2023 = "2023-05-09"
+)
+
+// MaxDocumentSize is Route 53's limit on a policy document, in characters.
+const MaxDocumentSize = 102400
+
+// MaxVersions is Route 53's limit on the versions of one policy.
+const MaxVersions = 1000
+
+// MultivalueMax is the number of records a multivalue rule answers with.
+const MultivalueMax = 8
+
+// Document is one validated traffic policy document.
+type Document struct {
+	FormatVersion string
+	// RecordType is the DNS type of every answer (dns.TypeA, ...).
+	RecordType uint16
+	// Exactly one of StartRule and StartEndpoint is set.
+	StartRule     string
+	StartEndpoint string
+	// Endpoints and Rules in document order.
+	Endpoints []*Endpoint
+	Rules     []*Rule
+	// Size is the length of the document text in characters.
+	Size int
+
+	endpoints map[string]*Endpoint
+	rules     map[string]*Rule
+}
+
+// Endpoint returns the endpoint with the given ID, or nil.
+func (d *Document) Endpoint(id string) *Endpoint { return d.endpoints[id] }
+
+// Rule returns the rule with the given ID, or nil.
+func (d *Document) Rule(id string) *Rule { return d.rules[id] }
+
+// NeedsLocation reports whether answering needs the client's location: a
+// reachable geo or geoproximity rule, or a latency rule (which needs the
+// location unless a latency table covers the client).
+func (d *Document) NeedsLocation() bool {
+	for _, r := range d.Rules {
+		switch r.Type {
+		case Geo, Geoproximity, Latency:
+			return true
+		}
+	}
+	return false
+}
+
+// EndpointType is the Type of an endpoint.
+type EndpointType string
+
+// Endpoint types.
+const (
+	ValueEndpoint    EndpointType = "value"
+	CloudFront       EndpointType = "cloudfront"
+	ApplicationLB    EndpointType = "application-load-balancer"
+	ElasticLB        EndpointType = "elastic-load-balancer"
+	NetworkLB        EndpointType = "network-load-balancer"
+	ElasticBeanstalk EndpointType = "elastic-beanstalk"
+	S3Website        EndpointType = "s3-website"
+)
+
+var endpointTypes = []EndpointType{ValueEndpoint, CloudFront, ApplicationLB, ElasticLB, NetworkLB, ElasticBeanstalk, S3Website}
+
+// IsAlias reports whether the endpoint is an alias to an AWS resource
+// (everything but value): its answer is the A/AAAA records of its DNS name.
+func (t EndpointType) IsAlias() bool { return t != ValueEndpoint }
+
+// Endpoint is a leaf of a policy: a record value, or the DNS name of a
+// resource whose addresses are the answer.
+type Endpoint struct {
+	ID    string
+	Type  EndpointType
+	Value string
+	// Region is the bucket's region of an s3-website endpoint.
+	Region string
+	// RR is the record of a value endpoint, with owner "." and TTL 0: a
+	// template for answers.
+	RR dns.RR
+	// Target is the fully qualified, lower-case DNS name of an alias-type
+	// endpoint.
+	Target string
+	// Path is the JSON path of the endpoint, for messages.
+	Path string
+}
+
+// RuleType is the RuleType of a rule.
+type RuleType string
+
+// Rule types.
+const (
+	Failover     RuleType = "failover"
+	Geo          RuleType = "geo"
+	Geoproximity RuleType = "geoproximity"
+	Latency      RuleType = "latency"
+	Multivalue   RuleType = "multivalue"
+	Weighted     RuleType = "weighted"
+)
+
+var ruleTypes = []RuleType{Failover, Geo, Geoproximity, Latency, Multivalue, Weighted}
+
+// Rule is a routing decision over items.
+type Rule struct {
+	ID   string
+	Type RuleType
+	// Items in document order. A failover rule has exactly two: Primary
+	// then Secondary.
+	Items []*Item
+	// Path is the JSON path of the rule, for messages.
+	Path string
+}
+
+// Location types of a geoproximity item.
+const (
+	LocationRegion     = "Region"
+	LocationLocalZone  = "LocalZone"
+	LocationCoordinate = "Coordinate"
+)
+
+// Item is one branch of a rule.
+type Item struct {
+	// Exactly one of Endpoint (EndpointReference) and Rule (RuleReference).
+	Endpoint string
+	Rule     string
+	// EvaluateTargetHealth defaults to true (spec §2.5).
+	EvaluateTargetHealth bool
+	// HealthCheck is the ID of the health check on this branch, or "".
+	HealthCheck string
+	// Path is the JSON path of the item, for messages.
+	Path string
+
+	// Geo: exactly one of Continent, Country (with an optional
+	// Subdivision), or IsDefault (also set by Country "*").
+	Continent   string
+	Country     string
+	Subdivision string
+	IsDefault   bool
+
+	// Latency: the region code. Geoproximity: the region code or Local
+	// Zone name (without the aws:route53: prefix), empty for coordinates.
+	Region string
+	// LocationType is the geoproximity location kind (LocationRegion,
+	// LocationLocalZone or LocationCoordinate).
+	LocationType string
+	// Point is the location of a geoproximity or latency item.
+	Point LatLon
+	// Bias is the geoproximity bias, -99..99.
+	Bias int
+
+	// Weight is the weighted-rule weight, 0..255.
+	Weight int
+}

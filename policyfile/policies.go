@@ -1,0 +1,359 @@
+package policyfile
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// loadPolicies reads DIR/policies: NAME/VERSION.ext files (one version
+// each) and NAME.ext files (one or many versions).
+func (l *loader) loadPolicies() {
+	entries, err := os.ReadDir(filepath.Join(l.dir, "policies"))
+	if err != nil {
+		if !os.IsNotExist(err) {
+			l.probs = append(l.probs, Problem{File: "policies", Message: errText(err)})
+		}
+		return
+	}
+	for _, e := range entries { // ReadDir sorts by name
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		rel := "policies/" + name
+		fi, err := os.Stat(filepath.Join(l.dir, "policies", name)) // follows symlinks
+		if err != nil {
+			l.probs = append(l.probs, Problem{File: rel, Message: errText(err)})
+			continue
+		}
+		if fi.IsDir() {
+			l.loadPolicyDir(name)
+			continue
+		}
+		ext := strings.ToLower(filepath.Ext(name))
+		if _, ok := syntaxExts[ext]; !ok {
+			l.probs = append(l.probs, Problem{File: rel, Message: "not a .json, .yaml or .yml file; ignored", Severity: l.warning()})
+			continue
+		}
+		l.loadVersionFile(rel, strings.TrimSuffix(name, filepath.Ext(name)), 0)
+	}
+}
+
+func (l *loader) warning() Severity {
+	if l.opts.Strict {
+		return Error
+	}
+	return Warning
+}
+
+// loadPolicyDir reads the version files of policies/NAME/.
+func (l *loader) loadPolicyDir(name string) {
+	dir := filepath.Join(l.dir, "policies", name)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		l.probs = append(l.probs, Problem{File: "policies/" + name, Message: errText(err)})
+		return
+	}
+	type vfile struct {
+		file string
+		num  int
+	}
+	var files []vfile
+	for _, e := range entries {
+		fname := e.Name()
+		if strings.HasPrefix(fname, ".") {
+			continue
+		}
+		rel := path.Join("policies", name, fname)
+		ext := strings.ToLower(filepath.Ext(fname))
+		if _, ok := syntaxExts[ext]; !ok {
+			l.probs = append(l.probs, Problem{File: rel, Message: "not a .json, .yaml or .yml file; ignored", Severity: l.warning()})
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(dir, fname)); err != nil || fi.IsDir() {
+			l.probs = append(l.probs, Problem{File: rel, Message: "is not a regular file; ignored", Severity: l.warning()})
+			continue
+		}
+		stem := strings.TrimSuffix(fname, filepath.Ext(fname))
+		num, err := strconv.Atoi(stem)
+		if err != nil || num < 1 || num > MaxVersions || strconv.Itoa(num) != stem {
+			l.probs = append(l.probs, Problem{File: rel, Message: fmt.Sprintf("the file name must be a version number 1..%d (such as 1.json)", MaxVersions)})
+			continue
+		}
+		files = append(files, vfile{rel, num})
+	}
+	// Version order, not name order (2.json before 10.json).
+	sort.Slice(files, func(i, j int) bool { return files[i].num < files[j].num })
+	for _, f := range files {
+		l.loadVersionFile(f.file, name, f.num)
+	}
+}
+
+// loadVersionFile reads one file of policy name. fileVersion is the version
+// its file name gives (policies/NAME/VERSION.ext), or 0 for a NAME.ext file.
+func (l *loader) loadVersionFile(rel, name string, fileVersion int) {
+	l.markSeen(name, fileVersion)
+	n, r := l.parseFile(rel)
+	if n == nil {
+		return
+	}
+	if len(name) > 512 {
+		r.errorf(root, "the policy name is %d characters long; Route 53 allows at most 512", len(name))
+		return
+	}
+	if n.kind != kObject {
+		r.errorf(root, "must be an object, not %s", n.kind)
+		return
+	}
+	switch {
+	case n.has("TrafficPolicies"):
+		if fileVersion != 0 {
+			r.errorf(root, "holds list-traffic-policy-versions output, which has many versions; save it as policies/%s.json", name)
+			return
+		}
+		l.loadVersionList(r, n, name)
+	case n.has("TrafficPolicy"):
+		l.loadTrafficPolicy(r, n, name, fileVersion)
+	case isDocument(n):
+		if fileVersion == 0 {
+			r.errorf(root, "a policy document without a version number; save it as policies/%s/VERSION.json", name)
+			return
+		}
+		ctx := l.docContext()
+		if doc := parseDocument(r, n, root, n.end-n.start, ctx); doc != nil {
+			l.addVersion(r, root, &Version{Policy: name, Number: fileVersion, File: rel, Document: doc})
+		}
+	case n.has("Document"):
+		if fileVersion == 0 {
+			r.errorf(root, "a policy document without a version number; save it as policies/%s/VERSION.json", name)
+			return
+		}
+		f := r.fields(n, root, "Comment", "Document")
+		v := &Version{Policy: name, Number: fileVersion, File: rel}
+		if c := f["Comment"]; c != nil {
+			v.Comment = l.comment(r, root.k("Comment"), c)
+		}
+		if l.embeddedDocument(r, root.k("Document"), f["Document"], v, "") {
+			l.addVersion(r, root, v)
+		}
+	default:
+		r.errorf(root, "is not a traffic policy document (no AWSPolicyFormatVersion), a {\"Comment\", \"Document\"} object, or the output of aws route53 get-traffic-policy or list-traffic-policy-versions")
+	}
+}
+
+// markSeen notes that a file defines (or tries to define) version num of
+// policy name (num 0: only the policy).
+func (l *loader) markSeen(name string, num int) {
+	if l.seen[name] == nil {
+		l.seen[name] = map[int]bool{}
+	}
+	if num != 0 {
+		l.seen[name][num] = true
+	}
+}
+
+// isDocument reports whether an object looks like a raw policy document.
+func isDocument(n *node) bool {
+	for _, k := range documentKeys {
+		if n.has(k) {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *loader) docContext() *docContext {
+	return &docContext{locations: l.store.Locations}
+}
+
+func (l *loader) comment(r *reporter, p *jpath, n *node) string {
+	s, ok := r.str(n, p)
+	if ok && len(s) > 1024 {
+		r.warnf(p, "is %d characters long; Route 53 allows at most 1024", len(s))
+	}
+	return s
+}
+
+// embeddedDocument parses the Document of a wrapper (a JSON string, as the
+// AWS CLI prints it, or an object) into v.Document, and reports whether it
+// is valid. wantType is the wrapper's Type, if any.
+func (l *loader) embeddedDocument(r *reporter, p *jpath, n *node, v *Version, wantType string) bool {
+	if n == nil {
+		r.errorf(p, "is required")
+		return false
+	}
+	v.Path = p.String()
+	var doc *Document
+	switch n.kind {
+	case kString:
+		inner, err := parseJSON([]byte(n.str))
+		if err != nil {
+			r.errorf(p, "the document string is not valid JSON: %v", err)
+			return false
+		}
+		sub := &reporter{file: r.file, base: r.base.concat(p), strict: r.strict, out: r.out}
+		doc = parseDocument(sub, inner, root, len(n.str), l.docContext())
+	case kObject:
+		size := n.end - n.start
+		doc = parseDocument(r, n, p, size, l.docContext())
+	default:
+		r.errorf(p, "must be a policy document (a JSON string or an object), not %s", n.kind)
+		return false
+	}
+	if doc == nil {
+		return false
+	}
+	if wantType != "" {
+		if t := parseTypeName(wantType); t != doc.RecordType {
+			r.errorf(p.parent.k("Type"), "%s does not match the document's RecordType %s", wantType, typeName(doc.RecordType))
+			return false
+		}
+	}
+	v.Document = doc
+	return true
+}
+
+var trafficPolicyKeys = []string{"Id", "Version", "Name", "Type", "Document", "Comment"}
+
+// loadTrafficPolicy reads get-traffic-policy (or create-traffic-policy)
+// output: {"TrafficPolicy": {...}} with an optional Location.
+func (l *loader) loadTrafficPolicy(r *reporter, n *node, name string, fileVersion int) {
+	f := r.fields(n, root, "TrafficPolicy", "Location")
+	p := root.k("TrafficPolicy")
+	l.trafficPolicy(r, f["TrafficPolicy"], p, name, fileVersion)
+}
+
+// trafficPolicy reads one TrafficPolicy object.
+func (l *loader) trafficPolicy(r *reporter, n *node, p *jpath, name string, fileVersion int) {
+	f := r.fields(n, p, trafficPolicyKeys...)
+	if f == nil {
+		return
+	}
+	v := &Version{Policy: name, File: r.file}
+	if vn := f["Version"]; vn != nil {
+		num, ok := r.integer(vn, p.k("Version"), 1, MaxVersions)
+		if !ok {
+			return
+		}
+		v.Number = int(num)
+		l.markSeen(name, v.Number)
+		if fileVersion != 0 && v.Number != fileVersion {
+			r.errorf(p.k("Version"), "%d does not match the file name, which says version %d", v.Number, fileVersion)
+			return
+		}
+	} else {
+		if fileVersion == 0 {
+			r.errorf(p.k("Version"), "is required (1..%d)", MaxVersions)
+			return
+		}
+		v.Number = fileVersion
+	}
+	if nn := f["Name"]; nn != nil {
+		if s, ok := r.str(nn, p.k("Name")); ok && s != name {
+			r.warnf(p.k("Name"), "%q differs from the policy's name in the store, %q (records refer to %q)", s, name, name)
+		}
+	}
+	if c := f["Comment"]; c != nil {
+		v.Comment = l.comment(r, p.k("Comment"), c)
+	}
+	var wantType string
+	if t := f["Type"]; t != nil {
+		if s, ok := r.str(t, p.k("Type")); ok {
+			if parseTypeName(s) == 0 {
+				r.errorf(p.k("Type"), "%q is not a record type", s)
+				return
+			}
+			wantType = s
+		}
+	}
+	if id := f["Id"]; id != nil {
+		if s, ok := r.str(id, p.k("Id")); ok {
+			l.policyID(r, p.k("Id"), name, s)
+		}
+	}
+	if l.embeddedDocument(r, p.k("Document"), f["Document"], v, wantType) {
+		vp := p.k("Version")
+		if f["Version"] == nil {
+			vp = p
+		}
+		l.addVersion(r, vp, v)
+	}
+}
+
+// loadVersionList reads list-traffic-policy-versions output.
+func (l *loader) loadVersionList(r *reporter, n *node, name string) {
+	f := r.fields(n, root, "TrafficPolicies", "IsTruncated", "TrafficPolicyVersionMarker", "MaxItems")
+	if t := f["IsTruncated"]; t != nil {
+		if b, ok := r.boolean(t, root.k("IsTruncated")); ok && b {
+			r.warnf(root.k("IsTruncated"), "the listing is truncated; versions after TrafficPolicyVersionMarker are missing (use --no-paginate off, or list again with --traffic-policy-version-marker)")
+		}
+	}
+	elems, ok := r.array(f["TrafficPolicies"], root.k("TrafficPolicies"))
+	if !ok {
+		return
+	}
+	for i, e := range elems {
+		l.trafficPolicy(r, e, root.k("TrafficPolicies").i(i), name, 0)
+	}
+}
+
+// policyID records the Route 53 Id of a policy.
+func (l *loader) policyID(r *reporter, p *jpath, name, id string) {
+	if len(id) > 36 {
+		r.warnf(p, "is %d characters long; Route 53 Ids have at most 36", len(id))
+	}
+	for other, pol := range l.store.Policies {
+		if other != name && pol.ID == id {
+			r.errorf(p, "Id %q is already the Id of policy %q", id, other)
+			return
+		}
+	}
+	pol := l.policy(name)
+	switch {
+	case pol.ID == "":
+		pol.ID = id
+	case pol.ID != id:
+		r.warnf(p, "Id %q differs from the Id %q other versions of %q have", id, pol.ID, name)
+	}
+}
+
+func (l *loader) policy(name string) *Policy {
+	pol := l.store.Policies[name]
+	if pol == nil {
+		pol = &Policy{Name: name, Versions: map[int]*Version{}}
+		l.store.Policies[name] = pol
+	}
+	return pol
+}
+
+// addVersion adds a parsed version to its policy, rejecting a version
+// defined twice.
+func (l *loader) addVersion(r *reporter, p *jpath, v *Version) {
+	files := l.versionFile[v.Policy]
+	if files == nil {
+		files = map[int]string{}
+		l.versionFile[v.Policy] = files
+	}
+	if other, dup := files[v.Number]; dup {
+		where := "in " + other
+		if other == v.File {
+			where = "earlier in this file"
+		}
+		r.errorf(p, "version %d of policy %q is already defined %s", v.Number, v.Policy, where)
+		return
+	}
+	files[v.Number] = v.File
+	l.policy(v.Policy).Versions[v.Number] = v
+	for _, rule := range v.Document.Rules {
+		for _, it := range rule.Items {
+			if it.HealthCheck != "" {
+				l.hcRefs = append(l.hcRefs, hcRef{id: it.HealthCheck, ver: v, path: it.Path + ".HealthCheck"})
+			}
+		}
+	}
+}

@@ -1,0 +1,333 @@
+package policyfile
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+var (
+	recordsKeys  = []string{"PolicyRecords", "Aliases", "TrafficPolicyInstances", "TrafficPolicyInstance", "IsTruncated", "MaxItems", "HostedZoneIdMarker", "TrafficPolicyInstanceNameMarker", "TrafficPolicyInstanceTypeMarker"}
+	recordKeys   = []string{"Name", "Policy", "Version", "TTL"}
+	instanceKeys = []string{"Id", "HostedZoneId", "Name", "TTL", "State", "Message", "TrafficPolicyId", "TrafficPolicyVersion", "TrafficPolicyType"}
+	aliasKeys    = []string{"Name", "Target"}
+)
+
+// loadRecords reads records.json: PolicyRecords and Aliases, or the output
+// of aws route53 get-traffic-policy-instance / list-traffic-policy-instances.
+func (l *loader) loadRecords(r *reporter, n *node) {
+	f := r.fields(n, root, recordsKeys...)
+	if f == nil {
+		return
+	}
+	owner := map[string]string{} // name -> path of its definition
+	if v := f["PolicyRecords"]; v != nil {
+		if elems, ok := r.array(v, root.k("PolicyRecords")); ok {
+			for i, e := range elems {
+				l.policyRecord(r, e, root.k("PolicyRecords").i(i), owner)
+			}
+		}
+	}
+	if v := f["TrafficPolicyInstances"]; v != nil {
+		if t := f["IsTruncated"]; t != nil {
+			if b, ok := r.boolean(t, root.k("IsTruncated")); ok && b {
+				r.warnf(root.k("IsTruncated"), "the listing is truncated; instances after the markers are missing")
+			}
+		}
+		if elems, ok := r.array(v, root.k("TrafficPolicyInstances")); ok {
+			for i, e := range elems {
+				l.instance(r, e, root.k("TrafficPolicyInstances").i(i), owner)
+			}
+		}
+	}
+	if v := f["TrafficPolicyInstance"]; v != nil {
+		l.instance(r, v, root.k("TrafficPolicyInstance"), owner)
+	}
+	var aliases []*Alias
+	if v := f["Aliases"]; v != nil {
+		if elems, ok := r.array(v, root.k("Aliases")); ok {
+			for i, e := range elems {
+				if a := l.alias(r, e, root.k("Aliases").i(i), owner); a != nil {
+					aliases = append(aliases, a)
+				}
+			}
+		}
+	}
+	l.resolveAliases(r, aliases)
+	sort.Slice(l.store.Records, func(i, j int) bool { return l.store.Records[i].Name < l.store.Records[j].Name })
+	sort.Slice(l.store.Aliases, func(i, j int) bool { return l.store.Aliases[i].Name < l.store.Aliases[j].Name })
+	for _, rec := range l.store.Records {
+		l.checkRecord(r, rec)
+	}
+	for _, a := range l.store.Aliases {
+		if a.Record != nil && a.Record.Ver != nil {
+			l.checkName(r, a.Path, a.Name, a.Record.Ver.Document.RecordType)
+		}
+	}
+}
+
+// policyRecord reads one PolicyRecords entry.
+func (l *loader) policyRecord(r *reporter, n *node, p *jpath, owner map[string]string) {
+	mark := r.mark()
+	f := r.fields(n, p, recordKeys...)
+	if f == nil {
+		return
+	}
+	rec := &Record{File: r.file, Path: p.String()}
+	rec.Name = l.recordName(r, p.k("Name"), f["Name"], owner)
+	if v := f["Policy"]; v == nil {
+		r.errorf(p.k("Policy"), "is required (the name of a policy in policies/)")
+	} else if s, ok := r.str(v, p.k("Policy")); ok {
+		rec.Policy = s
+	}
+	if v := f["Version"]; v == nil {
+		r.errorf(p.k("Version"), "is required (1..%d)", MaxVersions)
+	} else if num, ok := r.integer(v, p.k("Version"), 1, MaxVersions); ok {
+		rec.Version = int(num)
+	}
+	rec.TTL = l.ttl(r, p.k("TTL"), f["TTL"])
+	if r.failed(mark) {
+		return
+	}
+	pol := l.store.Policies[rec.Policy]
+	if pol == nil {
+		if l.seen[rec.Policy] != nil {
+			return // the policy's files have errors, already reported
+		}
+		r.errorf(p.k("Policy"), "no policy %q in policies/", rec.Policy)
+		return
+	}
+	l.bind(r, p.k("Version"), rec, pol)
+}
+
+// bind resolves a record's version.
+func (l *loader) bind(r *reporter, p *jpath, rec *Record, pol *Policy) {
+	rec.Ver = pol.Versions[rec.Version]
+	if rec.Ver == nil {
+		if l.seen[pol.Name][rec.Version] {
+			return // the version's file has errors, already reported
+		}
+		r.errorf(p, "policy %q has no version %d (it has %s)", pol.Name, rec.Version, versionList(pol))
+		return
+	}
+	l.addRecord(rec)
+}
+
+func versionList(pol *Policy) string {
+	ns := pol.Numbers()
+	if len(ns) == 0 {
+		return "none"
+	}
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (l *loader) addRecord(rec *Record) {
+	l.store.Records = append(l.store.Records, rec)
+	l.store.records[rec.Name] = rec
+}
+
+// instance reads one TrafficPolicyInstance of the AWS CLI's output.
+func (l *loader) instance(r *reporter, n *node, p *jpath, owner map[string]string) {
+	mark := r.mark()
+	f := r.fields(n, p, instanceKeys...)
+	if f == nil {
+		return
+	}
+	rec := &Record{File: r.file, Path: p.String()}
+	rec.Name = l.recordName(r, p.k("Name"), f["Name"], owner)
+	var id string
+	if v := f["TrafficPolicyId"]; v == nil {
+		r.errorf(p.k("TrafficPolicyId"), "is required")
+	} else {
+		id, _ = r.str(v, p.k("TrafficPolicyId"))
+	}
+	if v := f["TrafficPolicyVersion"]; v == nil {
+		r.errorf(p.k("TrafficPolicyVersion"), "is required (1..%d)", MaxVersions)
+	} else if num, ok := r.integer(v, p.k("TrafficPolicyVersion"), 1, MaxVersions); ok {
+		rec.Version = int(num)
+	}
+	rec.TTL = l.ttl(r, p.k("TTL"), f["TTL"])
+	var wantType string
+	if v := f["TrafficPolicyType"]; v != nil {
+		wantType, _ = r.str(v, p.k("TrafficPolicyType"))
+	}
+	if r.failed(mark) {
+		return
+	}
+	var pol *Policy
+	for _, cand := range l.store.Policies {
+		if cand.ID == id {
+			pol = cand
+			break
+		}
+	}
+	if pol == nil {
+		pol = l.store.Policies[id] // a policy directory named by its Id
+	}
+	if pol == nil {
+		r.errorf(p.k("TrafficPolicyId"), "no policy in policies/ has Id %q (policy files from aws route53 get-traffic-policy carry their Id)", id)
+		return
+	}
+	rec.Policy = pol.Name
+	l.bind(r, p.k("TrafficPolicyVersion"), rec, pol)
+	if rec.Ver != nil && wantType != "" && parseTypeName(wantType) != rec.Ver.Document.RecordType {
+		r.errorf(p.k("TrafficPolicyType"), "%s does not match the RecordType %s of policy %q version %d", wantType, typeName(rec.Ver.Document.RecordType), pol.Name, rec.Version)
+	}
+}
+
+// recordName reads and normalises the Name of a record or alias, rejecting
+// a name defined twice.
+func (l *loader) recordName(r *reporter, p *jpath, n *node, owner map[string]string) string {
+	if n == nil {
+		r.errorf(p, "is required (a DNS name such as www.example.com.)")
+		return ""
+	}
+	s, ok := r.str(n, p)
+	if !ok {
+		return ""
+	}
+	name, ok := normalizeName(s)
+	switch {
+	case !ok:
+		r.errorf(p, "%q is not a valid DNS name", s)
+		return ""
+	case strings.HasPrefix(name, "*."):
+		r.errorf(p, "%q: wildcard names are not supported", s)
+		return ""
+	}
+	if other, dup := owner[name]; dup {
+		r.errorf(p, "%s is already defined by %s", name, other)
+		return ""
+	}
+	owner[name] = p.parent.String()
+	return name
+}
+
+// normalizeName returns a DNS name in lower case with the trailing dot.
+func normalizeName(s string) (string, bool) {
+	if s == "" || s == "." {
+		return "", false
+	}
+	if _, ok := dns.IsDomainName(s); !ok || strings.ContainsAny(s, " \t\n\\\"();@$") {
+		return "", false
+	}
+	return dns.Fqdn(strings.ToLower(s)), true
+}
+
+func (l *loader) ttl(r *reporter, p *jpath, n *node) uint32 {
+	if n == nil {
+		r.errorf(p, "is required (0..%d seconds)", math.MaxInt32)
+		return 0
+	}
+	v, _ := r.integer(n, p, 0, math.MaxInt32)
+	return uint32(v)
+}
+
+// alias reads one Aliases entry.
+func (l *loader) alias(r *reporter, n *node, p *jpath, owner map[string]string) *Alias {
+	mark := r.mark()
+	f := r.fields(n, p, aliasKeys...)
+	if f == nil {
+		return nil
+	}
+	a := &Alias{File: r.file, Path: p.String()}
+	a.Name = l.recordName(r, p.k("Name"), f["Name"], owner)
+	if v := f["Target"]; v == nil {
+		r.errorf(p.k("Target"), "is required (the name of a policy record or another alias)")
+	} else if s, ok := r.str(v, p.k("Target")); ok {
+		if t, ok := normalizeName(s); ok {
+			a.Target = t
+		} else {
+			r.errorf(p.k("Target"), "%q is not a valid DNS name", s)
+		}
+	}
+	if r.failed(mark) {
+		return nil
+	}
+	return a
+}
+
+// resolveAliases follows every alias to its policy record, rejecting
+// loops and targets that are not defined.
+func (l *loader) resolveAliases(r *reporter, aliases []*Alias) {
+	byName := make(map[string]*Alias, len(aliases))
+	for _, a := range aliases {
+		byName[a.Name] = a
+	}
+	for _, a := range aliases {
+		chain := []string{a.Name}
+		cur := a
+		for {
+			if rec := l.store.records[cur.Target]; rec != nil {
+				a.Record = rec
+				break
+			}
+			next := byName[cur.Target]
+			if next == nil {
+				r.addAt(Error, a.Path+".Target", "%s is not a policy record or an alias in this file", cur.Target)
+				break
+			}
+			if contains(chain, next.Name) {
+				chain = append(chain, next.Name)
+				r.addAt(Error, a.Path+".Target", "alias loop %s", strings.Join(chain, " -> "))
+				break
+			}
+			chain = append(chain, next.Name)
+			cur = next
+		}
+		if a.Record != nil {
+			l.store.Aliases = append(l.store.Aliases, a)
+		}
+	}
+}
+
+// checkRecord applies the checks that need a record's resolved version.
+func (l *loader) checkRecord(r *reporter, rec *Record) {
+	doc := rec.Ver.Document
+	l.checkName(r, rec.Path, rec.Name, doc.RecordType)
+	if prev := l.opts.Previous; prev != nil {
+		if old := prev.records[rec.Name]; old != nil && old.Ver != nil && old.Ver.Document.RecordType != doc.RecordType {
+			r.addAt(Error, rec.Path+".Version", "%s would change type from %s to %s (policy %q version %d); Route 53 rejects this as ConflictingTypes: remove the record, then add it again",
+				rec.Name, typeName(old.Ver.Document.RecordType), typeName(doc.RecordType), rec.Policy, rec.Version)
+		}
+	}
+	for _, e := range doc.Endpoints {
+		if e.Type != S3Website {
+			continue
+		}
+		bucket := strings.TrimSuffix(strings.ToLower(e.Value), ".")
+		if i := strings.Index(bucket, ".s3-website"); i > 0 {
+			bucket = bucket[:i]
+		}
+		if want := strings.TrimSuffix(rec.Name, "."); bucket != want {
+			r.addAt(Warning, rec.Path+".Name", "s3-website endpoint %q of policy %q version %d is bucket %q, but S3 serves a website only under its bucket's name (%s)",
+				e.ID, rec.Policy, rec.Version, bucket, want)
+		}
+	}
+}
+
+// checkName checks a record or alias name against the configured zones.
+func (l *loader) checkName(r *reporter, path, name string, rrtype uint16) {
+	if len(l.opts.Zones) == 0 {
+		return
+	}
+	zone := ""
+	for _, z := range l.opts.Zones {
+		if dns.IsSubDomain(z, name) && len(z) > len(zone) {
+			zone = z
+		}
+	}
+	switch {
+	case zone == "":
+		r.addAt(Warning, path+".Name", "%s is outside the zones %s; it is not served", name, strings.Join(l.opts.Zones, " "))
+	case zone == name && rrtype == dns.TypeCNAME:
+		r.addAt(Error, path+".Name", "%s is the apex of zone %s, and a CNAME cannot be at a zone apex", name, zone)
+	}
+}

@@ -1,0 +1,496 @@
+package policyfile
+
+import (
+	"fmt"
+	"strings"
+)
+
+// containerOf names the list (or pair) each rule type keeps its items in.
+var containerOf = map[RuleType]string{
+	Failover:     "Primary",
+	Geo:          "Locations",
+	Geoproximity: "GeoproximityLocations",
+	Latency:      "Regions",
+	Multivalue:   "Items",
+	Weighted:     "Items",
+}
+
+var ruleKeys = []string{"RuleType", "Primary", "Secondary", "Locations", "GeoproximityLocations", "Regions", "Items"}
+
+// maxItems are Route 53's record-level limits per name and type, which we
+// assume hold per rule (spec §4.4). Exceeding them is a warning.
+var maxItems = map[RuleType]int{Geo: 100, Geoproximity: 30, Latency: 100, Multivalue: 100, Weighted: 100}
+
+func parseRule(r *reporter, n *node, p *jpath, id string, d *Document, ctx *docContext) *Rule {
+	mark := r.mark()
+	f := r.fields(n, p, ruleKeys...)
+	if f == nil {
+		return nil
+	}
+	rule := &Rule{ID: id, Path: r.base.concat(p).String()}
+	tv := f["RuleType"]
+	if tv == nil {
+		r.errorf(p.k("RuleType"), "is required (%s)", joinTypes(ruleTypes))
+		return nil
+	}
+	s, ok := r.str(tv, p.k("RuleType"))
+	if !ok {
+		return nil
+	}
+	rule.Type = RuleType(s)
+	if !containsType(ruleTypes, rule.Type) {
+		if canon := foldType(ruleTypes, s); canon != "" {
+			r.errorf(p.k("RuleType"), "%q is not a rule type; did you mean %q?", s, canon)
+		} else {
+			r.errorf(p.k("RuleType"), "%q is not a rule type (%s)", s, joinTypes(ruleTypes))
+		}
+		return nil
+	}
+
+	// Containers that belong to other rule types.
+	for _, key := range []string{"Primary", "Secondary", "Locations", "GeoproximityLocations", "Regions", "Items"} {
+		if f[key] == nil {
+			continue
+		}
+		own := containerOf[rule.Type] == key || (rule.Type == Failover && key == "Secondary")
+		if !own {
+			r.warnf(p.k(key), "%s rules do not use %s; ignored", rule.Type, key)
+		}
+	}
+
+	if rule.Type == Failover {
+		for _, key := range []string{"Primary", "Secondary"} {
+			v := f[key]
+			if v == nil {
+				r.errorf(p, "a failover rule needs %s", key)
+				continue
+			}
+			if it := parseItem(r, v, p.k(key), rule.Type, d, ctx); it != nil {
+				rule.Items = append(rule.Items, it)
+			}
+		}
+	} else {
+		key := containerOf[rule.Type]
+		v := f[key]
+		if v == nil {
+			r.errorf(p, "a %s rule needs %s", rule.Type, key)
+			return nil
+		}
+		elems, ok := r.array(v, p.k(key))
+		if !ok {
+			return nil
+		}
+		if len(elems) == 0 {
+			r.errorf(p.k(key), "is empty; a %s rule needs at least one item", rule.Type)
+		}
+		if max := maxItems[rule.Type]; len(elems) > max {
+			r.warnf(p.k(key), "has %d items; Route 53 allows at most %d", len(elems), max)
+		}
+		for i, e := range elems {
+			if it := parseItem(r, e, p.k(key).i(i), rule.Type, d, ctx); it != nil {
+				rule.Items = append(rule.Items, it)
+			}
+		}
+	}
+	if r.failed(mark) {
+		return nil
+	}
+	switch rule.Type {
+	case Geo:
+		checkGeoRule(r, p.k("Locations"), rule)
+	case Latency:
+		checkLatencyRule(r, p.k("Regions"), rule)
+	}
+	if r.failed(mark) {
+		return nil
+	}
+	return rule
+}
+
+var itemKeys = map[RuleType][]string{
+	Failover:     {"EndpointReference", "RuleReference", "EvaluateTargetHealth", "HealthCheck"},
+	Geo:          {"EndpointReference", "RuleReference", "EvaluateTargetHealth", "HealthCheck", "IsDefault", "Continent", "Country", "Subdivision"},
+	Geoproximity: {"EndpointReference", "RuleReference", "EvaluateTargetHealth", "HealthCheck", "Region", "Latitude", "Longitude", "Bias", "Location"},
+	Latency:      {"EndpointReference", "RuleReference", "EvaluateTargetHealth", "HealthCheck", "Region"},
+	Multivalue:   {"EndpointReference", "RuleReference", "EvaluateTargetHealth", "HealthCheck"},
+	Weighted:     {"EndpointReference", "RuleReference", "EvaluateTargetHealth", "HealthCheck", "Weight"},
+}
+
+func parseItem(r *reporter, n *node, p *jpath, rt RuleType, d *Document, ctx *docContext) *Item {
+	mark := r.mark()
+	f := r.fields(n, p, itemKeys[rt]...)
+	if f == nil {
+		return nil
+	}
+	it := &Item{EvaluateTargetHealth: true, Path: r.base.concat(p).String()}
+	ev, rv := f["EndpointReference"], f["RuleReference"]
+	switch {
+	case ev != nil && rv != nil:
+		r.errorf(p, "has both EndpointReference and RuleReference; use exactly one")
+	case ev != nil:
+		it.Endpoint, _ = r.str(ev, p.k("EndpointReference"))
+	case rv != nil:
+		if rt == Multivalue {
+			r.errorf(p.k("RuleReference"), "multivalue rules can only reference endpoints")
+		} else {
+			it.Rule, _ = r.str(rv, p.k("RuleReference"))
+		}
+	default:
+		r.errorf(p, "needs an EndpointReference or a RuleReference")
+	}
+	if v := f["EvaluateTargetHealth"]; v != nil {
+		if rt == Multivalue {
+			r.warnf(p.k("EvaluateTargetHealth"), "multivalue items do not use EvaluateTargetHealth; ignored")
+		} else if b, ok := r.boolean(v, p.k("EvaluateTargetHealth")); ok {
+			it.EvaluateTargetHealth = b
+		}
+	}
+	if v := f["HealthCheck"]; v != nil {
+		if s, ok := r.str(v, p.k("HealthCheck")); ok {
+			switch {
+			case s == "":
+				r.errorf(p.k("HealthCheck"), "is empty; leave it out for a branch without a health check")
+			case len(s) > 64:
+				r.errorf(p.k("HealthCheck"), "is %d characters long; health check IDs have at most 64", len(s))
+			default:
+				it.HealthCheck = s
+			}
+		}
+	}
+	switch rt {
+	case Geo:
+		parseGeoLocation(r, f, p, it)
+	case Geoproximity:
+		parseGeoproximity(r, f, p, it, d, ctx)
+	case Latency:
+		if v := f["Region"]; v == nil {
+			r.errorf(p.k("Region"), "is required (an AWS region code such as us-east-1)")
+		} else if s, ok := r.str(v, p.k("Region")); ok {
+			if code := ctx.plainRegion(r, p.k("Region"), s); code != "" {
+				it.Region = code
+				it.Point, _ = ctx.locations.Region(code)
+			}
+		}
+	case Weighted:
+		if v := f["Weight"]; v == nil {
+			r.errorf(p.k("Weight"), "is required (0..255)")
+		} else if w, ok := r.integer(v, p.k("Weight"), 0, 255); ok {
+			it.Weight = int(w)
+		}
+	}
+	if r.failed(mark) {
+		return nil
+	}
+	return it
+}
+
+// parseGeoLocation reads the selector of one geo location.
+func parseGeoLocation(r *reporter, f map[string]*node, p *jpath, it *Item) {
+	if v := f["IsDefault"]; v != nil {
+		var ok bool
+		if it.IsDefault, ok = r.boolean(v, p.k("IsDefault")); !ok {
+			return
+		}
+	}
+	var cont, country, sub string
+	if v := f["Continent"]; v != nil {
+		cont, _ = r.str(v, p.k("Continent"))
+	}
+	if v := f["Country"]; v != nil {
+		country, _ = r.str(v, p.k("Country"))
+	}
+	if v := f["Subdivision"]; v != nil {
+		sub, _ = r.str(v, p.k("Subdivision"))
+	}
+	switch {
+	case cont != "" && (country != "" || sub != ""):
+		r.errorf(p, "Continent cannot be combined with Country or Subdivision; a location has exactly one scope")
+		return
+	case sub != "" && country == "":
+		r.errorf(p.k("Subdivision"), "needs a Country (Route 53 subdivisions are US states: Country \"US\")")
+		return
+	case country == "*":
+		if sub != "" {
+			r.errorf(p.k("Subdivision"), "cannot be combined with Country \"*\" (the default location)")
+			return
+		}
+		it.IsDefault = true
+		return
+	case it.IsDefault && (cont != "" || country != ""):
+		r.errorf(p.k("IsDefault"), "the default location cannot also have a Continent or Country")
+		return
+	case cont == "" && country == "" && !it.IsDefault:
+		r.errorf(p, "needs Continent, Country (with an optional Subdivision), or IsDefault true")
+		return
+	}
+	if cont != "" {
+		it.Continent = geoContinent(r, p.k("Continent"), cont)
+	}
+	if country != "" {
+		it.Country = geoCountry(r, p.k("Country"), country)
+	}
+	if sub != "" && it.Country != "" {
+		it.Subdivision = geoSubdivision(r, p.k("Subdivision"), it.Country, sub)
+	}
+}
+
+func geoContinent(r *reporter, p *jpath, s string) string {
+	if _, ok := Continents[s]; ok {
+		return s
+	}
+	if _, ok := Continents[strings.ToUpper(s)]; ok {
+		r.warnf(p, "%q should be upper case; accepted as %s", s, strings.ToUpper(s))
+		return strings.ToUpper(s)
+	}
+	for code, name := range Continents {
+		if strings.EqualFold(name, s) {
+			r.warnf(p, "%q is a continent name; Route 53 uses the code %q; accepted as %s", s, code, code)
+			return code
+		}
+	}
+	r.errorf(p, "%q is not a continent code (AF, AN, AS, EU, NA, OC, SA)", s)
+	return ""
+}
+
+func geoCountry(r *reporter, p *jpath, s string) string {
+	up := strings.ToUpper(s)
+	switch {
+	case unsupportedCountries[up]:
+		r.errorf(p, "Route 53 has no location data for %s and cannot route by it", up)
+		return ""
+	case countryContinent[s] != "":
+		return s
+	case countryContinent[up] != "":
+		r.warnf(p, "%q should be upper case; accepted as %s", s, up)
+		return up
+	case up == "UK":
+		r.warnf(p, "%q is not an ISO 3166-1 country code (the United Kingdom is GB); this location never matches", s)
+		return s
+	}
+	r.warnf(p, "%q is not a country code Route 53 knows; this location never matches", s)
+	return s
+}
+
+func geoSubdivision(r *reporter, p *jpath, country, s string) string {
+	if country != "US" {
+		r.warnf(p, "Route 53 documents subdivisions for the US only; %s-%s is matched against the GeoIP database's ISO 3166-2 code", country, s)
+		return s
+	}
+	if usStates[s] {
+		return s
+	}
+	if usStates[strings.ToUpper(s)] {
+		r.warnf(p, "%q should be upper case; accepted as %s", s, strings.ToUpper(s))
+		return strings.ToUpper(s)
+	}
+	r.errorf(p, "%q is not a US state code", s)
+	return ""
+}
+
+// checkGeoRule rejects a second default location and two locations for
+// the same place.
+func checkGeoRule(r *reporter, p *jpath, rule *Rule) {
+	seen := map[string]int{}
+	for i, it := range rule.Items {
+		var scope, desc string
+		switch {
+		case it.IsDefault:
+			scope, desc = "*", "the default location"
+		case it.Continent != "":
+			scope, desc = "continent:"+it.Continent, "continent "+it.Continent
+		case it.Subdivision != "":
+			scope, desc = "sub:"+it.Country+"-"+it.Subdivision, "subdivision "+it.Country+"-"+it.Subdivision
+		default:
+			scope, desc = "country:"+it.Country, "country "+it.Country
+		}
+		if j, dup := seen[scope]; dup {
+			if scope == "*" {
+				r.errorf(p.i(i), "a second default location (the first is Locations[%d]); a geo rule has at most one", j)
+			} else {
+				r.errorf(p.i(i), "%s is already routed by Locations[%d]", desc, j)
+			}
+			continue
+		}
+		seen[scope] = i
+	}
+}
+
+// checkLatencyRule rejects a region listed twice.
+func checkLatencyRule(r *reporter, p *jpath, rule *Rule) {
+	seen := map[string]int{}
+	for i, it := range rule.Items {
+		if j, dup := seen[it.Region]; dup {
+			r.errorf(p.i(i).k("Region"), "%s is already listed in Regions[%d]; a latency rule has one item per region", it.Region, j)
+			continue
+		}
+		seen[it.Region] = i
+	}
+}
+
+// parseGeoproximity reads the location and bias of a geoproximity item, in
+// either format version's syntax.
+func parseGeoproximity(r *reporter, f map[string]*node, p *jpath, it *Item, d *Document, ctx *docContext) {
+	if v := f["Bias"]; v != nil {
+		if b, ok := r.integer(v, p.k("Bias"), -99, 99); ok {
+			it.Bias = int(b)
+		}
+	}
+	loc, region, lat, lon := f["Location"], f["Region"], f["Latitude"], f["Longitude"]
+	legacy := region != nil || lat != nil || lon != nil
+	switch {
+	case loc != nil && legacy:
+		r.errorf(p, "Location cannot be combined with Region, Latitude or Longitude")
+		return
+	case loc == nil && !legacy:
+		r.errorf(p, "needs a location: Location (%s), or Region, or Latitude and Longitude", Format2023)
+		return
+	case loc != nil:
+		if d.FormatVersion == Format2015 {
+			r.warnf(p.k("Location"), "Location is %s syntax, but the document declares %s; accepted", Format2023, Format2015)
+		}
+		parseLocationObject(r, loc, p.k("Location"), it, ctx)
+		return
+	}
+	if d.FormatVersion == Format2023 {
+		if region != nil {
+			r.warnf(p.k("Region"), "Region is %s syntax, but the document declares %s (which uses Location); accepted", Format2015, Format2023)
+		} else {
+			r.warnf(p.k("Latitude"), "Latitude and Longitude are %s syntax, but the document declares %s (which uses Location); accepted", Format2015, Format2023)
+		}
+	}
+	switch {
+	case region != nil && (lat != nil || lon != nil):
+		r.errorf(p, "Region cannot be combined with Latitude and Longitude; give one location")
+	case region != nil:
+		if s, ok := r.str(region, p.k("Region")); ok {
+			it.LocationType = LocationRegion
+			it.Region, it.Point = ctx.prefixedRegion(r, p.k("Region"), s)
+		}
+	case lat == nil || lon == nil:
+		r.errorf(p, "Latitude and Longitude go together; one of them is missing")
+	default:
+		it.LocationType = LocationCoordinate
+		la, ok1 := r.coordinate(lat, p.k("Latitude"), 90)
+		lo, ok2 := r.coordinate(lon, p.k("Longitude"), 180)
+		if ok1 && ok2 {
+			it.Point = LatLon{Lat: la, Lon: lo}
+		}
+	}
+}
+
+var locationKeys = []string{"Type", "LocationName", "Latitude", "Longitude"}
+
+// parseLocationObject reads a 2023-05-09 geoproximity Location object.
+func parseLocationObject(r *reporter, n *node, p *jpath, it *Item, ctx *docContext) {
+	f := r.fields(n, p, locationKeys...)
+	if f == nil {
+		return
+	}
+	tv := f["Type"]
+	if tv == nil {
+		r.errorf(p.k("Type"), "is required (Region, LocalZone or Coordinate)")
+		return
+	}
+	typ, ok := r.str(tv, p.k("Type"))
+	if !ok {
+		return
+	}
+	name := f["LocationName"]
+	switch typ {
+	case LocationRegion, LocationLocalZone:
+		it.LocationType = typ
+		if f["Latitude"] != nil || f["Longitude"] != nil {
+			r.errorf(p, "a %s location has a LocationName, not Latitude and Longitude", typ)
+			return
+		}
+		if name == nil {
+			r.errorf(p.k("LocationName"), "is required for a %s location (aws:route53:...)", typ)
+			return
+		}
+		s, ok := r.str(name, p.k("LocationName"))
+		if !ok {
+			return
+		}
+		if typ == LocationRegion {
+			it.Region, it.Point = ctx.prefixedRegion(r, p.k("LocationName"), s)
+			return
+		}
+		zone, ok := strings.CutPrefix(s, "aws:route53:")
+		if !ok {
+			r.errorf(p.k("LocationName"), "%q needs the aws:route53: prefix (aws:route53:us-east-1-atl-1a)", s)
+			return
+		}
+		pt, known := ctx.locations.LocalZone(zone)
+		if !known {
+			r.errorf(p.k("LocationName"), "%q is not a Local Zone trafficflow knows; add its coordinates to locations.json", s)
+			return
+		}
+		it.Region, it.Point = zone, pt
+	case LocationCoordinate:
+		it.LocationType = typ
+		if name != nil {
+			r.warnf(p.k("LocationName"), "a Coordinate location has no LocationName; ignored")
+		}
+		lat, lon := f["Latitude"], f["Longitude"]
+		if lat == nil || lon == nil {
+			r.errorf(p, "a Coordinate location needs Latitude and Longitude")
+			return
+		}
+		la, ok1 := r.coordinate(lat, p.k("Latitude"), 90)
+		lo, ok2 := r.coordinate(lon, p.k("Longitude"), 180)
+		if ok1 && ok2 {
+			it.Point = LatLon{Lat: la, Lon: lo}
+		}
+	default:
+		r.errorf(p.k("Type"), "%q is not a location type (Region, LocalZone or Coordinate)", typ)
+	}
+}
+
+// prefixedRegion checks a geoproximity region, written aws:route53:CODE.
+// A code without the prefix is accepted with a warning.
+func (c *docContext) prefixedRegion(r *reporter, p *jpath, s string) (string, LatLon) {
+	code, ok := strings.CutPrefix(s, "aws:route53:")
+	if !ok {
+		if pt, known := c.locations.Region(s); known {
+			r.warnf(p, "%q should be %q (geoproximity regions have the aws:route53: prefix); accepted", s, "aws:route53:"+s)
+			return s, pt
+		}
+		r.errorf(p, "%s", c.unknownRegion(s))
+		return "", LatLon{}
+	}
+	pt, known := c.locations.Region(code)
+	if !known {
+		r.errorf(p, "%s", c.unknownRegion(code))
+		return "", LatLon{}
+	}
+	return code, pt
+}
+
+// plainRegion checks a region code written without the aws:route53: prefix
+// (latency rules, s3-website endpoints). A prefixed code is accepted with a
+// warning.
+func (c *docContext) plainRegion(r *reporter, p *jpath, s string) string {
+	if rest, ok := strings.CutPrefix(s, "aws:route53:"); ok {
+		if _, known := c.locations.Region(rest); known {
+			r.warnf(p, "%q should be %q (no aws:route53: prefix here); accepted", s, rest)
+			return rest
+		}
+	}
+	if _, known := c.locations.Region(s); !known {
+		r.errorf(p, "%s", c.unknownRegion(s))
+		return ""
+	}
+	return s
+}
+
+// unknownRegion explains why s is not a region code.
+func (c *docContext) unknownRegion(s string) string {
+	if len(s) > 1 {
+		if region := s[:len(s)-1]; s[len(s)-1] >= 'a' && s[len(s)-1] <= 'z' {
+			if _, known := c.locations.Region(region); known {
+				return fmt.Sprintf("%q is an availability zone, not an AWS region (did you mean %q?)", s, region)
+			}
+		}
+	}
+	return fmt.Sprintf("%q is not an AWS region", s)
+}

@@ -1,0 +1,195 @@
+package policyfile
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// fields reads an object against its known keys. Duplicate keys are
+// errors; unknown keys are warnings and ignored; a key that differs from a
+// known one only in case is accepted with a warning. A nil map means n was
+// not an object (which has been reported).
+func (r *reporter) fields(n *node, p *jpath, known ...string) map[string]*node {
+	if n.kind != kObject {
+		r.errorf(p, "must be an object, not %s", n.kind)
+		return nil
+	}
+	out := make(map[string]*node, len(n.members))
+	for _, m := range n.members {
+		key := m.key
+		if !contains(known, key) {
+			canon := foldMatch(known, key)
+			if canon == "" {
+				r.warnf(p.k(key), "unknown key, ignored")
+				continue
+			}
+			r.warnf(p.k(key), "key should be spelled %q; accepted", canon)
+			key = canon
+		}
+		if _, dup := out[key]; dup {
+			r.errorf(p, "duplicate key %q", m.key)
+			continue
+		}
+		out[key] = m.val
+	}
+	return out
+}
+
+// entries returns the members of an object used as a map (Endpoints,
+// Rules), reporting duplicate keys. ok is false if n is not an object.
+func (r *reporter) entries(n *node, p *jpath) (out []member, ok bool) {
+	if n.kind != kObject {
+		r.errorf(p, "must be an object, not %s", n.kind)
+		return nil, false
+	}
+	seen := make(map[string]bool, len(n.members))
+	for _, m := range n.members {
+		if seen[m.key] {
+			r.errorf(p, "duplicate key %q", m.key)
+			continue
+		}
+		seen[m.key] = true
+		out = append(out, m)
+	}
+	return out, true
+}
+
+// array returns the elements of an array value.
+func (r *reporter) array(n *node, p *jpath) ([]*node, bool) {
+	if n.kind != kArray {
+		r.errorf(p, "must be an array, not %s", n.kind)
+		return nil, false
+	}
+	return n.elems, true
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func foldMatch(list []string, s string) string {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return v
+		}
+	}
+	return ""
+}
+
+// str reads a string value.
+func (r *reporter) str(n *node, p *jpath) (string, bool) {
+	if n.kind != kString {
+		r.errorf(p, "must be a string, not %s", n.kind)
+		return "", false
+	}
+	return n.str, true
+}
+
+// boolean reads true/false, also written as a string in any case
+// ("true", "TRUE"), as AWS documents and hand-written files do.
+func (r *reporter) boolean(n *node, p *jpath) (bool, bool) {
+	switch n.kind {
+	case kBool:
+		return n.boolean, true
+	case kString:
+		switch strings.ToLower(n.str) {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+		r.errorf(p, "%s is not a boolean (true or false)", n.describe())
+		return false, false
+	}
+	r.errorf(p, "must be a boolean, not %s", n.kind)
+	return false, false
+}
+
+// integer reads a whole number in lo..hi, given as a JSON number or as a
+// string ("3").
+func (r *reporter) integer(n *node, p *jpath, lo, hi int64) (int64, bool) {
+	var text string
+	switch n.kind {
+	case kNumber, kString:
+		text = n.str
+	default:
+		r.errorf(p, "must be a number, not %s", n.kind)
+		return 0, false
+	}
+	v, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			r.errorf(p, "%s is out of range %d..%d", text, lo, hi)
+			return 0, false
+		}
+		r.errorf(p, "%s is not a whole number", n.describe())
+		return 0, false
+	}
+	if v < lo || v > hi {
+		r.errorf(p, "%d is out of range %d..%d", v, lo, hi)
+		return 0, false
+	}
+	return v, true
+}
+
+// coordinate reads a latitude (limit 90) or longitude (limit 180) in
+// decimal degrees, as a string or a number. Route 53 allows two decimal
+// places; more are truncated toward zero with a warning (an error in strict
+// mode).
+func (r *reporter) coordinate(n *node, p *jpath, limit float64) (float64, bool) {
+	var text string
+	switch n.kind {
+	case kNumber, kString:
+		text = n.str
+	default:
+		r.errorf(p, "must be a number, not %s", n.kind)
+		return 0, false
+	}
+	if !decimalText(text) {
+		r.errorf(p, "%s is not a decimal number of degrees", n.describe())
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsInf(v, 0) {
+		r.errorf(p, "%s is not a decimal number of degrees", n.describe())
+		return 0, false
+	}
+	if v < -limit || v > limit {
+		r.errorf(p, "%s is out of range %g..%g", text, -limit, limit)
+		return 0, false
+	}
+	if dot := strings.IndexByte(text, '.'); dot >= 0 && len(text)-dot-1 > 2 {
+		cut := text[:dot+3]
+		t, _ := strconv.ParseFloat(cut, 64)
+		r.warnf(p, "%s has more than two decimal places; truncated to %s", text, strconv.FormatFloat(t, 'f', -1, 64))
+		return t, true
+	}
+	return v, true
+}
+
+// decimalText reports whether s is [-+]digits[.digits].
+func decimalText(s string) bool {
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if intPart == "" || !allDigits(intPart) {
+		return false
+	}
+	return !hasDot || (frac != "" && allDigits(frac))
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

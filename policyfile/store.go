@@ -1,0 +1,268 @@
+package policyfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// MissingHealthCheck says what a reference to an undefined health check
+// does (spec §2.13 item 10).
+type MissingHealthCheck string
+
+// Modes for references to undefined health checks.
+const (
+	// MissingError makes it a load error (the default).
+	MissingError MissingHealthCheck = ""
+	// MissingHealthy treats the check as always healthy, with a warning.
+	MissingHealthy MissingHealthCheck = "healthy"
+	// MissingUnhealthy treats the check as always unhealthy, with a warning.
+	MissingUnhealthy MissingHealthCheck = "unhealthy"
+)
+
+// Options tune Load.
+type Options struct {
+	// Strict turns every warning into an error.
+	Strict bool
+	// Zones are the DNS zones the store is served in (fully qualified).
+	// When set, a CNAME policy record at a zone apex is an error and records
+	// outside every zone are reported (with a warning: they are not served).
+	Zones []string
+	// MissingHealthCheck says what a reference to an undefined health check
+	// does.
+	MissingHealthCheck MissingHealthCheck
+	// Previous is the store currently in service, if any. A record whose
+	// type would change from the previous store's is an error, as Route 53
+	// rejects such an update with ConflictingTypes.
+	Previous *Store
+}
+
+// Store is a loaded, validated policy store. It is immutable.
+type Store struct {
+	// Dir is the store directory as given to Load.
+	Dir string
+	// Policies by name.
+	Policies map[string]*Policy
+	// Records sorted by name.
+	Records []*Record
+	// Aliases sorted by name.
+	Aliases []*Alias
+	// HealthChecks sorted by ID.
+	HealthChecks []*HealthCheck
+	// Forced holds the states forced by healthstate.json.
+	Forced map[string]ForcedState
+	// Missing holds health-check IDs that documents in use refer to but
+	// healthchecks.json does not define, with the state they are treated
+	// as having (only with MissingHealthy or MissingUnhealthy).
+	Missing map[string]bool
+	// Locations are the region and Local Zone points in effect.
+	Locations *Locations
+	// Warnings found while loading.
+	Warnings Problems
+
+	records map[string]*Record
+}
+
+// Record returns the policy record with the given (lower-case, fully
+// qualified) name, or nil.
+func (s *Store) Record(name string) *Record { return s.records[name] }
+
+// Summary describes what the store holds in one line.
+func (s *Store) Summary() string {
+	versions := 0
+	for _, p := range s.Policies {
+		versions += len(p.Versions)
+	}
+	return fmt.Sprintf("%s, %s, %s, %s, %s",
+		plural(len(s.Policies), "policy", "policies"), plural(versions, "version", "versions"),
+		plural(len(s.Records), "policy record", "policy records"), plural(len(s.Aliases), "alias", "aliases"),
+		plural(len(s.HealthChecks), "health check", "health checks"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// Policy is a named traffic policy and its versions.
+type Policy struct {
+	Name string
+	// ID is the Route 53 Id of the policy when its files carry one
+	// (get-traffic-policy output), so that TrafficPolicyInstances can refer
+	// to it.
+	ID       string
+	Versions map[int]*Version
+}
+
+// Numbers returns the policy's version numbers in ascending order.
+func (p *Policy) Numbers() []int {
+	ns := make([]int, 0, len(p.Versions))
+	for n := range p.Versions {
+		ns = append(ns, n)
+	}
+	sort.Ints(ns)
+	return ns
+}
+
+// Version is one immutable version of a policy.
+type Version struct {
+	Policy  string
+	Number  int
+	Comment string
+	// File is the file the version came from, relative to the store.
+	File string
+	// Path is the JSON path of the document inside File ("" when the file
+	// is the document).
+	Path     string
+	Document *Document
+}
+
+// Record is a policy record: a DNS name answered by one version of one
+// policy, with one TTL.
+type Record struct {
+	// Name is the lower-case, fully qualified name.
+	Name    string
+	Policy  string
+	Version int
+	TTL     uint32
+	// Ver is the version the record uses.
+	Ver *Version
+	// File and Path locate the record's definition.
+	File, Path string
+}
+
+// Alias is another name for a policy record: queries for Name are answered
+// by Record's policy, with Name as the owner.
+type Alias struct {
+	Name string
+	// Target is the name the alias points at (a record or another alias).
+	Target string
+	// Record is the policy record at the end of the alias chain.
+	Record *Record
+	// File and Path locate the alias's definition.
+	File, Path string
+}
+
+// loader holds the state of one Load.
+type loader struct {
+	dir   string
+	opts  Options
+	probs Problems
+	store *Store
+	// versionFile remembers where each policy version was defined.
+	versionFile map[string]map[int]string
+	// seen lists the policies and version numbers found on disk, whether
+	// or not they loaded, so that a record using a broken version is not
+	// reported a second time.
+	seen map[string]map[int]bool
+	// hcRefs lists every health-check reference of every version.
+	hcRefs []hcRef
+}
+
+type hcRef struct {
+	id   string
+	ver  *Version
+	path string
+}
+
+// Load reads and validates the store in dir. It returns the store and
+// every problem found (errors and warnings), sorted by file. When problems
+// include an error (problems.Err() != nil) the store is incomplete: it
+// tells what did load, for a summary, and must not be served.
+func Load(dir string, opts Options) (*Store, Problems) {
+	l := &loader{
+		dir:  dir,
+		opts: opts,
+		store: &Store{
+			Dir:       dir,
+			Policies:  map[string]*Policy{},
+			Forced:    map[string]ForcedState{},
+			Locations: &Locations{},
+			records:   map[string]*Record{},
+		},
+		versionFile: map[string]map[int]string{},
+		seen:        map[string]map[int]bool{},
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		l.probs = append(l.probs, Problem{File: dir, Message: errText(err)})
+		return l.store, l.probs
+	case !fi.IsDir():
+		l.probs = append(l.probs, Problem{File: dir, Message: "is not a directory"})
+		return l.store, l.probs
+	}
+
+	if n, r := l.open("locations"); n != nil {
+		l.loadLocations(r, n)
+	}
+	l.loadPolicies()
+	if n, r := l.open("healthchecks"); n != nil {
+		l.loadHealthChecks(r, n)
+	}
+	if n, r := l.open("healthstate"); n != nil {
+		l.loadHealthState(r, n)
+	}
+	if n, r := l.open("records"); n != nil {
+		l.loadRecords(r, n)
+	}
+	l.checkHealthRefs()
+
+	sortProblems(l.probs)
+	l.store.Warnings = l.probs.Warnings()
+	return l.store, l.probs
+}
+
+func errText(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// syntaxExts are the file extensions the store reads, and whether each is
+// YAML.
+var syntaxExts = map[string]bool{".json": false, ".yaml": true, ".yml": true}
+
+// open reads and parses DIR/base.{json,yaml,yml}. It returns nil when the
+// file does not exist or cannot be parsed (which has been reported).
+func (l *loader) open(base string) (*node, *reporter) {
+	var found []string
+	for _, ext := range []string{".json", ".yaml", ".yml"} {
+		if _, err := os.Stat(filepath.Join(l.dir, base+ext)); err == nil {
+			found = append(found, base+ext)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, nil
+	case 1:
+	default:
+		l.probs = append(l.probs, Problem{File: found[0], Message: fmt.Sprintf("%s also exists; keep only one of them", strings.Join(found[1:], " and "))})
+		return nil, nil
+	}
+	return l.parseFile(found[0])
+}
+
+// parseFile reads and parses a store file given relative to the store.
+func (l *loader) parseFile(rel string) (*node, *reporter) {
+	r := &reporter{file: rel, strict: l.opts.Strict, out: &l.probs}
+	data, err := os.ReadFile(filepath.Join(l.dir, filepath.FromSlash(rel)))
+	if err != nil {
+		l.probs = append(l.probs, Problem{File: rel, Message: errText(err)})
+		return nil, nil
+	}
+	n, err := parseSyntax(data, syntaxExts[strings.ToLower(filepath.Ext(rel))])
+	if err != nil {
+		l.probs = append(l.probs, Problem{File: rel, Message: err.Error()})
+		return nil, nil
+	}
+	if n.end == 0 {
+		n.end = len(data) // YAML has no offsets: the file is the measure
+	}
+	return n, r
+}

@@ -1,0 +1,308 @@
+package health
+
+import (
+	"net/netip"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trafficflow/trafficflow/policyfile"
+)
+
+func TestUpdateKeepsUnchangedChecks(t *testing.T) {
+	b := newBackend(t, false)
+	b.status.Store(503)
+	e, log := newEngine(t, Options{})
+	keep := hc("keep", policyfile.HTTP, b.ap, func(c *policyfile.HealthCheck) { c.FailureThreshold = 1 })
+	change := hc("change", policyfile.HTTP, b.ap, func(c *policyfile.HealthCheck) { c.FailureThreshold = 1 })
+	remove := hc("remove", policyfile.HTTP, b.ap)
+	e.Update([]*policyfile.HealthCheck{keep, change, remove}, nil)
+	e.probeNow("keep")
+	e.probeNow("change")
+	keepCell, changeCell := mustCell(t, e, "keep"), mustCell(t, e, "change")
+	if keepCell.Load() || changeCell.Load() {
+		t.Fatal("setup: both checks should be unhealthy")
+	}
+
+	// Same configuration defined elsewhere (File/Path differ) is unchanged;
+	// another interval is a change.
+	keep2 := *keep
+	keep2.File, keep2.Path = "other.json", "$.HealthChecks[3]"
+	change2 := *change
+	change2.RequestInterval = 10 * time.Second
+	added := hc("added", policyfile.TCP, b.ap)
+	_, removed := e.doneOf("remove")
+	e.Update([]*policyfile.HealthCheck{&keep2, &change2, added}, nil)
+
+	if got := e.Cell("keep"); got != keepCell || got.Load() {
+		t.Errorf("unchanged check: cell %p (was %p), healthy %v; want the same cell, still unhealthy", got, keepCell, got.Load())
+	}
+	if s := statusOf(t, e, "keep"); s.Reason != "status 503" {
+		t.Errorf("unchanged check lost its reason: %+v", s)
+	}
+	if got := e.Cell("change"); got == changeCell || got == nil || !got.Load() {
+		t.Errorf("changed check: want a new cell, healthy (fresh)")
+	}
+	if changeCell.Load() {
+		t.Error("the old cell of a changed check must keep its last state")
+	}
+	if e.Cell("remove") != nil {
+		t.Error("removed check still has a cell")
+	}
+	if removed.ctx.Err() == nil {
+		t.Error("removed check's context not cancelled")
+	}
+	if e.Cell("added") == nil || !e.Cell("added").Load() {
+		t.Error("added check must exist and start healthy")
+	}
+	if n := log.count(`health check "remove" removed`); n != 1 {
+		t.Errorf("want the removal logged:\n%s", log)
+	}
+	var ids []string
+	for _, s := range e.Status() {
+		ids = append(ids, s.ID)
+	}
+	if got := strings.Join(ids, ","); got != "added,change,keep" {
+		t.Errorf("Status IDs %s, want added,change,keep", got)
+	}
+	// A probe of a removed check is not counted (its context is cancelled).
+	e.probeOnce(removed)
+	if removed.streak != 0 || removed.lastResult != "" {
+		t.Error("the result of a removed check's probe was counted")
+	}
+}
+
+func TestUpdateWhileRunning(t *testing.T) {
+	b := newBackend(t, false)
+	tcp := newTCPBackend(t, nil)
+	e, _ := newEngine(t, Options{})
+	fast := func(c *policyfile.HealthCheck) {
+		c.RequestInterval = 100 * time.Millisecond
+		c.FailureThreshold = 1
+	}
+	keep := hc("keep", policyfile.HTTP, b.ap, fast)
+	change := hc("change", policyfile.TCP, tcp.ap, fast)
+	remove := hc("remove", policyfile.HTTP, b.ap, fast)
+	e.Update([]*policyfile.HealthCheck{keep, change, remove}, nil)
+	if done, _ := e.doneOf("keep"); done != nil {
+		t.Fatal("probing must not start before Start")
+	}
+	e.Start()
+	e.Start() // idempotent
+	keepDone, _ := e.doneOf("keep")
+	changeDone, _ := e.doneOf("change")
+	removeDone, _ := e.doneOf("remove")
+	if keepDone == nil || changeDone == nil || removeDone == nil {
+		t.Fatal("Start must start one prober per check")
+	}
+
+	// The real scheduler detects a failure within about
+	// RequestInterval × FailureThreshold.
+	keepCell := mustCell(t, e, "keep")
+	b.status.Store(503)
+	waitFor(t, "keep to turn unhealthy", 2*time.Second, func() bool { return !keepCell.Load() })
+	tcp.down()
+	changeCell := mustCell(t, e, "change")
+	waitFor(t, "change to turn unhealthy", 2*time.Second, func() bool { return !changeCell.Load() })
+
+	change2 := *change
+	change2.FailureThreshold = 3
+	e.Update([]*policyfile.HealthCheck{keep, &change2}, nil)
+	for name, done := range map[string]chan struct{}{"change": changeDone, "remove": removeDone} {
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			t.Fatalf("the old prober of %q did not exit", name)
+		}
+	}
+	select {
+	case <-keepDone:
+		t.Fatal("the prober of an unchanged check must keep running")
+	default:
+	}
+	if newDone, _ := e.doneOf("change"); newDone == nil || newDone == changeDone {
+		t.Fatal("a changed check needs a new prober")
+	}
+	if mustCell(t, e, "keep") != keepCell || keepCell.Load() {
+		t.Fatal("the unchanged check must keep its cell and state")
+	}
+	newChange := mustCell(t, e, "change")
+	if newChange == changeCell || !newChange.Load() {
+		t.Fatal("the changed check must start fresh, healthy, in a new cell")
+	}
+	waitFor(t, "the restarted check to turn unhealthy after 3 failures", 3*time.Second, func() bool { return !newChange.Load() })
+
+	b.status.Store(200)
+	waitFor(t, "keep to recover", 2*time.Second, func() bool { return keepCell.Load() })
+}
+
+func TestJitter(t *testing.T) {
+	for _, tt := range []struct {
+		iv           time.Duration
+		r            float64
+		first, every time.Duration
+	}{
+		{30 * time.Second, 0, 0, 28500 * time.Millisecond},
+		{30 * time.Second, 0.5, 500 * time.Millisecond, 30 * time.Second},
+		{10 * time.Second, 0.999, 999 * time.Millisecond, 10499 * time.Millisecond},
+		{200 * time.Millisecond, 0.5, 100 * time.Millisecond, 200 * time.Millisecond},
+	} {
+		e := New(Options{random: func() float64 { return tt.r }})
+		if got := e.initialDelay(tt.iv); got != tt.first {
+			t.Errorf("interval %v, r %v: initial delay %v, want %v", tt.iv, tt.r, got, tt.first)
+		}
+		if got := e.nextDelay(tt.iv); got.Round(time.Millisecond) != tt.every {
+			t.Errorf("interval %v, r %v: next delay %v, want %v", tt.iv, tt.r, got, tt.every)
+		}
+	}
+	if got := interval(&policyfile.HealthCheck{}); got != 30*time.Second {
+		t.Errorf("default interval %v", got)
+	}
+}
+
+// healthGoroutines returns the stacks of goroutines running this package's
+// code (other than the test itself).
+func healthGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "trafficflow/health.(*Engine)") || strings.Contains(g, "trafficflow/health.probe") ||
+			strings.Contains(g, "trafficflow/health.dial") {
+			if !strings.Contains(g, "testing.tRunner") {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+func TestStopLeavesNoGoroutine(t *testing.T) {
+	b := newBackend(t, false)
+	hang := newBackend(t, false)
+	hang.hang.Store(1)
+	tcp := newTCPBackend(t, nil)
+	secure := newBackend(t, true)
+	before := runtime.NumGoroutine()
+	if g := healthGoroutines(); len(g) != 0 {
+		t.Fatalf("goroutines left over before the test:\n%s", strings.Join(g, "\n\n"))
+	}
+
+	e, log := newEngine(t, Options{})
+	fast := func(c *policyfile.HealthCheck) { c.RequestInterval = 100 * time.Millisecond }
+	e.Update([]*policyfile.HealthCheck{
+		hc("http", policyfile.HTTP, b.ap, fast),
+		hc("tls", policyfile.HTTPS, secure.ap, fast),
+		hc("hang", policyfile.HTTPStrMatch, hang.ap, func(c *policyfile.HealthCheck) {
+			c.RequestInterval = 30 * time.Second // its probe hangs for up to 8s
+			c.SearchString = "x"
+		}),
+		hc("tcp", policyfile.TCP, tcp.ap, fast),
+		hc("calc", policyfile.Calculated, netip.AddrPort{}, func(c *policyfile.HealthCheck) { c.ChildHealthChecks = []string{"http", "tcp"} }),
+	}, nil)
+	e.Start()
+	waitFor(t, "a probe to hang", 2*time.Second, func() bool { return hang.active.Load() == 1 && b.hits.Load() >= 2 })
+
+	start := time.Now()
+	e.Stop()
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Stop took %v: in-flight probes must be cancelled", took)
+	}
+	e.Stop() // idempotent
+	for _, id := range []string{"http", "tls", "hang", "tcp"} {
+		done, _ := e.doneOf(id)
+		select {
+		case <-done:
+		default:
+			t.Errorf("prober of %q still running after Stop", id)
+		}
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		g := healthGoroutines()
+		n := runtime.NumGoroutine()
+		if len(g) == 0 && n <= before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines before, %d after Stop; this package's:\n%s", before, n, strings.Join(g, "\n\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := log.count("health checks stopped"); n != 1 {
+		t.Errorf("want one stop message:\n%s", log)
+	}
+
+	// Nothing starts again after Stop.
+	hits := b.hits.Load()
+	e.Start()
+	e.Update([]*policyfile.HealthCheck{hc("late", policyfile.HTTP, b.ap, fast)}, nil)
+	if done, _ := e.doneOf("late"); done != nil {
+		t.Error("Update after Stop started a prober")
+	}
+	if e.probeNow("late"); b.hits.Load() != hits {
+		t.Error("a probe ran after Stop")
+	}
+}
+
+func TestMaxConcurrent(t *testing.T) {
+	hang := newBackend(t, false)
+	hang.hang.Store(1)
+	e, _ := newEngine(t, Options{MaxConcurrent: 2})
+	var checks []*policyfile.HealthCheck
+	ids := []string{"c1", "c2", "c3", "c4", "c5"}
+	for _, id := range ids {
+		checks = append(checks, hc(id, policyfile.HTTP, hang.ap, func(c *policyfile.HealthCheck) { c.RequestInterval = 5 * time.Second }))
+	}
+	e.Update(checks, nil)
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() { e.probeNow(id) })
+	}
+	waitFor(t, "2 probes in flight and 3 waiting", 3*time.Second, func() bool {
+		return hang.active.Load() == 2 && e.waiting.Load() == 3
+	})
+	if n := e.inFlight.Load(); n != 2 {
+		t.Errorf("in flight %d, want 2", n)
+	}
+	// Free the hung requests: the waiting probes run, never more than 2 at once.
+	hang.hang.Store(0)
+	hang.free()
+	wg.Wait()
+	if p := hang.peak.Load(); p != 2 {
+		t.Errorf("peak concurrent probes %d, want 2", p)
+	}
+	if h := hang.hits.Load(); h != 5 {
+		t.Errorf("%d probes reached the server, want 5", h)
+	}
+	if e := New(Options{}); cap(e.sem) != DefaultMaxConcurrent {
+		t.Errorf("default MaxConcurrent %d", cap(e.sem))
+	}
+}
+
+func BenchmarkCellLoad(b *testing.B) {
+	e := New(Options{})
+	var checks []*policyfile.HealthCheck
+	for _, id := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		checks = append(checks, hc(id, policyfile.TCP, netip.MustParseAddrPort("127.0.0.1:1")))
+	}
+	e.Update(checks, nil)
+	b.ReportAllocs()
+	b.Run("Cell+Load", func(b *testing.B) {
+		for b.Loop() {
+			if !e.Cell("e").Load() {
+				b.Fatal("unhealthy")
+			}
+		}
+	})
+	cell := e.Cell("e")
+	b.Run("Load", func(b *testing.B) {
+		for b.Loop() {
+			if !cell.Load() {
+				b.Fatal("unhealthy")
+			}
+		}
+	})
+}

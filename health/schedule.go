@@ -1,0 +1,85 @@
+package health
+
+import (
+	"time"
+
+	"github.com/trafficflow/trafficflow/policyfile"
+)
+
+// defaultInterval is Route 53's default RequestInterval, used when a check
+// has none.
+const defaultInterval = 30 * time.Second
+
+func interval(cfg *policyfile.HealthCheck) time.Duration {
+	if cfg.RequestInterval <= 0 {
+		return defaultInterval
+	}
+	return cfg.RequestInterval
+}
+
+// initialDelay is the random offset of a check's first probe, below
+// min(interval, 1s), so that checks loaded together do not probe in step.
+func (e *Engine) initialDelay(iv time.Duration) time.Duration {
+	return time.Duration(e.random() * float64(min(iv, time.Second)))
+}
+
+// nextDelay is the time between the starts of two probes: the interval
+// ±5 %, so that a failure is detected within about
+// RequestInterval × FailureThreshold.
+func (e *Engine) nextDelay(iv time.Duration) time.Duration {
+	return time.Duration(float64(iv) * (0.95 + 0.1*e.random()))
+}
+
+// launch starts c's prober if c is probed. Caller holds e.mu.
+func (e *Engine) launch(c *check) bool {
+	if !probed(c.cfg) || c.done != nil {
+		return false
+	}
+	c.done = make(chan struct{})
+	e.wg.Add(1)
+	go e.run(c, c.done)
+	return true
+}
+
+// run probes c every interval until c's context is cancelled (by Update
+// removing or changing c, or by Stop).
+func (e *Engine) run(c *check, done chan struct{}) {
+	defer e.wg.Done()
+	defer close(done)
+	iv := interval(c.cfg)
+	t := time.NewTimer(e.initialDelay(iv))
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+		}
+		start := time.Now()
+		e.probeOnce(c)
+		t.Reset(max(e.nextDelay(iv)-time.Since(start), 0))
+	}
+}
+
+// probeOnce runs one probe of c and counts its result. A probe waits for a
+// slot among MaxConcurrent, and at most one probe of c is in flight.
+func (e *Engine) probeOnce(c *check) {
+	c.probeMu.Lock()
+	defer c.probeMu.Unlock()
+	e.waiting.Add(1)
+	select {
+	case e.sem <- struct{}{}:
+		e.waiting.Add(-1)
+	case <-c.ctx.Done():
+		e.waiting.Add(-1)
+		return
+	}
+	e.inFlight.Add(1)
+	ok, reason := e.probe(c.ctx, c.cfg)
+	e.inFlight.Add(-1)
+	<-e.sem
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.applyResult(c, ok, reason)
+}

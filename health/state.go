@@ -1,0 +1,264 @@
+package health
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/trafficflow/trafficflow/policyfile"
+)
+
+// check is one configured health check. cfg, cell, ctx and cancel never
+// change; a changed configuration makes a new check.
+type check struct {
+	cfg    *policyfile.HealthCheck
+	cell   *atomic.Bool
+	ctx    context.Context
+	cancel context.CancelFunc
+	// probeMu keeps one probe in flight per check.
+	probeMu sync.Mutex
+
+	// Guarded by Engine.mu.
+	done        chan struct{} // closed when the prober exits; nil if none started
+	initialised bool          // the first state was published
+	raw         bool          // counted probe state before inversion; last known state of unprobed checks
+	rawReason   string        // why raw is what it is
+	streak      int           // consecutive results against raw
+	own         bool          // state before forcing
+	forced      policyfile.ForcedState
+	reason      string // why the reported state is what it is
+	since       time.Time
+	lastResult  string
+	lastProbe   time.Time
+}
+
+// newCheck makes a check in its initial state: healthy until enough data.
+// Caller holds e.mu.
+func (e *Engine) newCheck(cfg *policyfile.HealthCheck, forced policyfile.ForcedState) *check {
+	c := &check{
+		cfg:       cfg,
+		cell:      new(atomic.Bool),
+		raw:       true,
+		rawReason: "new health check, no probe result yet",
+		forced:    forced,
+	}
+	c.ctx, c.cancel = context.WithCancel(e.base)
+	if lastKnown(cfg) && forced != policyfile.NotForced {
+		c.raw = (forced == policyfile.ForcedHealthy) != cfg.Inverted
+	}
+	return c
+}
+
+// probed reports whether cfg is a type this package probes, and enabled.
+func probed(cfg *policyfile.HealthCheck) bool {
+	if cfg.Disabled {
+		return false
+	}
+	switch cfg.Type {
+	case policyfile.HTTP, policyfile.HTTPS, policyfile.HTTPStrMatch, policyfile.HTTPSStrMatch, policyfile.TCP:
+		return true
+	}
+	return false
+}
+
+// lastKnown reports whether cfg keeps its last known state: an unprobed type
+// with InsufficientDataHealthStatus LastKnownStatus (or unset).
+func lastKnown(cfg *policyfile.HealthCheck) bool {
+	switch cfg.Type {
+	case policyfile.CloudWatch, policyfile.RecoveryControl:
+		s := cfg.InsufficientDataHealthStatus
+		return s != policyfile.InsufficientHealthy && s != policyfile.InsufficientUnhealthy
+	}
+	return false
+}
+
+func threshold(cfg *policyfile.HealthCheck) int {
+	return max(cfg.FailureThreshold, 1)
+}
+
+// ownState computes c's state before forcing. Caller holds e.mu.
+func (e *Engine) ownState(c *check) (bool, string) {
+	cfg := c.cfg
+	if cfg.Disabled {
+		if cfg.Inverted {
+			return false, "disabled and inverted"
+		}
+		return true, "disabled"
+	}
+	var (
+		state  bool
+		reason string
+	)
+	switch cfg.Type {
+	case policyfile.HTTP, policyfile.HTTPS, policyfile.HTTPStrMatch, policyfile.HTTPSStrMatch, policyfile.TCP:
+		state, reason = c.raw, c.rawReason
+	case policyfile.Calculated:
+		n := 0
+		for _, id := range cfg.ChildHealthChecks {
+			if child := e.checks[id]; child != nil && child.cell.Load() {
+				n++
+			}
+		}
+		state = n >= cfg.HealthThreshold
+		reason = fmt.Sprintf("%d of %d child health checks healthy, HealthThreshold %d",
+			n, len(cfg.ChildHealthChecks), cfg.HealthThreshold)
+	case policyfile.CloudWatch, policyfile.RecoveryControl:
+		switch cfg.InsufficientDataHealthStatus {
+		case policyfile.InsufficientHealthy:
+			state = true
+		case policyfile.InsufficientUnhealthy:
+			state = false
+		default:
+			state = c.raw
+		}
+		reason = fmt.Sprintf("%s is not probed here: InsufficientDataHealthStatus %s",
+			cfg.Type, cfg.InsufficientDataHealthStatus)
+	default:
+		state, reason = true, fmt.Sprintf("type %q is not supported: treated as healthy", cfg.Type)
+	}
+	if cfg.Inverted {
+		state = !state
+		reason += " (inverted)"
+	}
+	return state, reason
+}
+
+// refresh recomputes c's state, publishes it and, when the state queries see
+// changes, counts, logs and propagates the transition to CALCULATED parents.
+// note prefixes the logged reason. The first refresh of a check publishes its
+// initial state without a transition. Caller holds e.mu.
+func (e *Engine) refresh(c *check, note string) {
+	e.refreshFrom(c, note, nil)
+}
+
+func (e *Engine) refreshFrom(c *check, note string, visiting map[*check]bool) {
+	own, reason := e.ownState(c)
+	c.own = own
+	state := own
+	switch c.forced {
+	case policyfile.ForcedHealthy:
+		state, reason = true, "forced healthy by healthstate.json"
+	case policyfile.ForcedUnhealthy:
+		state, reason = false, "forced unhealthy by healthstate.json"
+	}
+	reason = note + reason
+	id := c.cfg.ID
+	if !c.initialised {
+		c.initialised = true
+		c.cell.Store(state)
+		c.reason = reason
+		c.since = e.now()
+		statusGauge.WithLabelValues(id).Set(boolGauge(state))
+		transitionsCount.WithLabelValues(id).Add(0)
+		forcedGauge.WithLabelValues(id).Set(boolGauge(c.forced != policyfile.NotForced))
+		if c.forced != policyfile.NotForced {
+			e.log.Infof("health check %q is %s", id, reason)
+		}
+		return
+	}
+	c.reason = reason
+	if state == c.cell.Load() {
+		return
+	}
+	c.cell.Store(state)
+	c.since = e.now()
+	statusGauge.WithLabelValues(id).Set(boolGauge(state))
+	transitionsCount.WithLabelValues(id).Inc()
+	if state {
+		e.log.Infof("health check %q is now healthy: %s", id, reason)
+	} else {
+		e.log.Warningf("health check %q is now unhealthy: %s", id, reason)
+	}
+
+	// Parents follow at once. visiting guards against cycles, which a
+	// validated configuration does not have (children are never CALCULATED).
+	if visiting == nil {
+		visiting = map[*check]bool{}
+	}
+	visiting[c] = true
+	for _, p := range e.parents[id] {
+		if p.initialised && !visiting[p] {
+			e.refreshFrom(p, "", visiting)
+		}
+	}
+	delete(visiting, c)
+}
+
+// setForced applies a forced state to an existing check. Caller holds e.mu.
+func (e *Engine) setForced(c *check, f policyfile.ForcedState) {
+	if f == c.forced {
+		return
+	}
+	c.forced = f
+	forcedGauge.WithLabelValues(c.cfg.ID).Set(boolGauge(f != policyfile.NotForced))
+	note := ""
+	if f == policyfile.NotForced {
+		note = "no longer forced by healthstate.json: "
+	} else if lastKnown(c.cfg) {
+		// An unprobed check keeps the last state it was given.
+		c.raw = (f == policyfile.ForcedHealthy) != c.cfg.Inverted
+		c.rawReason = "last state forced by healthstate.json"
+	}
+	e.refresh(c, note)
+}
+
+// applyResult counts one probe result. Results of a check that was removed,
+// changed or stopped meanwhile are dropped. Caller holds e.mu.
+func (e *Engine) applyResult(c *check, ok bool, reason string) {
+	if e.checks[c.cfg.ID] != c || c.ctx.Err() != nil {
+		return
+	}
+	c.lastResult = reason
+	c.lastProbe = e.now()
+	if ok == c.raw {
+		c.streak = 0
+		c.rawReason = reason
+		return
+	}
+	c.streak++
+	if c.streak < threshold(c.cfg) {
+		return
+	}
+	c.raw, c.rawReason, c.streak = ok, reason, 0
+	if c.forced != policyfile.NotForced {
+		own := ok != c.cfg.Inverted
+		e.log.Infof("health check %q (forced by healthstate.json) is unforced %s now: %s",
+			c.cfg.ID, stateWord(own), reason)
+	}
+	e.refresh(c, "")
+}
+
+func stateWord(healthy bool) string {
+	if healthy {
+		return "healthy"
+	}
+	return "unhealthy"
+}
+
+// calculatedInOrder returns the CALCULATED checks, CALCULATED children before
+// their parents. Caller holds e.mu.
+func (e *Engine) calculatedInOrder() []*check {
+	var out []*check
+	seen := map[*check]bool{}
+	var visit func(c *check)
+	visit = func(c *check) {
+		if seen[c] {
+			return
+		}
+		seen[c] = true
+		for _, id := range c.cfg.ChildHealthChecks {
+			if child := e.checks[id]; child != nil && child.cfg.Type == policyfile.Calculated {
+				visit(child)
+			}
+		}
+		out = append(out, c)
+	}
+	for _, c := range e.checks {
+		if c.cfg.Type == policyfile.Calculated {
+			visit(c)
+		}
+	}
+	return out
+}

@@ -68,11 +68,11 @@ func parseDocument(r *reporter, n *node, p *jpath, size int, ctx *docContext) *D
 	start := 0
 	if v := f["StartRule"]; v != nil {
 		start++
-		d.StartRule, _ = r.str(v, p.k("StartRule"))
+		d.StartRule = r.id(v, p.k("StartRule"))
 	}
 	if v := f["StartEndpoint"]; v != nil {
 		start++
-		d.StartEndpoint, _ = r.str(v, p.k("StartEndpoint"))
+		d.StartEndpoint = r.id(v, p.k("StartEndpoint"))
 	}
 	switch start {
 	case 0:

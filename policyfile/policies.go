@@ -1,10 +1,10 @@
 package policyfile
 
 import (
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,9 +13,9 @@ import (
 // loadPolicies reads DIR/policies: NAME/VERSION.ext files (one version
 // each) and NAME.ext files (one or many versions).
 func (l *loader) loadPolicies() {
-	entries, err := os.ReadDir(filepath.Join(l.dir, "policies"))
+	entries, err := fs.ReadDir(l.fsys, "policies")
 	if err != nil {
-		if !os.IsNotExist(err) {
+		if !errors.Is(err, fs.ErrNotExist) {
 			l.probs = append(l.probs, Problem{File: "policies", Message: errText(err)})
 		}
 		return
@@ -26,7 +26,7 @@ func (l *loader) loadPolicies() {
 			continue
 		}
 		rel := "policies/" + name
-		fi, err := os.Stat(filepath.Join(l.dir, "policies", name)) // follows symlinks
+		fi, err := fs.Stat(l.fsys, rel) // follows symlinks
 		if err != nil {
 			l.probs = append(l.probs, Problem{File: rel, Message: errText(err)})
 			continue
@@ -35,12 +35,12 @@ func (l *loader) loadPolicies() {
 			l.loadPolicyDir(name)
 			continue
 		}
-		ext := strings.ToLower(filepath.Ext(name))
+		ext := strings.ToLower(path.Ext(name))
 		if _, ok := syntaxExts[ext]; !ok {
 			l.probs = append(l.probs, Problem{File: rel, Message: "not a .json, .yaml or .yml file; ignored", Severity: l.warning()})
 			continue
 		}
-		l.loadVersionFile(rel, strings.TrimSuffix(name, filepath.Ext(name)), 0)
+		l.loadVersionFile(rel, strings.TrimSuffix(name, path.Ext(name)), 0)
 	}
 }
 
@@ -53,8 +53,8 @@ func (l *loader) warning() Severity {
 
 // loadPolicyDir reads the version files of policies/NAME/.
 func (l *loader) loadPolicyDir(name string) {
-	dir := filepath.Join(l.dir, "policies", name)
-	entries, err := os.ReadDir(dir)
+	dir := path.Join("policies", name)
+	entries, err := fs.ReadDir(l.fsys, dir)
 	if err != nil {
 		l.probs = append(l.probs, Problem{File: "policies/" + name, Message: errText(err)})
 		return
@@ -70,16 +70,16 @@ func (l *loader) loadPolicyDir(name string) {
 			continue
 		}
 		rel := path.Join("policies", name, fname)
-		ext := strings.ToLower(filepath.Ext(fname))
+		ext := strings.ToLower(path.Ext(fname))
 		if _, ok := syntaxExts[ext]; !ok {
 			l.probs = append(l.probs, Problem{File: rel, Message: "not a .json, .yaml or .yml file; ignored", Severity: l.warning()})
 			continue
 		}
-		if fi, err := os.Stat(filepath.Join(dir, fname)); err != nil || fi.IsDir() {
+		if fi, err := fs.Stat(l.fsys, rel); err != nil || fi.IsDir() {
 			l.probs = append(l.probs, Problem{File: rel, Message: "is not a regular file; ignored", Severity: l.warning()})
 			continue
 		}
-		stem := strings.TrimSuffix(fname, filepath.Ext(fname))
+		stem := strings.TrimSuffix(fname, path.Ext(fname))
 		num, err := strconv.Atoi(stem)
 		if err != nil || num < 1 || num > MaxVersions || strconv.Itoa(num) != stem {
 			l.probs = append(l.probs, Problem{File: rel, Message: fmt.Sprintf("the file name must be a version number 1..%d (such as 1.json)", MaxVersions)})

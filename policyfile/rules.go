@@ -128,12 +128,12 @@ func parseItem(r *reporter, n *node, p *jpath, rt RuleType, d *Document, ctx *do
 	case ev != nil && rv != nil:
 		r.errorf(p, "has both EndpointReference and RuleReference; use exactly one")
 	case ev != nil:
-		it.Endpoint, _ = r.str(ev, p.k("EndpointReference"))
+		it.Endpoint = r.id(ev, p.k("EndpointReference"))
 	case rv != nil:
 		if rt == Multivalue {
 			r.errorf(p.k("RuleReference"), "multivalue rules can only reference endpoints")
 		} else {
-			it.Rule, _ = r.str(rv, p.k("RuleReference"))
+			it.Rule = r.id(rv, p.k("RuleReference"))
 		}
 	default:
 		r.errorf(p, "needs an EndpointReference or a RuleReference")

@@ -91,6 +91,15 @@ func (r *reporter) str(n *node, p *jpath) (string, bool) {
 	return n.str, true
 }
 
+// id reads a non-empty string: an ID or a reference to one.
+func (r *reporter) id(n *node, p *jpath) string {
+	s, ok := r.str(n, p)
+	if ok && s == "" {
+		r.errorf(p, "is empty")
+	}
+	return s
+}
+
 // boolean reads true/false, also written as a string in any case
 // ("true", "TRUE"), as AWS documents and hand-written files do.
 func (r *reporter) boolean(n *node, p *jpath) (bool, bool) {

@@ -2,8 +2,9 @@ package policyfile
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"sort"
 	"strings"
 )
@@ -149,7 +150,7 @@ type Alias struct {
 
 // loader holds the state of one Load.
 type loader struct {
-	dir   string
+	fsys  fs.FS
 	opts  Options
 	probs Problems
 	store *Store
@@ -174,8 +175,21 @@ type hcRef struct {
 // include an error (problems.Err() != nil) the store is incomplete: it
 // tells what did load, for a summary, and must not be served.
 func Load(dir string, opts Options) (*Store, Problems) {
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return &Store{Dir: dir}, Problems{{File: dir, Message: errText(err)}}
+	case !fi.IsDir():
+		return &Store{Dir: dir}, Problems{{File: dir, Message: "is not a directory"}}
+	}
+	return LoadFS(os.DirFS(dir), dir, opts)
+}
+
+// LoadFS is Load for a store in a file system; dir is only recorded in
+// Store.Dir.
+func LoadFS(fsys fs.FS, dir string, opts Options) (*Store, Problems) {
 	l := &loader{
-		dir:  dir,
+		fsys: fsys,
 		opts: opts,
 		store: &Store{
 			Dir:       dir,
@@ -187,16 +201,6 @@ func Load(dir string, opts Options) (*Store, Problems) {
 		versionFile: map[string]map[int]string{},
 		seen:        map[string]map[int]bool{},
 	}
-	fi, err := os.Stat(dir)
-	switch {
-	case err != nil:
-		l.probs = append(l.probs, Problem{File: dir, Message: errText(err)})
-		return l.store, l.probs
-	case !fi.IsDir():
-		l.probs = append(l.probs, Problem{File: dir, Message: "is not a directory"})
-		return l.store, l.probs
-	}
-
 	if n, r := l.open("locations"); n != nil {
 		l.loadLocations(r, n)
 	}
@@ -218,7 +222,7 @@ func Load(dir string, opts Options) (*Store, Problems) {
 }
 
 func errText(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
+	if pe, ok := err.(*fs.PathError); ok {
 		return pe.Err.Error()
 	}
 	return err.Error()
@@ -233,7 +237,7 @@ var syntaxExts = map[string]bool{".json": false, ".yaml": true, ".yml": true}
 func (l *loader) open(base string) (*node, *reporter) {
 	var found []string
 	for _, ext := range []string{".json", ".yaml", ".yml"} {
-		if _, err := os.Stat(filepath.Join(l.dir, base+ext)); err == nil {
+		if _, err := fs.Stat(l.fsys, base+ext); err == nil {
 			found = append(found, base+ext)
 		}
 	}
@@ -251,12 +255,12 @@ func (l *loader) open(base string) (*node, *reporter) {
 // parseFile reads and parses a store file given relative to the store.
 func (l *loader) parseFile(rel string) (*node, *reporter) {
 	r := &reporter{file: rel, strict: l.opts.Strict, out: &l.probs}
-	data, err := os.ReadFile(filepath.Join(l.dir, filepath.FromSlash(rel)))
+	data, err := fs.ReadFile(l.fsys, rel)
 	if err != nil {
 		l.probs = append(l.probs, Problem{File: rel, Message: errText(err)})
 		return nil, nil
 	}
-	n, err := parseSyntax(data, syntaxExts[strings.ToLower(filepath.Ext(rel))])
+	n, err := parseSyntax(data, syntaxExts[strings.ToLower(path.Ext(rel))])
 	if err != nil {
 		l.probs = append(l.probs, Problem{File: rel, Message: err.Error()})
 		return nil, nil

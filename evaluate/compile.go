@@ -1,0 +1,224 @@
+package evaluate
+
+import (
+	"fmt"
+	"math"
+	"sync/atomic"
+
+	"github.com/trafficflow/trafficflow/policyfile"
+)
+
+// HealthSource resolves a health-check ID to the live status cell the
+// evaluator reads on every query (true = healthy). The health engine
+// implements it; tests use Static.
+type HealthSource interface {
+	Cell(id string) *atomic.Bool
+}
+
+// BiasFormula is how a negative geoproximity bias scales distances (spec
+// §3.6): the sources disagree, so it is configurable.
+type BiasFormula uint8
+
+const (
+	// BiasLegacy is the developer guide's formula until 2022: a positive
+	// bias b multiplies distances by 1-b/100 and a negative one divides them
+	// by 1+b/100, so that +b and -b are exact inverses (-50 doubles).
+	BiasLegacy BiasFormula = iota
+	// BiasLinear is the current page's single formula, distance × (1-b/100)
+	// for every b (-50 multiplies by 1.5).
+	BiasLinear
+)
+
+// Options tune Compile.
+type Options struct {
+	// Health resolves the HealthCheck IDs of the document. A nil source, or
+	// a nil cell, makes a check always healthy.
+	Health HealthSource
+	// BiasFormula applies to negative geoproximity biases.
+	BiasFormula BiasFormula
+}
+
+// Policy is one policy version compiled for evaluation. It is immutable
+// and safe for concurrent use.
+type Policy struct {
+	doc       *policyfile.Document
+	start     ref
+	rules     []rule
+	endpoints []*policyfile.Endpoint
+	// needsLocation is set when a geo, geoproximity or latency rule is
+	// reachable: evaluation needs the client's location.
+	needsLocation bool
+	// latency is set when a latency rule is reachable.
+	latency bool
+}
+
+// ref points at a rule (>= 0) or an endpoint (-1 - index).
+type ref int32
+
+func endpointRef(i int) ref    { return ref(-1 - i) }
+func (r ref) isEndpoint() bool { return r < 0 }
+func (r ref) endpoint() int    { return int(-1 - r) }
+func (r ref) rule() int        { return int(r) }
+func (r ref) String() string   { return fmt.Sprint(int32(r)) }
+func (p *Policy) ruleID(r ref) string {
+	return p.doc.Rules[r.rule()].ID
+}
+
+type ruleKind uint8
+
+const (
+	kFailover ruleKind = iota
+	kGeo
+	kGeoproximity
+	kLatency
+	kMultivalue
+	kWeighted
+)
+
+var kindOf = map[policyfile.RuleType]ruleKind{
+	policyfile.Failover: kFailover, policyfile.Geo: kGeo, policyfile.Geoproximity: kGeoproximity,
+	policyfile.Latency: kLatency, policyfile.Multivalue: kMultivalue, policyfile.Weighted: kWeighted,
+}
+
+type rule struct {
+	kind  ruleKind
+	items []item
+	geo   *geoIndex // kGeo
+}
+
+type item struct {
+	target ref
+	// hc is the item's health check, nil when it has none.
+	hc  *atomic.Bool
+	eth bool
+	// weight of a weighted item.
+	weight uint32
+	// Geoproximity and latency: the item's point (radians) and the factor
+	// the bias scales distances by; region is the latency region code.
+	lat, lon, cosLat float64
+	factor           float64
+	region           string
+}
+
+// Compile turns a validated document into an evaluator.
+func Compile(doc *policyfile.Document, opts Options) (*Policy, error) {
+	p := &Policy{doc: doc, endpoints: doc.Endpoints}
+	epIndex := make(map[string]int, len(doc.Endpoints))
+	for i, e := range doc.Endpoints {
+		epIndex[e.ID] = i
+	}
+	ruleIndex := make(map[string]int, len(doc.Rules))
+	for i, r := range doc.Rules {
+		ruleIndex[r.ID] = i
+	}
+	resolve := func(endpoint, rule string) (ref, error) {
+		if endpoint != "" {
+			i, ok := epIndex[endpoint]
+			if !ok {
+				return 0, fmt.Errorf("no endpoint %q", endpoint)
+			}
+			return endpointRef(i), nil
+		}
+		i, ok := ruleIndex[rule]
+		if !ok {
+			return 0, fmt.Errorf("no rule %q", rule)
+		}
+		return ref(i), nil
+	}
+	var err error
+	if p.start, err = resolve(doc.StartEndpoint, doc.StartRule); err != nil {
+		return nil, err
+	}
+	p.rules = make([]rule, len(doc.Rules))
+	for i, r := range doc.Rules {
+		cr := rule{kind: kindOf[r.Type], items: make([]item, len(r.Items))}
+		for j, it := range r.Items {
+			ci := &cr.items[j]
+			if ci.target, err = resolve(it.Endpoint, it.Rule); err != nil {
+				return nil, fmt.Errorf("%s: %w", it.Path, err)
+			}
+			ci.eth = it.EvaluateTargetHealth
+			if it.HealthCheck != "" && opts.Health != nil {
+				ci.hc = opts.Health.Cell(it.HealthCheck)
+			}
+			ci.weight = uint32(it.Weight)
+			ci.region = it.Region
+			ci.lat, ci.lon = it.Point.Lat*math.Pi/180, it.Point.Lon*math.Pi/180
+			ci.cosLat = math.Cos(ci.lat)
+			ci.factor = biasFactor(it.Bias, opts.BiasFormula)
+		}
+		if cr.kind == kGeo {
+			cr.geo = newGeoIndex(r.Items)
+		}
+		p.rules[i] = cr
+	}
+	p.markReachable()
+	return p, nil
+}
+
+// biasFactor is what a bias multiplies distances by.
+func biasFactor(bias int, f BiasFormula) float64 {
+	b := float64(bias) / 100
+	if bias < 0 && f == BiasLegacy {
+		return 1 / (1 + b)
+	}
+	return 1 - b
+}
+
+// markReachable records which location-dependent rules the start reaches.
+func (p *Policy) markReachable() {
+	seen := make([]bool, len(p.rules))
+	var walk func(r ref)
+	walk = func(r ref) {
+		if r.isEndpoint() || seen[r.rule()] {
+			return
+		}
+		seen[r.rule()] = true
+		switch p.rules[r.rule()].kind {
+		case kGeo, kGeoproximity:
+			p.needsLocation = true
+		case kLatency:
+			p.needsLocation, p.latency = true, true
+		}
+		for _, it := range p.rules[r.rule()].items {
+			walk(it.target)
+		}
+	}
+	walk(p.start)
+}
+
+// NeedsLocation reports whether evaluation may use the client's location
+// (a reachable geo, geoproximity or latency rule). When it does not, the
+// caller can skip the GeoIP lookup.
+func (p *Policy) NeedsLocation() bool { return p.needsLocation }
+
+// HasLatency reports whether a latency rule is reachable.
+func (p *Policy) HasLatency() bool { return p.latency }
+
+// Document returns the document the policy was compiled from.
+func (p *Policy) Document() *policyfile.Document { return p.doc }
+
+// Endpoints returns the policy's endpoints; Result.Endpoints index it.
+func (p *Policy) Endpoints() []*policyfile.Endpoint { return p.endpoints }
+
+// RecordType is the DNS type of the policy's answers.
+func (p *Policy) RecordType() uint16 { return p.doc.RecordType }
+
+// Static is a HealthSource of settable cells, for tests and for health
+// checks with a fixed state. Cells are created on first use, healthy.
+// It is not safe for concurrent creation of new cells.
+type Static map[string]*atomic.Bool
+
+// Cell returns the cell for id, creating a healthy one.
+func (s Static) Cell(id string) *atomic.Bool {
+	c := s[id]
+	if c == nil {
+		c = new(atomic.Bool)
+		c.Store(true)
+		s[id] = c
+	}
+	return c
+}
+
+// Set sets the state of check id.
+func (s Static) Set(id string, healthy bool) { s.Cell(id).Store(healthy) }

@@ -1,0 +1,349 @@
+package evaluate
+
+import (
+	"math"
+)
+
+// MaxAnswers is the most endpoints one evaluation returns (a multivalue
+// rule answers with up to 8).
+const MaxAnswers = 8
+
+// Query is one evaluation's input.
+type Query struct {
+	// Client is the client's location; nil or the zero Client means none.
+	Client *Client
+	// Seed drives every random choice (weighted draws, multivalue
+	// samples): the same seed gives the same answer. The plugin draws it
+	// per query from an injectable source.
+	Seed uint64
+	// Trace, when not nil, receives the decision path.
+	Trace *Trace
+}
+
+// Result is one evaluation's output.
+type Result struct {
+	// Endpoints[:N] are indexes into Policy.Endpoints of the answer, in
+	// answer order. N is 0 when the policy has no answer for the client (a
+	// geo rule without a matching location or default).
+	Endpoints [MaxAnswers]int16
+	N         int
+	// Healthy reports whether the answer came through healthy branches
+	// (false: every choice on the way was a fail-open one).
+	Healthy bool
+	// UsedLocation reports whether the answer depended on the client's
+	// location or latency data (for the ECS scope).
+	UsedLocation bool
+}
+
+// memoSize is how many rules the per-query memo holds on the stack.
+const memoSize = 64
+
+// state is the per-query evaluation state. It lives on the caller's stack.
+type state struct {
+	p      *Policy
+	client *Client
+	res    *Result
+	trace  *Trace
+	rng    uint64
+	// memo caches anyHealthy per rule: 0 unknown, 1 unhealthy, 2 healthy.
+	memo     [memoSize]uint8
+	bigMemo  []uint8
+	noClient Client
+}
+
+// Evaluate walks the policy for one query (spec §3.3) and writes the answer
+// to res. It takes no lock, and allocates only when q.Trace is set or the
+// policy has more than 64 rules.
+func (p *Policy) Evaluate(q *Query, res *Result) {
+	s := state{p: p, client: q.Client, res: res, trace: q.Trace, rng: q.Seed}
+	if s.client == nil {
+		s.client = &s.noClient
+	}
+	if len(p.rules) > memoSize {
+		s.bigMemo = make([]uint8, len(p.rules))
+	}
+	*res = Result{}
+	res.Healthy = s.eval(p.start, "")
+}
+
+// random returns the next number of the query's splitmix64 sequence.
+func (s *state) random() uint64 {
+	s.rng += 0x9e3779b97f4a7c15
+	z := s.rng
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// below returns a random number in [0, n).
+func (s *state) below(n uint64) uint64 {
+	return (s.random() >> 32) * n >> 32
+}
+
+// eval answers from node r and reports whether the answer came through a
+// healthy choice. via names the item that led here, for the trace.
+func (s *state) eval(r ref, via string) bool {
+	if r.isEndpoint() {
+		s.add(r.endpoint())
+		s.traceEndpoint(r.endpoint(), via)
+		return true
+	}
+	ru := &s.p.rules[r.rule()]
+	if ru.kind == kMultivalue {
+		return s.multivalue(r, ru)
+	}
+	i, healthy := s.pick(r, ru)
+	if i < 0 {
+		s.traceStep(r, -1, false, "no location matches the client and there is no default: no answer")
+		return false
+	}
+	s.traceStep(r, i, healthy, "")
+	s.eval(ru.items[i].target, s.p.doc.Rules[r.rule()].Items[i].Path)
+	return healthy
+}
+
+func (s *state) add(endpoint int) {
+	if s.res.N < MaxAnswers {
+		s.res.Endpoints[s.res.N] = int16(endpoint)
+		s.res.N++
+	}
+}
+
+// pick chooses the item of a (non-multivalue) rule: the first healthy
+// item in the rule's order of preference, else the first item in that
+// order (fail-open, healthy = false). It returns -1 when no item applies
+// (a geo rule with no matching location).
+func (s *state) pick(r ref, ru *rule) (int, bool) {
+	switch ru.kind {
+	case kFailover:
+		for i := range ru.items {
+			if s.branchHealthy(&ru.items[i]) {
+				return i, true
+			}
+		}
+		return 0, false
+	case kGeo:
+		s.res.UsedLocation = true
+		var chain [4]int16
+		n := ru.geo.chain(s.client, &chain)
+		for _, i := range chain[:n] {
+			if s.branchHealthy(&ru.items[i]) {
+				return int(i), true
+			}
+		}
+		if n == 0 {
+			return -1, false
+		}
+		return int(chain[0]), false
+	case kGeoproximity, kLatency:
+		return s.nearest(ru)
+	case kWeighted:
+		return s.weighted(ru)
+	}
+	return 0, false
+}
+
+// nearest picks the geoproximity item with the smallest biased distance,
+// or the latency item with the lowest round-trip time: the best healthy
+// one, else the best one. Without client data it takes document order.
+func (s *state) nearest(ru *rule) (int, bool) {
+	s.res.UsedLocation = true
+	c := s.client
+	best, bestHealthy := -1, -1
+	var bestCost, bestHealthyCost float64
+	for i := range ru.items {
+		it := &ru.items[i]
+		var cost float64
+		switch {
+		case ru.kind == kLatency && c.RTT != nil:
+			rtt, ok := c.RTT[it.region]
+			if !ok {
+				rtt = math.Inf(1) // unlisted regions rank last, in document order
+			}
+			cost = rtt
+		case c.hasCoords:
+			cost = distance(c, it)
+			if ru.kind == kGeoproximity {
+				cost *= it.factor
+			}
+		default:
+			cost = float64(i) // document order
+		}
+		if best < 0 || cost < bestCost {
+			best, bestCost = i, cost
+		}
+		if (bestHealthy < 0 || cost < bestHealthyCost) && s.branchHealthy(it) {
+			bestHealthy, bestHealthyCost = i, cost
+		}
+	}
+	if bestHealthy >= 0 {
+		return bestHealthy, true
+	}
+	return best, false
+}
+
+// earthRadius is the mean radius of the Earth in km.
+const earthRadius = 6371.0
+
+// distance is the great-circle (haversine) distance in km.
+func distance(c *Client, it *item) float64 {
+	sinLat := math.Sin((it.lat - c.lat) / 2)
+	sinLon := math.Sin((it.lon - c.lon) / 2)
+	a := sinLat*sinLat + c.cosLat*it.cosLat*sinLon*sinLon
+	return 2 * earthRadius * math.Asin(math.Sqrt(min(a, 1)))
+}
+
+// Distance returns the great-circle distance in km between two points
+// given in degrees (the metric geoproximity and latency-by-distance use).
+func Distance(lat1, lon1, lat2, lon2 float64) float64 {
+	c := NewClient("", "", "", true, lat1, lon1)
+	it := item{lat: lat2 * math.Pi / 180, lon: lon2 * math.Pi / 180}
+	it.cosLat = math.Cos(it.lat)
+	return distance(&c, &it)
+}
+
+// weighted draws an item: among the healthy items with a non-zero weight in
+// proportion to their weights; else uniformly among healthy zero-weight
+// items; else (fail-open) among all items by weight, uniformly when every
+// weight is 0. This is what redrawing after each unhealthy pick gives
+// (spec §3.8), in one pass per tier.
+func (s *state) weighted(ru *rule) (int, bool) {
+	chosen := -1
+	var total uint64
+	for i := range ru.items {
+		it := &ru.items[i]
+		if it.weight == 0 || !s.branchHealthy(it) {
+			continue
+		}
+		total += uint64(it.weight)
+		if s.below(total) < uint64(it.weight) {
+			chosen = i
+		}
+	}
+	if chosen >= 0 {
+		return chosen, true
+	}
+	total = 0
+	for i := range ru.items {
+		it := &ru.items[i]
+		if it.weight != 0 || !s.branchHealthy(it) {
+			continue
+		}
+		total++
+		if s.below(total) == 0 {
+			chosen = i
+		}
+	}
+	if chosen >= 0 {
+		return chosen, true
+	}
+	total = 0
+	var zeros uint64
+	for i := range ru.items {
+		if w := uint64(ru.items[i].weight); w > 0 {
+			total += w
+			if s.below(total) < w {
+				chosen = i
+			}
+		}
+	}
+	if chosen >= 0 {
+		return chosen, false
+	}
+	for i := range ru.items {
+		zeros++
+		if s.below(zeros) == 0 {
+			chosen = i
+		}
+	}
+	return chosen, false
+}
+
+// multivalue answers with up to MaxAnswers endpoints, sampled at random
+// from the healthy items (spec §3.9), or from all items when none is
+// healthy; it reports whether any item is healthy.
+func (s *state) multivalue(r ref, ru *rule) bool {
+	healthy := s.anyHealthy(r)
+	start := s.res.N
+	var seen uint64
+	for i := range ru.items {
+		it := &ru.items[i]
+		if healthy && !itemCheck(it) {
+			continue
+		}
+		seen++
+		if s.res.N-start < MaxAnswers {
+			s.add(it.target.endpoint())
+			continue
+		}
+		// Reservoir sampling (algorithm R).
+		if j := s.below(seen); j < MaxAnswers {
+			s.res.Endpoints[start+int(j)] = int16(it.target.endpoint())
+		}
+	}
+	// Shuffle the answers.
+	got := s.res.Endpoints[start:s.res.N]
+	for i := len(got) - 1; i > 0; i-- {
+		j := int(s.below(uint64(i + 1)))
+		got[i], got[j] = got[j], got[i]
+	}
+	s.traceMultivalue(r, healthy, got)
+	return healthy
+}
+
+// itemCheck reports whether an item's own health check (if any) is healthy.
+func itemCheck(it *item) bool { return it.hc == nil || it.hc.Load() }
+
+// branchHealthy is spec §3.3's branchHealthy: the item's health check, and
+// with EvaluateTargetHealth the health of what it points at.
+func (s *state) branchHealthy(it *item) bool {
+	if !itemCheck(it) {
+		return false
+	}
+	if it.eth && !it.target.isEndpoint() {
+		return s.anyHealthy(it.target)
+	}
+	// Endpoints carry no health of their own: value endpoints are always
+	// healthy, and alias targets have no health data here (spec §3.10).
+	return true
+}
+
+// anyHealthy reports whether some applicable branch of a rule is healthy,
+// memoised per query.
+func (s *state) anyHealthy(r ref) bool {
+	memo := s.memo[:]
+	if s.bigMemo != nil {
+		memo = s.bigMemo
+	}
+	i := r.rule()
+	if i < len(memo) && memo[i] != 0 {
+		return memo[i] == 2
+	}
+	ru := &s.p.rules[i]
+	healthy := false
+	if ru.kind == kGeo {
+		s.res.UsedLocation = true
+		var chain [4]int16
+		n := ru.geo.chain(s.client, &chain)
+		for _, j := range chain[:n] {
+			if s.branchHealthy(&ru.items[j]) {
+				healthy = true
+				break
+			}
+		}
+	} else {
+		for j := range ru.items {
+			if s.branchHealthy(&ru.items[j]) {
+				healthy = true
+				break
+			}
+		}
+	}
+	if i < len(memo) {
+		memo[i] = 1
+		if healthy {
+			memo[i] = 2
+		}
+	}
+	return healthy
+}

@@ -1,0 +1,88 @@
+package evaluate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/trafficflow/trafficflow/policyfile"
+)
+
+// Trace records the path an evaluation took: one Step per rule decided and
+// one for each endpoint answered. Explanations (trafficflow explain) print
+// it.
+type Trace struct {
+	Steps []Step
+}
+
+// Step is one decision of an evaluation.
+type Step struct {
+	// Rule and Type identify the rule decided; both are empty for an
+	// endpoint step.
+	Rule string
+	Type policyfile.RuleType
+	// Item is the JSON path of the chosen item ("" when none applied).
+	Item string
+	// Healthy is false for a fail-open choice (nothing was healthy).
+	Healthy bool
+	// Endpoint is the endpoint answered, for an endpoint step.
+	Endpoint string
+	// Note explains the step in words.
+	Note string
+}
+
+// String renders one step per line.
+func (t *Trace) String() string {
+	var b strings.Builder
+	for _, s := range t.Steps {
+		switch {
+		case s.Endpoint != "":
+			fmt.Fprintf(&b, "endpoint %s", s.Endpoint)
+		default:
+			fmt.Fprintf(&b, "rule %s (%s)", s.Rule, s.Type)
+			if s.Item != "" {
+				fmt.Fprintf(&b, ": %s", s.Item)
+			}
+			if !s.Healthy {
+				b.WriteString(" [nothing healthy: fail-open]")
+			}
+		}
+		if s.Note != "" {
+			fmt.Fprintf(&b, " (%s)", s.Note)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func (s *state) traceStep(r ref, i int, healthy bool, note string) {
+	if s.trace == nil {
+		return
+	}
+	doc := s.p.doc.Rules[r.rule()]
+	st := Step{Rule: doc.ID, Type: doc.Type, Healthy: healthy || i < 0, Note: note}
+	if i >= 0 {
+		st.Item = doc.Items[i].Path
+	}
+	s.trace.Steps = append(s.trace.Steps, st)
+}
+
+func (s *state) traceMultivalue(r ref, healthy bool, answered []int16) {
+	if s.trace == nil {
+		return
+	}
+	doc := s.p.doc.Rules[r.rule()]
+	ids := make([]string, len(answered))
+	for i, e := range answered {
+		ids[i] = s.p.endpoints[e].ID
+	}
+	s.trace.Steps = append(s.trace.Steps, Step{Rule: doc.ID, Type: doc.Type, Healthy: healthy,
+		Note: fmt.Sprintf("answered %s (%d of %d items)", strings.Join(ids, ", "), len(answered), len(doc.Items))})
+}
+
+func (s *state) traceEndpoint(i int, via string) {
+	if s.trace == nil {
+		return
+	}
+	e := s.p.endpoints[i]
+	s.trace.Steps = append(s.trace.Steps, Step{Endpoint: e.ID, Item: via, Healthy: true, Note: string(e.Type) + " " + e.Value})
+}

@@ -1,0 +1,219 @@
+package watch
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+)
+
+// maxDepth bounds the directory nesting below the store directory; it stops
+// pathological symlink farms that are not cycles.
+const maxDepth = 32
+
+var (
+	// errStopped is returned by hashing when the Watcher is being stopped.
+	errStopped = errors.New("watch: stopped")
+	// errNotRegular is returned by hashFile for anything but a regular file.
+	errNotRegular = errors.New("not a regular file")
+)
+
+// storeFile is one store file found by scanStore.
+type storeFile struct {
+	rel  string // slash-separated path relative to the store directory, through symlinks
+	path string // physical path of the file
+}
+
+// scanResult is what scanStore found.
+type scanResult struct {
+	files []storeFile
+	// dirs holds the physical directories whose entries decide the store's
+	// content, with their identity; nil unless scanStore was asked for it.
+	dirs map[string]fs.FileInfo
+}
+
+// addDir records dir (a physical path) as worth watching.
+func (r *scanResult) addDir(dir string, fi fs.FileInfo) {
+	if r.dirs == nil {
+		return
+	}
+	if _, ok := r.dirs[dir]; ok {
+		return
+	}
+	if fi == nil {
+		var err error
+		if fi, err = os.Stat(dir); err != nil {
+			return
+		}
+	}
+	r.dirs[dir] = fi
+}
+
+// Fingerprint returns the content hash of the store in dir: sha256 over
+// every store file's path relative to dir and its content (the file's own
+// sha256), in sorted path order. A store file is a regular file below dir,
+// reached through symlinks, whose name and whose directories' names below dir
+// do not start with "."; symlink cycles, dangling symlinks and special files
+// are skipped. A missing dir, or one that is not a directory, is an error,
+// as is any other error reading the tree.
+func Fingerprint(dir string) ([32]byte, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	res, err := scanStore(abs, false)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return hashStore(res.files, nil)
+}
+
+// scanStore lists the store files below dir (an absolute path). With
+// wantDirs it also collects the directories to watch; they are returned even
+// with an error, so that a missing store can be watched for its return.
+func scanStore(dir string, wantDirs bool) (*scanResult, error) {
+	res := &scanResult{}
+	if wantDirs {
+		res.dirs = make(map[string]fs.FileInfo)
+	}
+	dirSeen := func(d string) { res.addDir(d, nil) }
+	root, err := resolveIn("", dir, false, dirSeen)
+	if err != nil {
+		return res, fmt.Errorf("store directory %s: %w", dir, err)
+	}
+	fi, err := os.Stat(root)
+	if err != nil {
+		return res, fmt.Errorf("store directory %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return res, fmt.Errorf("store directory %s: not a directory", dir)
+	}
+	if err := res.walk(root, "", []fs.FileInfo{fi}, dirSeen); err != nil {
+		return res, err
+	}
+	slices.SortFunc(res.files, func(a, b storeFile) int { return strings.Compare(a.rel, b.rel) })
+	return res, nil
+}
+
+// walk adds the store files below the physical directory dir, whose path
+// relative to the store is rel. ancestors holds dir and the directories
+// above it in this walk, for the cycle guard.
+func (r *scanResult) walk(dir, rel string, ancestors []fs.FileInfo, dirSeen func(string)) error {
+	if len(ancestors) > maxDepth {
+		return fmt.Errorf("store directory: %s nests deeper than %d levels", rel, maxDepth)
+	}
+	r.addDir(dir, ancestors[len(ancestors)-1])
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if rel != "" && isMissing(err) {
+			return nil // removed while we walk: the next check sees the outcome
+		}
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if e.Type()&fs.ModeSymlink != 0 {
+			if p, err = resolveIn(dir, name, true, dirSeen); err != nil {
+				if isMissing(err) {
+					continue // dangling or looping symlink
+				}
+				return err
+			}
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			if isMissing(err) {
+				continue
+			}
+			return err
+		}
+		switch {
+		case fi.IsDir():
+			if slices.ContainsFunc(ancestors, func(a fs.FileInfo) bool { return os.SameFile(a, fi) }) {
+				continue // symlink cycle
+			}
+			if err := r.walk(p, path.Join(rel, name), append(ancestors[:len(ancestors):len(ancestors)], fi), dirSeen); err != nil {
+				return err
+			}
+		case fi.Mode().IsRegular():
+			r.files = append(r.files, storeFile{rel: path.Join(rel, name), path: p})
+		}
+	}
+	return nil
+}
+
+// hashStore computes the store fingerprint of files, which are sorted by rel.
+// Files that vanished since the scan are left out. stop, if not nil, aborts
+// the work with errStopped when closed.
+func hashStore(files []storeFile, stop <-chan struct{}) ([32]byte, error) {
+	var sum [32]byte
+	h := sha256.New()
+	fh := sha256.New()
+	buf := make([]byte, 64<<10)
+	for _, f := range files {
+		fsum, err := hashFile(f.path, fh, buf, stop)
+		if err != nil {
+			if isMissing(err) || errors.Is(err, errNotRegular) {
+				continue
+			}
+			return sum, err
+		}
+		h.Write([]byte(f.rel))
+		h.Write([]byte{0})
+		h.Write(fsum[:])
+	}
+	h.Sum(sum[:0])
+	return sum, nil
+}
+
+// hashFile returns the sha256 of the regular file at p, using h and buf as
+// scratch space. stop, if not nil, aborts the work with errStopped when
+// closed, so that Stop need not wait for a large file.
+func hashFile(p string, h hash.Hash, buf []byte, stop <-chan struct{}) ([32]byte, error) {
+	var sum [32]byte
+	// O_NONBLOCK: a FIFO swapped in after the scan must not block the open.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return sum, err
+	}
+	if !fi.Mode().IsRegular() {
+		return sum, &fs.PathError{Op: "hash", Path: p, Err: errNotRegular}
+	}
+	h.Reset()
+	for {
+		if stop != nil {
+			select {
+			case <-stop:
+				return sum, errStopped
+			default:
+			}
+		}
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return sum, err
+		}
+	}
+	h.Sum(sum[:0])
+	return sum, nil
+}

@@ -48,8 +48,9 @@ type Policy struct {
 	// needsLocation is set when a geo, geoproximity or latency rule is
 	// reachable: evaluation needs the client's location.
 	needsLocation bool
-	// latency is set when a latency rule is reachable.
-	latency bool
+	// geo is set when a geo or geoproximity rule is reachable; latency
+	// when a latency rule is.
+	geo, latency bool
 }
 
 // ref points at a rule (>= 0) or an endpoint (-1 - index).
@@ -176,7 +177,7 @@ func (p *Policy) markReachable() {
 		seen[r.rule()] = true
 		switch p.rules[r.rule()].kind {
 		case kGeo, kGeoproximity:
-			p.needsLocation = true
+			p.needsLocation, p.geo = true, true
 		case kLatency:
 			p.needsLocation, p.latency = true, true
 		}
@@ -191,6 +192,9 @@ func (p *Policy) markReachable() {
 // (a reachable geo, geoproximity or latency rule). When it does not, the
 // caller can skip the GeoIP lookup.
 func (p *Policy) NeedsLocation() bool { return p.needsLocation }
+
+// HasGeo reports whether a geo or geoproximity rule is reachable.
+func (p *Policy) HasGeo() bool { return p.geo }
 
 // HasLatency reports whether a latency rule is reachable.
 func (p *Policy) HasLatency() bool { return p.latency }

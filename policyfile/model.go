@@ -41,17 +41,28 @@ func (d *Document) Endpoint(id string) *Endpoint { return d.endpoints[id] }
 // Rule returns the rule with the given ID, or nil.
 func (d *Document) Rule(id string) *Rule { return d.rules[id] }
 
-// NeedsLocation reports whether answering needs the client's location: a
-// reachable geo or geoproximity rule, or a latency rule (which needs the
-// location unless a latency table covers the client).
-func (d *Document) NeedsLocation() bool {
-	for _, r := range d.Rules {
-		switch r.Type {
-		case Geo, Geoproximity, Latency:
-			return true
+// Reachable returns the rules the start reaches, in document order.
+func (d *Document) Reachable() []*Rule {
+	seen := map[string]bool{}
+	var walk func(id string)
+	walk = func(id string) {
+		r := d.rules[id]
+		if r == nil || seen[id] {
+			return
+		}
+		seen[id] = true
+		for _, it := range r.Items {
+			walk(it.Rule)
 		}
 	}
-	return false
+	walk(d.StartRule)
+	var out []*Rule
+	for _, r := range d.Rules {
+		if seen[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // EndpointType is the Type of an endpoint.

@@ -93,14 +93,15 @@ func (l *loader) policyRecord(r *reporter, n *node, p *jpath, owner map[string]s
 		return
 	}
 	pol := l.store.Policies[rec.Policy]
-	if pol == nil {
-		if l.seen[rec.Policy] != nil {
-			return // the policy's files have errors, already reported
-		}
+	switch {
+	case pol != nil:
+		l.bind(r, p.k("Version"), rec, pol)
+	case l.seen[rec.Policy] == nil:
 		r.errorf(p.k("Policy"), "no policy %q in policies/", rec.Policy)
-		return
+	case !l.seen[rec.Policy][rec.Version]:
+		r.errorf(p.k("Version"), "policy %q has no version %d (it has %s)", rec.Policy, rec.Version, l.versionList(rec.Policy))
 	}
-	l.bind(r, p.k("Version"), rec, pol)
+	// Otherwise the version's file has errors, already reported.
 }
 
 // bind resolves a record's version.
@@ -110,17 +111,22 @@ func (l *loader) bind(r *reporter, p *jpath, rec *Record, pol *Policy) {
 		if l.seen[pol.Name][rec.Version] {
 			return // the version's file has errors, already reported
 		}
-		r.errorf(p, "policy %q has no version %d (it has %s)", pol.Name, rec.Version, versionList(pol))
+		r.errorf(p, "policy %q has no version %d (it has %s)", pol.Name, rec.Version, l.versionList(pol.Name))
 		return
 	}
 	l.addRecord(rec)
 }
 
-func versionList(pol *Policy) string {
-	ns := pol.Numbers()
+// versionList lists the version numbers of a policy found on disk.
+func (l *loader) versionList(name string) string {
+	var ns []int
+	for n := range l.seen[name] {
+		ns = append(ns, n)
+	}
 	if len(ns) == 0 {
 		return "none"
 	}
+	sort.Ints(ns)
 	s := make([]string, len(ns))
 	for i, n := range ns {
 		s[i] = fmt.Sprint(n)

@@ -1,0 +1,148 @@
+package trafficflow
+
+import (
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coredns/caddy"
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/miekg/dns"
+
+	// The plugins the integration tests' Corefiles use.
+	_ "github.com/coredns/coredns/plugin/bind"
+	_ "github.com/coredns/coredns/plugin/cache"
+	_ "github.com/coredns/coredns/plugin/errors"
+	_ "github.com/coredns/coredns/plugin/file"
+	_ "github.com/coredns/coredns/plugin/log"
+	_ "github.com/coredns/coredns/plugin/metrics"
+	_ "github.com/coredns/coredns/plugin/ready"
+	_ "github.com/coredns/coredns/plugin/reload"
+	_ "github.com/coredns/coredns/plugin/whoami"
+)
+
+var directivesOnce sync.Once
+
+// startServer starts a CoreDNS instance from a Corefile (listening on
+// 127.0.0.1, port 0) and returns it with its UDP address.
+func startServer(t testing.TB, corefile string) (*caddy.Instance, string) {
+	t.Helper()
+	directivesOnce.Do(func() {
+		caddy.Quiet, dnsserver.Quiet = true, true
+		// cmd/coredns's order, for the plugins this test binary has.
+		if err := dnsserver.SetDirectives([]string{"reload", "bind", "ready", "prometheus", "errors", "log",
+			"trafficflow", "cache", "file", "whoami"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	inst, err := caddy.Start(caddy.CaddyfileInput{Filepath: "Corefile", Contents: []byte(corefile), ServerTypeName: "dns"})
+	if err != nil {
+		t.Fatalf("starting CoreDNS: %v", err)
+	}
+	t.Cleanup(func() {
+		inst.ShutdownCallbacks()
+		inst.Stop()
+	})
+	return inst, inst.Servers()[0].LocalAddr().String()
+}
+
+// exampleCorefile is Corefile.example, on ports the test can use.
+func exampleCorefile(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile("Corefile.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, r := range [][2]string{{"example.org:1053", "example.org:0"}, {"127.0.0.1:9153", "127.0.0.1:0"}, {"127.0.0.1:8181", "127.0.0.1:0"}} {
+		if !strings.Contains(s, r[0]) {
+			t.Fatalf("Corefile.example no longer has %q", r[0])
+		}
+		s = strings.Replace(s, r[0], r[1], 1)
+	}
+	return s
+}
+
+// exchange sends a query over UDP, with ECS when subnet is not empty.
+func exchange(t testing.TB, addr, name string, qtype uint16, subnet string) *dns.Msg {
+	t.Helper()
+	m := new(dns.Msg)
+	m.SetQuestion(name, qtype)
+	m.SetEdns0(1232, false)
+	if subnet != "" {
+		addECS(t, m, subnet)
+	}
+	c := &dns.Client{Timeout: 2 * time.Second}
+	r, _, err := c.Exchange(m, addr)
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, dns.TypeToString[qtype], err)
+	}
+	return r
+}
+
+// TestExampleServer starts Corefile.example (the example store and the
+// MaxMind test City database) and checks geolocation answers for clients
+// given by ECS.
+func TestExampleServer(t *testing.T) {
+	_, addr := startServer(t, exampleCorefile(t))
+	cases := []struct {
+		name, subnet string
+		want         string
+		scope        uint8
+	}{
+		{"GB", "2.2.3.0/24", "192.0.2.30", 24},
+		{"US-CA", "214.78.120.0/24", "192.0.2.10", 22},
+		{"US-WA", "216.160.83.56/32", "192.0.2.11", 29},
+		{"SE by continent", "89.160.20.112/32", "192.0.2.40", 28},
+		{"CN", "175.16.199.0/24", "192.0.2.50", 24},
+		{"AU by continent", "214.0.1.0/24", "192.0.2.60", 24},
+		{"no GeoIP data", "214.1.1.0/24", "192.0.2.99", 24},
+		{"IPv6 JP by continent", "2001:218::/32", "192.0.2.51", 32},
+		{"IPv6 DE by continent", "2a02:d180::/29", "192.0.2.40", 29},
+		{"IPv6 without data", "2001:db8::/48", "192.0.2.99", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := exchange(t, addr, "geo.example.org.", dns.TypeA, tc.subnet)
+			if r.Rcode != dns.RcodeSuccess || !r.Authoritative || len(r.Answer) != 1 {
+				t.Fatalf("rcode %d aa %v answer %v", r.Rcode, r.Authoritative, r.Answer)
+			}
+			if got := r.Answer[0].(*dns.A).A.String(); got != tc.want {
+				t.Errorf("answer %s, want %s", got, tc.want)
+			}
+			e := ecsOf(r)
+			if e == nil {
+				t.Fatal("no ECS option in the reply")
+			}
+			if tc.scope != 0 && e.SourceScope != tc.scope {
+				t.Errorf("ECS scope %d, want %d (the GeoIP network)", e.SourceScope, tc.scope)
+			}
+		})
+	}
+	// The resolver's own address (127.0.0.1 has no GeoIP data) without ECS.
+	if r := exchange(t, addr, "geo.example.org.", dns.TypeA, ""); len(r.Answer) != 1 || r.Answer[0].(*dns.A).A.String() != "192.0.2.99" || ecsOf(r) != nil {
+		t.Errorf("no ECS: %v %v", r.Answer, ecsOf(r))
+	}
+	// Every rule type answers.
+	for name, n := range map[string]int{"www.example.org.": 1, "example.org.": 1, "nearest.example.org.": 1, "latency.example.org.": 1,
+		"weighted.example.org.": 1, "pool.example.org.": 8, "tree.example.org.": 1, "app.example.org.": 1} {
+		if r := exchange(t, addr, name, dns.TypeA, "89.160.20.112/32"); r.Rcode != dns.RcodeSuccess || len(r.Answer) != n {
+			t.Errorf("%s: rcode %d, %d answers, want %d", name, r.Rcode, len(r.Answer), n)
+		}
+	}
+	if r := exchange(t, addr, "cdn.example.org.", dns.TypeA, ""); len(r.Answer) == 0 || r.Answer[0].Header().Rrtype != dns.TypeCNAME {
+		t.Errorf("cdn: %v", r.Answer)
+	}
+	// The zone file serves the rest, through cache.
+	if r := exchange(t, addr, "example.org.", dns.TypeMX, ""); len(r.Answer) != 1 {
+		t.Errorf("apex MX: %v", r.Answer)
+	}
+	if r := exchange(t, addr, "nope.example.org.", dns.TypeA, ""); r.Rcode != dns.RcodeNameError {
+		t.Errorf("nope: rcode %d", r.Rcode)
+	}
+	if r := exchange(t, addr, "www.example.org.", dns.TypeAAAA, ""); r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 || len(r.Ns) != 1 {
+		t.Errorf("www AAAA: rcode %d %v %v", r.Rcode, r.Answer, r.Ns)
+	}
+}

@@ -1,0 +1,98 @@
+package trafficflow
+
+import (
+	"context"
+
+	"github.com/coredns/coredns/plugin/pkg/nonwriter"
+	"github.com/miekg/dns"
+)
+
+// otherType answers a query for a policy name with a type the policy does
+// not answer. trafficflow owns only the (name, policy type) pair, so the
+// next plugin (typically file, serving the rest of the zone) answers: an
+// apex policy record keeps the zone's SOA, NS and MX. When the next plugin
+// does not know the name (NXDOMAIN), the answer becomes NODATA, since the
+// name exists; when it cannot answer at all, trafficflow answers NODATA
+// with the zone's SOA itself.
+func (tf *TrafficFlow) otherType(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, snap *snapshot, e *entry) (int, error) {
+	if tf.Next != nil {
+		nw := nonwriter.New(w)
+		rc, err := tf.Next.ServeDNS(ctx, nw, r)
+		if m := nw.Msg; m != nil && (m.Rcode == dns.RcodeSuccess || m.Rcode == dns.RcodeNameError) {
+			if m.Rcode == dns.RcodeNameError {
+				m.Rcode = dns.RcodeSuccess
+				m.Answer = nil
+			}
+			m.Authoritative = true
+			if len(m.Answer) == 0 {
+				if hasSOA(m.Ns) {
+					m.Ns = clampSOA(m.Ns)
+				} else {
+					m.Ns = append(m.Ns, tf.soa(ctx, w, snap, e.zone))
+				}
+			}
+			return m.Rcode, w.WriteMsg(m)
+		}
+		if err != nil {
+			log.Debugf("next plugin for %s %s: rcode %d: %v", r.Question[0].Name, dns.TypeToString[r.Question[0].Qtype], rc, err)
+		}
+	}
+	m := new(dns.Msg)
+	m.SetReply(r)
+	m.Authoritative = true
+	m.Ns = []dns.RR{tf.soa(ctx, w, snap, e.zone)}
+	return dns.RcodeSuccess, w.WriteMsg(m)
+}
+
+// clampSOA returns rrs with every SOA's TTL clamped to its minimum (RFC
+// 2308 §5), copying what it changes.
+func clampSOA(rrs []dns.RR) []dns.RR {
+	out := make([]dns.RR, len(rrs))
+	for i, rr := range rrs {
+		if s, ok := rr.(*dns.SOA); ok && s.Hdr.Ttl > s.Minttl {
+			c := dns.Copy(s).(*dns.SOA)
+			c.Hdr.Ttl = c.Minttl
+			rr = c
+		}
+		out[i] = rr
+	}
+	return out
+}
+
+func hasSOA(rrs []dns.RR) bool {
+	for _, rr := range rrs {
+		if rr.Header().Rrtype == dns.TypeSOA {
+			return true
+		}
+	}
+	return false
+}
+
+// soa returns the SOA for a negative answer in zone: the next plugin's
+// (file's) when it has one, else a synthesized one, with the TTL clamped to
+// the SOA's minimum (RFC 2308 §5).
+func (tf *TrafficFlow) soa(ctx context.Context, w dns.ResponseWriter, snap *snapshot, zone string) dns.RR {
+	var soa *dns.SOA
+	if tf.Next != nil {
+		req := new(dns.Msg)
+		req.SetQuestion(zone, dns.TypeSOA)
+		nw := nonwriter.New(w)
+		if _, err := tf.Next.ServeDNS(ctx, nw, req); err == nil && nw.Msg != nil {
+			for _, rr := range nw.Msg.Answer {
+				if s, ok := rr.(*dns.SOA); ok && s.Hdr.Name == zone {
+					soa = s
+					break
+				}
+			}
+		}
+	}
+	if soa == nil {
+		soa = snap.soa[zone]
+		if soa == nil {
+			soa = synthesizedSOA(zone)
+		}
+	}
+	out := dns.Copy(soa).(*dns.SOA)
+	out.Hdr.Ttl = min(out.Hdr.Ttl, out.Minttl)
+	return out
+}

@@ -1,0 +1,335 @@
+package trafficflow
+
+import (
+	"context"
+	"net"
+	"net/netip"
+
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/coredns/coredns/plugin"
+	"github.com/coredns/coredns/plugin/metrics"
+	"github.com/coredns/coredns/request"
+	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/evaluate"
+)
+
+// maxChain bounds CNAME chains and alias resolutions, like the file plugin.
+const maxChain = 8
+
+// queryState carries one query through evaluation. It lives on the stack
+// of ServeDNS.
+type queryState struct {
+	tf   *TrafficFlow
+	ctx  context.Context
+	w    dns.ResponseWriter
+	r    *dns.Msg
+	snap *snapshot
+
+	// ecs is the query's client-subnet option (nil if none or ignored).
+	ecs *dns.EDNS0_SUBNET
+	// located is set once the client's location has been looked up.
+	located bool
+	client  evaluate.Client
+	// scope is the number of address bits the location (and latency row)
+	// depends on; usedLocation says whether an answer depended on it.
+	scope        int
+	usedLocation bool
+	// fellOpen counts answers that came from fail-open choices.
+	fellOpen bool
+}
+
+// outcome is how an evaluation ended.
+type outcome uint8
+
+const (
+	// answered: the answer holds records (or a CNAME chain).
+	answered outcome = iota
+	// noAnswer: the policy has nothing for this client (a geo rule without
+	// a matching location or default), or a CNAME chain ends at a name
+	// without data of the query type.
+	noAnswer
+	// failed: an alias target could not be resolved.
+	failed
+)
+
+// serve answers a query whose type the policy answers (or any type, for a
+// CNAME policy).
+func (qs *queryState) serve(e *entry) (int, error) {
+	r := qs.r
+	if rc := qs.readECS(); rc != dns.RcodeSuccess {
+		return rc, nil
+	}
+	q := r.Question[0]
+	m := new(dns.Msg)
+	m.SetReply(r)
+	m.Authoritative = true
+
+	answer, out := qs.evaluate(e, q.Name, q.Qtype, m)
+	switch {
+	case out == failed && len(answer) == 0:
+		return dns.RcodeServerFailure, nil
+	case out == failed:
+		m.Rcode = dns.RcodeServerFailure // a partial answer (RFC 6604)
+	case out == noAnswer && len(answer) == 0 && qs.tf.Fall.Through(q.Name):
+		return plugin.NextOrFailure(pluginName, qs.tf.Next, qs.ctx, qs.w, r)
+	}
+	m.Answer = answer
+	if len(m.Answer) == 0 && len(m.Ns) == 0 && m.Rcode == dns.RcodeSuccess || out == noAnswer && len(m.Ns) == 0 {
+		m.Ns = []dns.RR{qs.tf.soa(qs.ctx, qs.w, qs.snap, e.zone)}
+	}
+	qs.writeECS(m)
+	if qs.fellOpen {
+		failOpen.WithLabelValues(metrics.WithServer(qs.ctx), e.zone).Inc()
+	}
+	if err := qs.w.WriteMsg(m); err != nil {
+		return dns.RcodeServerFailure, err
+	}
+	return m.Rcode, nil
+}
+
+// evaluate answers owner (the name as the client wrote it) from entry e for
+// qtype, following CNAME policies like the file plugin follows CNAMEs:
+// inside the store, or through the server for names outside it. Rcode
+// changes and authority records from an external chain go to m.
+func (qs *queryState) evaluate(e *entry, owner string, qtype uint16, m *dns.Msg) ([]dns.RR, outcome) {
+	var answer []dns.RR
+	for depth := 0; ; depth++ {
+		var res evaluate.Result
+		query := evaluate.Query{Seed: qs.tf.Seed()}
+		if e.policy.NeedsLocation() {
+			qs.locate()
+			query.Client = &qs.client
+		}
+		e.policy.Evaluate(&query, &res)
+		qs.usedLocation = qs.usedLocation || res.UsedLocation
+		qs.fellOpen = qs.fellOpen || !res.Healthy
+		if res.N == 0 {
+			return answer, noAnswer
+		}
+		rrs, ok := qs.records(e, owner, qtype, &res)
+		if !ok {
+			return answer, failed
+		}
+		if answer == nil {
+			answer = rrs
+		} else {
+			answer = append(answer, rrs...)
+		}
+		if e.rrtype != dns.TypeCNAME || qtype == dns.TypeCNAME {
+			return answer, answered
+		}
+		target := rrs[0].(*dns.CNAME).Target
+		if depth+1 >= maxChain {
+			return answer, answered // the resolver follows the rest
+		}
+		next := qs.snap.names[lowerName(target)]
+		if next == nil {
+			return qs.external(answer, target, qtype, m), answered
+		}
+		if next.rrtype != qtype && next.rrtype != dns.TypeCNAME {
+			return answer, noAnswer // the target has no record of this type
+		}
+		e, owner = next, target
+	}
+}
+
+// records turns an evaluation result into answer RRs owned by owner.
+func (qs *queryState) records(e *entry, owner string, qtype uint16, res *evaluate.Result) ([]dns.RR, bool) {
+	exact := owner == e.name
+	// The common case costs nothing: one precomputed RRset, shared.
+	if res.N == 1 && exact {
+		if rrs := e.answers[res.Endpoints[0]]; rrs != nil {
+			return rrs, true
+		}
+	}
+	out := make([]dns.RR, 0, res.N)
+	for _, i := range res.Endpoints[:res.N] {
+		if rrs := e.answers[i]; rrs != nil {
+			for _, rr := range rrs {
+				if !exact {
+					rr = dns.Copy(rr)
+					rr.Header().Name = owner
+				}
+				out = append(out, rr)
+			}
+			continue
+		}
+		flat, ok := qs.flatten(e, e.targets[i], owner, qtype)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, flat...)
+	}
+	if res.N > 1 && len(out) > evaluate.MaxAnswers {
+		out = out[:evaluate.MaxAnswers] // multivalue answers hold at most 8 records
+	}
+	return out, true
+}
+
+// flatten resolves an alias-type endpoint (load balancer, CloudFront, ...)
+// and returns its addresses of type qtype under owner, with TTL = min(record
+// TTL, target TTL): Route 53's alias flattening.
+func (qs *queryState) flatten(e *entry, target, owner string, qtype uint16) ([]dns.RR, bool) {
+	if qtype != dns.TypeA && qtype != dns.TypeAAAA {
+		return nil, true
+	}
+	loop, _ := qs.ctx.Value(dnsserver.LoopKey{}).(int)
+	if loop >= maxChain {
+		log.Warningf("alias loop resolving %s for %s; answering SERVFAIL", target, owner)
+		return nil, false
+	}
+	ctx := context.WithValue(qs.ctx, dnsserver.LoopKey{}, loop+1)
+	state := request.Request{W: qs.w, Req: qs.r}
+	msg, err := qs.tf.Resolver.Lookup(ctx, state, target, qtype)
+	if err != nil || msg == nil {
+		log.Warningf("resolving alias target %s for %s: %v", target, owner, err)
+		return nil, false
+	}
+	if msg.Rcode != dns.RcodeSuccess && msg.Rcode != dns.RcodeNameError {
+		return nil, false
+	}
+	var out []dns.RR
+	for _, rr := range msg.Answer {
+		if rr.Header().Rrtype != qtype {
+			continue // the CNAMEs of the target's chain
+		}
+		rr = dns.Copy(rr)
+		rr.Header().Name = owner
+		rr.Header().Ttl = min(rr.Header().Ttl, e.ttl)
+		out = append(out, rr)
+	}
+	return out, true
+}
+
+// external follows a CNAME target outside the store through the server,
+// as the file plugin does, and maps the result onto m.
+func (qs *queryState) external(answer []dns.RR, target string, qtype uint16, m *dns.Msg) []dns.RR {
+	loop, _ := qs.ctx.Value(dnsserver.LoopKey{}).(int)
+	if loop >= maxChain {
+		return answer
+	}
+	ctx := context.WithValue(qs.ctx, dnsserver.LoopKey{}, loop+1)
+	msg, err := qs.tf.Resolver.Lookup(ctx, request.Request{W: qs.w, Req: qs.r}, target, qtype)
+	if err != nil || msg == nil {
+		return answer // the resolver chases the CNAME itself
+	}
+	switch msg.Rcode {
+	case dns.RcodeSuccess:
+		if len(msg.Answer) == 0 {
+			m.Ns = msg.Ns
+		}
+		return append(answer, msg.Answer...)
+	case dns.RcodeNameError:
+		m.Rcode = dns.RcodeNameError
+		m.Ns = msg.Ns
+	case dns.RcodeServerFailure:
+		m.Rcode = dns.RcodeServerFailure
+	}
+	return answer
+}
+
+// readECS reads the query's EDNS Client Subnet option. It returns FORMERR
+// for a malformed option (RFC 7871 §7.1.2).
+func (qs *queryState) readECS() int {
+	if !qs.tf.cfg.ecs {
+		return dns.RcodeSuccess
+	}
+	opt := qs.r.IsEdns0()
+	if opt == nil {
+		return dns.RcodeSuccess
+	}
+	for _, o := range opt.Option {
+		e, ok := o.(*dns.EDNS0_SUBNET)
+		if !ok {
+			continue
+		}
+		if e.SourceScope != 0 {
+			return dns.RcodeFormatError
+		}
+		qs.ecs = e
+		return dns.RcodeSuccess
+	}
+	return dns.RcodeSuccess
+}
+
+// clientAddr is the address the client's location comes from: the ECS
+// address when the query has one with a non-zero source prefix, else the
+// address the query came from.
+func (qs *queryState) clientAddr() (netip.Addr, bool) {
+	if e := qs.ecs; e != nil && e.SourceNetmask > 0 {
+		if a, ok := netip.AddrFromSlice(e.Address); ok {
+			a = a.Unmap()
+			if p, err := a.Prefix(int(e.SourceNetmask)); err == nil {
+				return p.Addr(), true
+			}
+			return a, true
+		}
+	}
+	switch ra := qs.w.RemoteAddr().(type) {
+	case *net.UDPAddr:
+		a, ok := netip.AddrFromSlice(ra.IP)
+		return a.Unmap(), ok
+	case *net.TCPAddr:
+		a, ok := netip.AddrFromSlice(ra.IP)
+		return a.Unmap(), ok
+	}
+	return netip.Addr{}, false
+}
+
+// locate looks the client up once per query.
+func (qs *queryState) locate() {
+	if qs.located {
+		return
+	}
+	qs.located = true
+	addr, ok := qs.clientAddr()
+	if !ok {
+		return
+	}
+	fromECS := qs.ecs != nil && qs.ecs.SourceNetmask > 0
+	if loc := qs.tf.Locator; loc != nil || qs.snap.geo != nil {
+		if loc == nil {
+			loc = qs.snap.geo
+		}
+		l, bits := loc.Lookup(addr)
+		qs.client = evaluate.NewClient(l.Country, l.Subdivision, l.Continent, l.HasCoordinates, l.Latitude, l.Longitude)
+		if fromECS {
+			qs.scope = bits
+		}
+	}
+	if qs.snap.latency != nil {
+		if row, bits := qs.snap.latency.lookup(addr); row != nil {
+			qs.client.RTT = row
+			if fromECS {
+				qs.scope = max(qs.scope, bits)
+			}
+		}
+	}
+}
+
+// writeECS puts the client-subnet option into the reply with the scope the
+// answer depends on: the location's network prefix when the answer
+// depended on the location, else 0. CoreDNS strips ECS from replies that do
+// not carry their own OPT record, so the reply gets one.
+func (qs *queryState) writeECS(m *dns.Msg) {
+	if qs.ecs == nil {
+		return
+	}
+	opt := qs.r.IsEdns0()
+	o := &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}}
+	o.SetUDPSize(opt.UDPSize())
+	o.SetDo(opt.Do())
+	scope := uint8(0)
+	if qs.usedLocation && qs.ecs.SourceNetmask > 0 {
+		scope = uint8(qs.scope)
+	}
+	o.Option = []dns.EDNS0{&dns.EDNS0_SUBNET{
+		Code:          dns.EDNS0SUBNET,
+		Family:        qs.ecs.Family,
+		SourceNetmask: qs.ecs.SourceNetmask,
+		SourceScope:   scope,
+		Address:       qs.ecs.Address,
+	}}
+	m.Extra = append(m.Extra, o)
+}

@@ -1,0 +1,158 @@
+package trafficflow
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/coredns/caddy"
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/coredns/coredns/plugin"
+	"github.com/coredns/coredns/plugin/pkg/upstream"
+
+	"github.com/trafficflow/trafficflow/evaluate"
+	"github.com/trafficflow/trafficflow/health"
+	"github.com/trafficflow/trafficflow/policyfile"
+	"github.com/trafficflow/trafficflow/watch"
+)
+
+func init() { plugin.Register(pluginName, setup) }
+
+// defaultReload is the poll interval of the store watcher.
+const defaultReload = 30 * time.Second
+
+func setup(c *caddy.Controller) error {
+	tf, err := parse(c)
+	if err != nil {
+		return plugin.Error(pluginName, err)
+	}
+	if err := tf.init(); err != nil {
+		return plugin.Error(pluginName, err)
+	}
+	c.OnStartup(tf.startup)
+	c.OnShutdown(tf.shutdown)
+	dnsserver.GetConfig(c).AddPlugin(func(next plugin.Handler) plugin.Handler {
+		tf.Next = next
+		return tf
+	})
+	return nil
+}
+
+// parse reads the trafficflow directive:
+//
+//	trafficflow DIR [ZONES...] {
+//	    geoip FILE
+//	    ecs on|off
+//	    latency_table FILE
+//	    bias_formula legacy|linear
+//	    missing_healthcheck error|healthy|unhealthy
+//	    reload DURATION
+//	    fallthrough [ZONES...]
+//	}
+func parse(c *caddy.Controller) (*TrafficFlow, error) {
+	tf := &TrafficFlow{
+		cfg:      config{ecs: true, reload: defaultReload},
+		Resolver: upstream.New(),
+		Seed:     defaultSeed,
+	}
+	root := dnsserver.GetConfig(c).Root
+	path := func(p string) string {
+		if !filepath.IsAbs(p) && root != "" {
+			return filepath.Join(root, p)
+		}
+		return p
+	}
+	for i := 0; c.Next(); i++ {
+		if i > 0 {
+			return nil, plugin.ErrOnce
+		}
+		if !c.NextArg() {
+			return nil, c.ArgErr()
+		}
+		tf.cfg.dir = path(c.Val())
+		tf.Zones = plugin.OriginsFromArgsOrServerBlock(c.RemainingArgs(), c.ServerBlockKeys)
+		for c.NextBlock() {
+			switch c.Val() {
+			case "geoip":
+				if !c.NextArg() {
+					return nil, c.ArgErr()
+				}
+				tf.cfg.geoipPath = path(c.Val())
+			case "ecs":
+				v, err := oneOf(c, "on", "off")
+				if err != nil {
+					return nil, err
+				}
+				tf.cfg.ecs = v == "on"
+			case "latency_table":
+				if !c.NextArg() {
+					return nil, c.ArgErr()
+				}
+				tf.cfg.latencyPath = path(c.Val())
+			case "bias_formula":
+				v, err := oneOf(c, "legacy", "linear")
+				if err != nil {
+					return nil, err
+				}
+				tf.cfg.biasFormula = map[string]evaluate.BiasFormula{"legacy": evaluate.BiasLegacy, "linear": evaluate.BiasLinear}[v]
+			case "missing_healthcheck":
+				v, err := oneOf(c, "error", "healthy", "unhealthy")
+				if err != nil {
+					return nil, err
+				}
+				tf.cfg.missingCheck = map[string]policyfile.MissingHealthCheck{"error": policyfile.MissingError,
+					"healthy": policyfile.MissingHealthy, "unhealthy": policyfile.MissingUnhealthy}[v]
+			case "reload":
+				if !c.NextArg() {
+					return nil, c.ArgErr()
+				}
+				d, err := time.ParseDuration(c.Val())
+				if err != nil {
+					return nil, c.Errf("reload: %q is not a duration (such as 30s): %v", c.Val(), err)
+				}
+				if d < 0 {
+					return nil, c.Errf("reload: %s is negative", d)
+				}
+				tf.cfg.reload = d
+			case "fallthrough":
+				tf.Fall.SetZonesFromArgs(c.RemainingArgs())
+			default:
+				return nil, c.Errf("unknown property '%s'", c.Val())
+			}
+			if c.NextArg() {
+				return nil, c.ArgErr()
+			}
+		}
+	}
+	return tf, nil
+}
+
+// oneOf reads the single argument of a property, which must be one of the
+// given words.
+func oneOf(c *caddy.Controller, words ...string) (string, error) {
+	prop := c.Val()
+	if !c.NextArg() {
+		return "", c.ArgErr()
+	}
+	for _, w := range words {
+		if c.Val() == w {
+			return w, nil
+		}
+	}
+	return "", c.Errf("%s: %q is not one of %v", prop, c.Val(), words)
+}
+
+// init loads everything at setup, so that a broken store stops CoreDNS
+// from starting (as a broken zone file does) before anything runs.
+func (tf *TrafficFlow) init() error {
+	tf.health = health.New(health.Options{Logger: log})
+	// The watcher's baseline is taken before the load, so that a change
+	// made in between is seen.
+	if fp, err := watch.Fingerprint(tf.cfg.dir); err == nil {
+		tf.baseline = fp
+	}
+	if err := tf.reload(true, true); err != nil {
+		return fmt.Errorf("policy store %s is invalid:\n%w", tf.cfg.dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+package trafficflow
+
+import (
+	"fmt"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/coredns/coredns/plugin"
+	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/evaluate"
+	"github.com/trafficflow/trafficflow/geo"
+	"github.com/trafficflow/trafficflow/policyfile"
+)
+
+// snapshot is one immutable generation of everything a query reads: the
+// compiled records and aliases with their precomputed answers, the GeoIP
+// database and the latency table. Reloads build a new one off the query
+// path and publish it with one atomic store, so every query is answered
+// entirely from one generation.
+type snapshot struct {
+	store   *policyfile.Store
+	names   map[string]*entry
+	geo     *geo.DB
+	latency *latencyTable
+	// soa holds a synthesized SOA per zone, for negative answers when the
+	// next plugin has none.
+	soa map[string]*dns.SOA
+}
+
+// entry is a name the plugin answers: a policy record, or an alias of one.
+type entry struct {
+	// name is the owner name, lower case and fully qualified.
+	name string
+	// zone is the plugin zone the name is in.
+	zone string
+	// record is the policy record (an alias's target record).
+	record *policyfile.Record
+	alias  bool
+	policy *evaluate.Policy
+	rrtype uint16
+	ttl    uint32
+	// answers holds, per endpoint of the policy, the RRset a value
+	// endpoint answers with (owner name, TTL and class filled in; shared by
+	// every query and never modified); nil for alias-type endpoints.
+	answers [][]dns.RR
+	// targets holds the DNS name of each alias-type endpoint.
+	targets []string
+}
+
+// Locator returns the location of a client address and the prefix length
+// of the network the answer is valid for. *geo.DB is one.
+type Locator interface {
+	Lookup(addr netip.Addr) (geo.Location, int)
+}
+
+// healthCells resolves health-check IDs to the engine's cells, and the IDs
+// of missing checks (missing_healthcheck healthy|unhealthy) to fixed ones.
+type healthCells struct {
+	engine  evaluate.HealthSource
+	missing map[string]*atomic.Bool
+}
+
+func (h healthCells) Cell(id string) *atomic.Bool {
+	if c := h.missing[id]; c != nil {
+		return c
+	}
+	if h.engine != nil {
+		return h.engine.Cell(id)
+	}
+	return nil
+}
+
+// buildSnapshot compiles a validated store. It fails when a record's
+// policy needs the client's location and there is no way to know it.
+func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *latencyTable) (*snapshot, error) {
+	if err := tf.checkLocation(store, db, lat); err != nil {
+		return nil, err
+	}
+	cells := healthCells{missing: map[string]*atomic.Bool{}}
+	if tf.health != nil {
+		cells.engine = tf.health
+	}
+	for id, healthy := range store.Missing {
+		c := new(atomic.Bool)
+		c.Store(healthy)
+		cells.missing[id] = c
+	}
+	s := &snapshot{store: store, names: map[string]*entry{}, geo: db, latency: lat, soa: map[string]*dns.SOA{}}
+	compiled := map[*policyfile.Version]*evaluate.Policy{}
+	compile := func(v *policyfile.Version) (*evaluate.Policy, error) {
+		if p := compiled[v]; p != nil {
+			return p, nil
+		}
+		p, err := evaluate.Compile(v.Document, evaluate.Options{Health: cells, BiasFormula: tf.cfg.biasFormula})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.File, err)
+		}
+		compiled[v] = p
+		return p, nil
+	}
+	zones := plugin.Zones(tf.Zones)
+	add := func(name string, rec *policyfile.Record, alias bool, file, path string) error {
+		zone := zones.Matches(name)
+		if zone == "" {
+			log.Warningf("%s: %s: %s is outside the zones %v of this server block; it is not served", file, path, name, tf.Zones)
+			return nil
+		}
+		p, err := compile(rec.Ver)
+		if err != nil {
+			return err
+		}
+		s.names[name] = newEntry(name, zone, rec, alias, p)
+		if s.soa[zone] == nil {
+			s.soa[zone] = synthesizedSOA(zone)
+		}
+		return nil
+	}
+	for _, rec := range store.Records {
+		if err := add(rec.Name, rec, false, rec.File, rec.Path); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range store.Aliases {
+		if err := add(a.Name, a.Record, true, a.File, a.Path); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// newEntry precomputes the answers of every value endpoint for a name.
+func newEntry(name, zone string, rec *policyfile.Record, alias bool, p *evaluate.Policy) *entry {
+	eps := p.Endpoints()
+	e := &entry{name: name, zone: zone, record: rec, alias: alias, policy: p, rrtype: p.RecordType(), ttl: rec.TTL,
+		answers: make([][]dns.RR, len(eps)), targets: make([]string, len(eps))}
+	for i, ep := range eps {
+		if ep.Type.IsAlias() {
+			e.targets[i] = ep.Target
+			continue
+		}
+		rr := dns.Copy(ep.RR)
+		hdr := rr.Header()
+		hdr.Name, hdr.Ttl, hdr.Class = name, rec.TTL, dns.ClassINET
+		e.answers[i] = []dns.RR{rr}
+	}
+	return e
+}
+
+// checkLocation rejects a store whose records need the client's location
+// (geo and geoproximity rules, latency rules without a latency table) when
+// there is no GeoIP database.
+func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *latencyTable) error {
+	if db != nil || tf.Locator != nil {
+		return nil
+	}
+	var probs policyfile.Problems
+	for _, rec := range store.Records {
+		for _, r := range rec.Ver.Document.Reachable() {
+			if r.Type != policyfile.Geo && r.Type != policyfile.Geoproximity && (r.Type != policyfile.Latency || lat != nil) {
+				continue
+			}
+			probs = append(probs, policyfile.Problem{File: rec.Ver.File, Path: r.Path,
+				Message: fmt.Sprintf("a %s rule needs the client's location, but the trafficflow directive has no geoip database (policy record %s uses policy %q version %d); add \"geoip FILE\"",
+					r.Type, rec.Name, rec.Policy, rec.Version)})
+			break
+		}
+	}
+	return probs.Err()
+}
+
+// synthesizedSOA is the SOA negative answers carry when the next plugin
+// has none for the zone.
+func synthesizedSOA(zone string) *dns.SOA {
+	return &dns.SOA{
+		Hdr:     dns.RR_Header{Name: zone, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: 60},
+		Ns:      dnsJoin("ns", zone),
+		Mbox:    dnsJoin("hostmaster", zone),
+		Serial:  uint32(time.Now().Unix()),
+		Refresh: 7200,
+		Retry:   1800,
+		Expire:  1209600,
+		Minttl:  60,
+	}
+}
+
+func dnsJoin(label, zone string) string {
+	if zone == "." {
+		return label + "."
+	}
+	return label + "." + zone
+}

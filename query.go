@@ -35,8 +35,10 @@ type queryState struct {
 	// depends on; usedLocation says whether an answer depended on it.
 	scope        int
 	usedLocation bool
-	// fellOpen counts answers that came from fail-open choices.
+	// fellOpen says whether an answer came from a fail-open choice.
 	fellOpen bool
+	// reply is the reply being built.
+	reply *reply
 }
 
 // outcome is how an evaluation ended.
@@ -61,9 +63,8 @@ func (qs *queryState) serve(e *entry) (int, error) {
 		return rc, nil
 	}
 	q := r.Question[0]
-	m := new(dns.Msg)
-	m.SetReply(r)
-	m.Authoritative = true
+	qs.reply = newReply(r)
+	m := &qs.reply.msg
 
 	answer, out := qs.evaluate(e, q.Name, q.Qtype, m)
 	switch {
@@ -317,19 +318,59 @@ func (qs *queryState) writeECS(m *dns.Msg) {
 		return
 	}
 	opt := qs.r.IsEdns0()
-	o := &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}}
+	rp := qs.reply
+	o := &rp.opt
+	o.Hdr = dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}
 	o.SetUDPSize(opt.UDPSize())
 	o.SetDo(opt.Do())
 	scope := uint8(0)
 	if qs.usedLocation && qs.ecs.SourceNetmask > 0 {
 		scope = uint8(qs.scope)
 	}
-	o.Option = []dns.EDNS0{&dns.EDNS0_SUBNET{
+	rp.ecs = dns.EDNS0_SUBNET{
 		Code:          dns.EDNS0SUBNET,
 		Family:        qs.ecs.Family,
 		SourceNetmask: qs.ecs.SourceNetmask,
 		SourceScope:   scope,
 		Address:       qs.ecs.Address,
-	}}
+	}
+	rp.options[0] = &rp.ecs
+	o.Option = rp.options[:]
+	if len(m.Extra) == 0 {
+		rp.extra[0] = o
+		m.Extra = rp.extra[:]
+		return
+	}
 	m.Extra = append(m.Extra, o)
+}
+
+// reply is a reply message with room for its question and an OPT record
+// with one ECS option, allocated in one piece: the common reply costs one
+// allocation.
+type reply struct {
+	msg      dns.Msg
+	question [1]dns.Question
+	extra    [1]dns.RR
+	opt      dns.OPT
+	options  [1]dns.EDNS0
+	ecs      dns.EDNS0_SUBNET
+}
+
+// newReply starts an authoritative reply to r, as dns.Msg.SetReply does.
+func newReply(r *dns.Msg) *reply {
+	rp := new(reply)
+	m := &rp.msg
+	m.Id = r.Id
+	m.Response = true
+	m.Opcode = r.Opcode
+	if m.Opcode == dns.OpcodeQuery {
+		m.RecursionDesired = r.RecursionDesired
+		m.CheckingDisabled = r.CheckingDisabled
+	}
+	m.Authoritative = true
+	if len(r.Question) > 0 {
+		rp.question[0] = r.Question[0]
+		m.Question = rp.question[:]
+	}
+	return rp
 }

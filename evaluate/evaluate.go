@@ -38,32 +38,33 @@ type Result struct {
 // memoSize is how many rules the per-query memo holds on the stack.
 const memoSize = 64
 
-// state is the per-query evaluation state. It lives on the caller's stack.
+// state is the per-query evaluation state. It lives on the caller's stack:
+// it holds copies of the client and the result rather than pointers into
+// the caller's memory, so that nothing of the caller escapes to the heap.
 type state struct {
 	p      *Policy
-	client *Client
-	res    *Result
+	client Client
+	res    Result
 	trace  *Trace
 	rng    uint64
 	// memo caches anyHealthy per rule: 0 unknown, 1 unhealthy, 2 healthy.
-	memo     [memoSize]uint8
-	bigMemo  []uint8
-	noClient Client
+	memo    [memoSize]uint8
+	bigMemo []uint8
 }
 
 // Evaluate walks the policy for one query (spec §3.3) and writes the answer
 // to res. It takes no lock, and allocates only when q.Trace is set or the
 // policy has more than 64 rules.
 func (p *Policy) Evaluate(q *Query, res *Result) {
-	s := state{p: p, client: q.Client, res: res, trace: q.Trace, rng: q.Seed}
-	if s.client == nil {
-		s.client = &s.noClient
+	s := state{p: p, trace: q.Trace, rng: q.Seed}
+	if q.Client != nil {
+		s.client = *q.Client
 	}
 	if len(p.rules) > memoSize {
 		s.bigMemo = make([]uint8, len(p.rules))
 	}
-	*res = Result{}
-	res.Healthy = s.eval(p.start, "")
+	s.res.Healthy = s.eval(p.start, "")
+	*res = s.res
 }
 
 // random returns the next number of the query's splitmix64 sequence.
@@ -125,7 +126,7 @@ func (s *state) pick(r ref, ru *rule) (int, bool) {
 	case kGeo:
 		s.res.UsedLocation = true
 		var chain [4]int16
-		n := ru.geo.chain(s.client, &chain)
+		n := ru.geo.chain(&s.client, &chain)
 		for _, i := range chain[:n] {
 			if s.branchHealthy(&ru.items[i]) {
 				return int(i), true
@@ -148,7 +149,7 @@ func (s *state) pick(r ref, ru *rule) (int, bool) {
 // one, else the best one. Without client data it takes document order.
 func (s *state) nearest(ru *rule) (int, bool) {
 	s.res.UsedLocation = true
-	c := s.client
+	c := &s.client
 	best, bestHealthy := -1, -1
 	var bestCost, bestHealthyCost float64
 	for i := range ru.items {
@@ -282,12 +283,13 @@ func (s *state) multivalue(r ref, ru *rule) bool {
 		}
 	}
 	// Shuffle the answers.
-	got := s.res.Endpoints[start:s.res.N]
-	for i := len(got) - 1; i > 0; i-- {
-		j := int(s.below(uint64(i + 1)))
-		got[i], got[j] = got[j], got[i]
+	for i := s.res.N - 1; i > start; i-- {
+		j := start + int(s.below(uint64(i-start+1)))
+		s.res.Endpoints[i], s.res.Endpoints[j] = s.res.Endpoints[j], s.res.Endpoints[i]
 	}
-	s.traceMultivalue(r, healthy, got)
+	if s.trace != nil {
+		s.traceMultivalue(r, healthy, s.res.Endpoints[start:s.res.N])
+	}
 	return healthy
 }
 
@@ -311,20 +313,16 @@ func (s *state) branchHealthy(it *item) bool {
 // anyHealthy reports whether some applicable branch of a rule is healthy,
 // memoised per query.
 func (s *state) anyHealthy(r ref) bool {
-	memo := s.memo[:]
-	if s.bigMemo != nil {
-		memo = s.bigMemo
-	}
 	i := r.rule()
-	if i < len(memo) && memo[i] != 0 {
-		return memo[i] == 2
+	if m := s.memoGet(i); m != 0 {
+		return m == 2
 	}
 	ru := &s.p.rules[i]
 	healthy := false
 	if ru.kind == kGeo {
 		s.res.UsedLocation = true
 		var chain [4]int16
-		n := ru.geo.chain(s.client, &chain)
+		n := ru.geo.chain(&s.client, &chain)
 		for _, j := range chain[:n] {
 			if s.branchHealthy(&ru.items[j]) {
 				healthy = true
@@ -339,11 +337,25 @@ func (s *state) anyHealthy(r ref) bool {
 			}
 		}
 	}
-	if i < len(memo) {
-		memo[i] = 1
-		if healthy {
-			memo[i] = 2
-		}
+	v := uint8(1)
+	if healthy {
+		v = 2
 	}
+	s.memoSet(i, v)
 	return healthy
+}
+
+func (s *state) memoGet(i int) uint8 {
+	if s.bigMemo != nil {
+		return s.bigMemo[i]
+	}
+	return s.memo[i]
+}
+
+func (s *state) memoSet(i int, v uint8) {
+	if s.bigMemo != nil {
+		s.bigMemo[i] = v
+		return
+	}
+	s.memo[i] = v
 }

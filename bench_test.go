@@ -1,0 +1,206 @@
+package trafficflow
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/coredns/coredns/plugin"
+	"github.com/coredns/coredns/plugin/file"
+	"github.com/miekg/dns"
+)
+
+// Benchmarks of ServeDNS per rule type and for a 3-level tree, each beside
+// the file plugin answering a static A in the same binary (the baseline
+// CoreDNS operators know). Run:
+//
+//	go test -run '^$' -bench ServeDNS -benchmem .
+//
+// The writer discards replies without packing them, so the numbers are
+// the plugins' own cost.
+
+// discardWriter is a ResponseWriter that drops replies.
+type discardWriter struct {
+	remote net.Addr
+}
+
+func (w *discardWriter) LocalAddr() net.Addr {
+	return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53}
+}
+func (w *discardWriter) RemoteAddr() net.Addr        { return w.remote }
+func (w *discardWriter) WriteMsg(*dns.Msg) error     { return nil }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) Close() error                { return nil }
+func (w *discardWriter) TsigStatus() error           { return nil }
+func (w *discardWriter) TsigTimersOnly(bool)         {}
+func (w *discardWriter) Hijack()                     {}
+
+// benchPolicies are the benchmark's policies, by record label.
+var benchPolicies = map[string]string{
+	"single": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"192.0.2.1"}}}`,
+	"weighted": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"w","Endpoints":{"a":{"Type":"value","Value":"192.0.2.1"},"b":{"Type":"value","Value":"192.0.2.2"},"c":{"Type":"value","Value":"192.0.2.3"}},
+		"Rules":{"w":{"RuleType":"weighted","Items":[{"EndpointReference":"a","Weight":3,"HealthCheck":"h1"},{"EndpointReference":"b","Weight":1,"HealthCheck":"h2"},{"EndpointReference":"c","Weight":1}]}}}`,
+	"failover": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"f","Endpoints":{"a":{"Type":"value","Value":"192.0.2.1"},"b":{"Type":"value","Value":"192.0.2.2"}},
+		"Rules":{"f":{"RuleType":"failover","Primary":{"EndpointReference":"a","HealthCheck":"h1"},"Secondary":{"EndpointReference":"b","HealthCheck":"h2"}}}}`,
+	"geo": geoBenchPolicy,
+	"geoproximity": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"g","Endpoints":{"a":{"Type":"value","Value":"192.0.2.1"},"b":{"Type":"value","Value":"192.0.2.2"},"c":{"Type":"value","Value":"192.0.2.3"},"d":{"Type":"value","Value":"192.0.2.4"}},
+		"Rules":{"g":{"RuleType":"geoproximity","GeoproximityLocations":[{"EndpointReference":"a","Region":"aws:route53:us-east-1","Bias":20},{"EndpointReference":"b","Region":"aws:route53:eu-central-1","HealthCheck":"h1"},
+		{"EndpointReference":"c","Region":"aws:route53:ap-southeast-2","Bias":-10},{"EndpointReference":"d","Latitude":"51.50","Longitude":"-0.12"}]}}}`,
+	"latency": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"l","Endpoints":{"a":{"Type":"value","Value":"192.0.2.1"},"b":{"Type":"value","Value":"192.0.2.2"},"c":{"Type":"value","Value":"192.0.2.3"}},
+		"Rules":{"l":{"RuleType":"latency","Regions":[{"EndpointReference":"a","Region":"us-east-1"},{"EndpointReference":"b","Region":"eu-west-1","HealthCheck":"h1"},{"EndpointReference":"c","Region":"ap-northeast-1"}]}}}`,
+	"multivalue": multivalueBenchPolicy(),
+	"tree":       treeBenchPolicy,
+}
+
+const geoBenchPolicy = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"g",
+"Endpoints":{"ca":{"Type":"value","Value":"192.0.2.10"},"us":{"Type":"value","Value":"192.0.2.20"},"gb":{"Type":"value","Value":"192.0.2.30"},"eu":{"Type":"value","Value":"192.0.2.40"},"def":{"Type":"value","Value":"192.0.2.99"}},
+"Rules":{"g":{"RuleType":"geo","Locations":[{"Country":"US","Subdivision":"CA","EndpointReference":"ca"},{"Country":"US","EndpointReference":"us"},
+{"Country":"GB","EndpointReference":"gb","HealthCheck":"h1"},{"Continent":"EU","EndpointReference":"eu"},{"Country":"*","EndpointReference":"def"}]}}}`
+
+// treeBenchPolicy is geo → weighted → failover, three levels, with
+// EvaluateTargetHealth and health checks on the way.
+const treeBenchPolicy = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"by-geo",
+"Endpoints":{"eu-blue-a":{"Type":"value","Value":"203.0.113.10"},"eu-blue-b":{"Type":"value","Value":"203.0.113.11"},
+"eu-green-a":{"Type":"value","Value":"203.0.113.20"},"eu-green-b":{"Type":"value","Value":"203.0.113.21"},
+"us-a":{"Type":"value","Value":"203.0.113.30"},"us-b":{"Type":"value","Value":"203.0.113.31"},"rest":{"Type":"value","Value":"203.0.113.99"}},
+"Rules":{"by-geo":{"RuleType":"geo","Locations":[{"Continent":"EU","RuleReference":"eu-split","EvaluateTargetHealth":true},
+{"Country":"US","RuleReference":"us-pair"},{"IsDefault":true,"EndpointReference":"rest"}]},
+"eu-split":{"RuleType":"weighted","Items":[{"RuleReference":"eu-blue","Weight":90,"EvaluateTargetHealth":true},{"RuleReference":"eu-green","Weight":10,"EvaluateTargetHealth":true}]},
+"eu-blue":{"RuleType":"failover","Primary":{"EndpointReference":"eu-blue-a","HealthCheck":"h1"},"Secondary":{"EndpointReference":"eu-blue-b","HealthCheck":"h2"}},
+"eu-green":{"RuleType":"failover","Primary":{"EndpointReference":"eu-green-a","HealthCheck":"h1"},"Secondary":{"EndpointReference":"eu-green-b"}},
+"us-pair":{"RuleType":"failover","Primary":{"EndpointReference":"us-a","HealthCheck":"h2"},"Secondary":{"EndpointReference":"us-b"}}}}`
+
+func multivalueBenchPolicy() string {
+	var eps, items []string
+	for i := range 12 {
+		eps = append(eps, fmt.Sprintf(`"n%d":{"Type":"value","Value":"198.51.100.%d"}`, i, i+1))
+		items = append(items, fmt.Sprintf(`{"EndpointReference":"n%d","HealthCheck":"h%d"}`, i, i%2+1))
+	}
+	return `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"m","Endpoints":{` + strings.Join(eps, ",") +
+		`},"Rules":{"m":{"RuleType":"multivalue","Items":[` + strings.Join(items, ",") + `]}}}`
+}
+
+const benchZone = `$ORIGIN example.org.
+@      3600 IN SOA ns1.example.org. hostmaster.example.org. 1 7200 1800 1209600 300
+@      3600 IN NS  ns1.example.org.
+ns1    3600 IN A   192.0.2.53
+static 3600 IN A   192.0.2.80
+`
+
+// benchStore returns the files of the benchmark store, with extra filler
+// records (all answered by the single-endpoint policy) to test how query
+// cost grows with the store.
+func benchStore(filler int) map[string]string {
+	files := map[string]string{
+		"healthchecks.json": `{"HealthChecks":[{"Id":"h1","HealthCheckConfig":{"Type":"TCP","IPAddress":"127.0.0.1","Port":9,"RequestInterval":300}},
+			{"Id":"h2","HealthCheckConfig":{"Type":"TCP","IPAddress":"127.0.0.1","Port":9,"RequestInterval":300}}]}`,
+	}
+	var recs []string
+	for name, doc := range benchPolicies {
+		files["policies/"+name+"/1.json"] = doc
+		recs = append(recs, fmt.Sprintf(`{"Name":"%s.example.org","Policy":"%s","Version":1,"TTL":60}`, name, name))
+	}
+	for i := range filler {
+		recs = append(recs, fmt.Sprintf(`{"Name":"r%d.example.org","Policy":"single","Version":1,"TTL":60}`, i))
+	}
+	files["records.json"] = `{"PolicyRecords":[` + strings.Join(recs, ",\n") + `]}`
+	return files
+}
+
+// benchPlugin sets up trafficflow with the MaxMind test City database,
+// the file plugin as its next plugin.
+func benchPlugin(b *testing.B, filler int) (*TrafficFlow, plugin.Handler) {
+	b.Helper()
+	dir := writeFiles(b, benchStore(filler))
+	tf := &TrafficFlow{Zones: []string{"example.org."}, Resolver: &fakeResolver{}, Seed: defaultSeed,
+		cfg: config{dir: dir, ecs: true, geoipPath: testdataPath(b, "geoip/GeoIP2-City-Test.mmdb")}}
+	if err := tf.init(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tf.shutdown() })
+	z, err := file.Parse(strings.NewReader(benchZone), "example.org.", "db.example.org", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := file.File{Zones: file.Zones{Z: map[string]*file.Zone{"example.org.": z}, Names: []string{"example.org."}}}
+	tf.Next = f
+	return tf, f
+}
+
+// benchQuery is a query as a resolver sends it: EDNS0 with ECS.
+func benchQuery(name, subnet string) *dns.Msg {
+	m := new(dns.Msg)
+	m.SetQuestion(name, dns.TypeA)
+	m.SetEdns0(1232, false)
+	if subnet != "" {
+		addECS(nil, m, subnet)
+	}
+	return m
+}
+
+func runServe(b *testing.B, h plugin.Handler, q *dns.Msg, parallel bool) {
+	b.Helper()
+	w := &discardWriter{remote: &net.UDPAddr{IP: net.IPv4(10, 240, 0, 1), Port: 40212}}
+	ctx := context.Background()
+	if rc, err := h.ServeDNS(ctx, w, q); err != nil || rc != dns.RcodeSuccess {
+		b.Fatalf("rcode %d, %v", rc, err)
+	}
+	b.ReportAllocs()
+	if !parallel {
+		for b.Loop() {
+			h.ServeDNS(ctx, w, q)
+		}
+		return
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		w := &discardWriter{remote: w.remote}
+		for pb.Next() {
+			h.ServeDNS(ctx, w, q)
+		}
+	})
+}
+
+func BenchmarkServeDNS(b *testing.B) {
+	tf, f := benchPlugin(b, 0)
+	cases := []struct {
+		name string
+		h    plugin.Handler
+		q    *dns.Msg
+	}{
+		{"file_static", f, benchQuery("static.example.org.", "2.2.3.0/24")},
+		{"single", tf, benchQuery("single.example.org.", "2.2.3.0/24")},
+		{"failover", tf, benchQuery("failover.example.org.", "2.2.3.0/24")},
+		{"weighted", tf, benchQuery("weighted.example.org.", "2.2.3.0/24")},
+		{"geo", tf, benchQuery("geo.example.org.", "2.2.3.0/24")},
+		{"geoproximity", tf, benchQuery("geoproximity.example.org.", "2.2.3.0/24")},
+		{"latency", tf, benchQuery("latency.example.org.", "2.2.3.0/24")},
+		{"multivalue", tf, benchQuery("multivalue.example.org.", "2.2.3.0/24")},
+		{"tree3_geo", tf, benchQuery("tree.example.org.", "2.2.3.0/24")},
+		{"tree3_geo_noecs", tf, benchQuery("tree.example.org.", "")},
+	}
+	for _, par := range []bool{false, true} {
+		for _, c := range cases {
+			name := c.name
+			if par {
+				name += "_parallel"
+			}
+			b.Run(name, func(b *testing.B) { runServe(b, c.h, c.q, par) })
+		}
+	}
+}
+
+// BenchmarkServeDNSStoreSize shows that query cost stays flat as the store
+// grows from 10 to 10,000 records.
+func BenchmarkServeDNSStoreSize(b *testing.B) {
+	for _, n := range []int{10, 1000, 10000} {
+		tf, _ := benchPlugin(b, n)
+		b.Run(fmt.Sprintf("records_%d/single", n), func(b *testing.B) {
+			runServe(b, tf, benchQuery(fmt.Sprintf("r%d.example.org.", n/2), ""), false)
+		})
+		b.Run(fmt.Sprintf("records_%d/tree3_geo", n), func(b *testing.B) {
+			runServe(b, tf, benchQuery("tree.example.org.", "2.2.3.0/24"), false)
+		})
+	}
+}

@@ -156,7 +156,12 @@ func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *l
 		return nil
 	}
 	var probs policyfile.Problems
+	seen := map[*policyfile.Version]bool{}
 	for _, rec := range store.Records {
+		if seen[rec.Ver] {
+			continue // one message per version
+		}
+		seen[rec.Ver] = true
 		for _, r := range rec.Ver.Document.Reachable() {
 			if r.Type != policyfile.Geo && r.Type != policyfile.Geoproximity && (r.Type != policyfile.Latency || lat != nil) {
 				continue

@@ -3,6 +3,7 @@ package evaluate
 import (
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -762,5 +763,57 @@ endpoint use1-blue-b (value 198.51.100.11)
 `
 	if got := tr.String(); got != want {
 		t.Errorf("trace:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// Spec §8 item 57: a large but legal document (fixture 10, a 50-state geo
+// tree) evaluates within the per-query budget. Run with -bench.
+func BenchmarkEvaluateUSStates(b *testing.B) {
+	data, err := os.ReadFile("../policyfile/testdata/compat/10-datahorders-us-states-geo-2023.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, _ := policyfile.ParseDocument(data, false, false)
+	p, err := Compile(d, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	clients := []Client{NewClient("US", "TX", "NA", true, 31, -97), NewClient("CA", "ON", "NA", true, 43.7, -79.4), NewClient("FR", "", "EU", true, 48.9, 2.35)}
+	b.ReportAllocs()
+	var res Result
+	i := 0
+	for b.Loop() {
+		p.Evaluate(&Query{Client: &clients[i%len(clients)], Seed: uint64(i)}, &res)
+		i++
+	}
+	if res.N != 1 {
+		b.Fatalf("no answer")
+	}
+}
+
+// The 50-state tree answers as its document says.
+func TestUSStates(t *testing.T) {
+	data, err := os.ReadFile("../policyfile/testdata/compat/10-datahorders-us-states-geo-2023.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := policyfile.ParseDocument(data, false, false)
+	p, err := Compile(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		c    Client
+		want string
+	}{
+		{NewClient("US", "WA", "NA", false, 0, 0), "ep-us-west-2"},
+		{NewClient("US", "TX", "NA", false, 0, 0), "ep-us-central-1"},
+		{NewClient("US", "NY", "NA", false, 0, 0), "ep-us-east-1"},
+		{NewClient("CA", "ON", "NA", true, 43.7, -79.4), "ep-us-east-1"},
+		{NewClient("CA", "BC", "NA", true, 49.3, -123.1), "ep-us-west-2"},
+	} {
+		if got := one(t, p, &tc.c); got != tc.want {
+			t.Errorf("%+v: got %s, want %s", tc.c, got, tc.want)
+		}
 	}
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeStore(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for rel, content := range files {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const weighted = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"split",
+"Endpoints":{"a":{"Type":"value","Value":"192.0.2.1"},"b":{"Type":"value","Value":"192.0.2.2"}},
+"Rules":{"split":{"RuleType":"weighted","Items":[{"EndpointReference":"a","Weight":1},{"EndpointReference":"b","Weight":%s}]}}}`
+
+func TestValidate(t *testing.T) {
+	good := writeStore(t, map[string]string{
+		"policies/web/1.json": strings.Replace(weighted, "%s", "3", 1),
+		"policies/web/2.json": `{"_note":"x",` + strings.Replace(weighted, "%s", "3", 1)[1:],
+		"records.json":        `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":60}]}`,
+	})
+	bad := writeStore(t, map[string]string{
+		"policies/web/2.json": strings.Replace(weighted, "%s", "256", 1),
+		"records.json":        `{"PolicyRecords":[{"Name":"example.org","Policy":"web","Version":3,"TTL":60}]}`,
+	})
+	cname := writeStore(t, map[string]string{
+		"policies/cdn/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"CNAME","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"cdn.example.net"}}}`,
+		"records.json":        `{"PolicyRecords":[{"Name":"example.org","Policy":"cdn","Version":1,"TTL":60}]}`,
+	})
+	cases := []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"validate", good}, 0, "policies/web/2.json: _note: warning: unknown key, ignored\n" +
+			good + ": valid: 1 policy, 2 versions, 1 policy record, 0 aliases, 0 health checks, 1 warning\n"},
+		{[]string{"validate", "--strict", good}, 1, "policies/web/2.json: _note: unknown key, ignored\n" +
+			good + ": invalid: 1 error, 0 warnings (loaded 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks)\n"},
+		{[]string{"validate", bad}, 1, "policies/web/2.json: Rules.split.Items[1].Weight: 256 is out of range 0..255\n" +
+			"records.json: PolicyRecords[0].Version: policy \"web\" has no version 3 (it has 2)\n" +
+			bad + ": invalid: 2 errors, 0 warnings (loaded 0 policies, 0 versions, 0 policy records, 0 aliases, 0 health checks)\n"},
+		{[]string{"validate", cname}, 0, cname + ": valid: 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks, 0 warnings\n"},
+		{[]string{"validate", "--zones", "example.org,example.net", cname}, 1, "records.json: PolicyRecords[0].Name: example.org. is the apex of zone example.org., and a CNAME cannot be at a zone apex\n" +
+			cname + ": invalid: 1 error, 0 warnings (loaded 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks)\n"},
+		{[]string{"validate"}, 2, ""},
+		{[]string{"validate", "a", "b"}, 2, ""},
+		{[]string{"frobnicate"}, 2, ""},
+		{[]string{"validate", "--missing-healthcheck", "maybe", good}, 2, ""},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(tc.args, &out, &errOut)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, errOut.String())
+			}
+			if out.String() != tc.out {
+				t.Errorf("output:\n%s\nwant:\n%s", out.String(), tc.out)
+			}
+		})
+	}
+}
+
+// The example store in the repository is valid.
+func TestExampleStore(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"validate", "--strict", "--zones", "example.org", "../../examples/store"}, &out, &errOut); code != 0 {
+		t.Errorf("exit %d:\n%s%s", code, out.String(), errOut.String())
+	}
+}

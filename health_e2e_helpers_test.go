@@ -1,0 +1,335 @@
+package trafficflow
+
+import (
+	"context"
+	"fmt"
+	"io"
+	stdlog "log"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coredns/coredns/plugin/pkg/dnstest"
+	"github.com/coredns/coredns/plugin/test"
+	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/health"
+)
+
+// Helpers of the end-to-end health tests (health_e2e_test.go): real
+// health-check targets on 127.0.0.1, a plugin started for real, and polling
+// of DNS answers with deadlines.
+
+const (
+	// e2eDeadline is how long a test waits for an expected change before it
+	// fails: generous, for a loaded machine. Bounds the spec sets are
+	// asserted separately.
+	e2eDeadline = 15 * time.Second
+	// e2ePoll is the pause between two polls.
+	e2ePoll = 5 * time.Millisecond
+)
+
+// e2eBackend is a health-check target on 127.0.0.1 that a test stops and
+// restarts on the same port. Kinds: "HTTP" (200 "ok" to every request),
+// "TCP" (accepts and closes connections) and "HANG" (accepts connections and
+// never answers, so HTTP probes stay in flight).
+type e2eBackend struct {
+	t    testing.TB
+	kind string
+
+	mu    sync.Mutex
+	addr  string
+	port  int
+	ln    net.Listener
+	srv   *http.Server
+	serve chan struct{}     // closed when the serving goroutine exits
+	conns map[net.Conn]bool // HANG: open connections
+	// accepted is when the HANG backend last accepted a connection.
+	accepted time.Time
+	wg       sync.WaitGroup // HANG: connection goroutines
+}
+
+// newE2EBackend starts a backend on a free port and stops it at cleanup.
+func newE2EBackend(t testing.TB, kind string) *e2eBackend {
+	t.Helper()
+	b := &e2eBackend{t: t, kind: kind, addr: "127.0.0.1:0", conns: map[net.Conn]bool{}}
+	b.start()
+	t.Cleanup(b.stop)
+	return b
+}
+
+// start (re)starts the backend on its port. It does nothing when running.
+func (b *e2eBackend) start() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ln != nil {
+		return
+	}
+	// The port was just released; retry briefly in case the kernel is slow
+	// to let it go.
+	var ln net.Listener
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		l, err := net.Listen("tcp", b.addr)
+		if err == nil {
+			ln = l
+			break
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("restarting the %s backend on %s: %v", b.kind, b.addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.ln, b.addr, b.port = ln, ln.Addr().String(), ln.Addr().(*net.TCPAddr).Port
+	b.serve = make(chan struct{})
+	switch b.kind {
+	case "HTTP":
+		b.srv = &http.Server{
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				io.WriteString(w, "ok")
+			}),
+			ErrorLog: stdlog.New(io.Discard, "", 0),
+		}
+		go func(srv *http.Server, done chan struct{}) {
+			defer close(done)
+			srv.Serve(ln)
+		}(b.srv, b.serve)
+	default:
+		go b.accept(ln, b.serve)
+	}
+}
+
+func (b *e2eBackend) accept(ln net.Listener, done chan struct{}) {
+	defer close(done)
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		if b.kind == "TCP" {
+			c.Close()
+			continue
+		}
+		b.mu.Lock()
+		b.conns[c] = true
+		b.accepted = time.Now()
+		b.mu.Unlock()
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			io.Copy(io.Discard, c) // until the prober or stop closes it
+			c.Close()
+			b.mu.Lock()
+			delete(b.conns, c)
+			b.mu.Unlock()
+		}()
+	}
+}
+
+// stop stops the backend and waits for its goroutines: connections to its
+// port are refused until start. It does nothing when stopped.
+func (b *e2eBackend) stop() {
+	b.mu.Lock()
+	ln, srv, serve := b.ln, b.srv, b.serve
+	b.ln, b.srv = nil, nil
+	b.mu.Unlock()
+	if ln == nil {
+		return
+	}
+	if srv != nil {
+		srv.Close() // closes the listener and every connection
+	} else {
+		ln.Close()
+	}
+	<-serve
+	b.mu.Lock()
+	for c := range b.conns {
+		c.Close()
+	}
+	b.mu.Unlock()
+	b.wg.Wait()
+}
+
+// open is the number of connections a HANG backend holds open, and when it
+// accepted the last one.
+func (b *e2eBackend) open() (int, time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.conns), b.accepted
+}
+
+// e2eCheck is one health check of healthchecks.json probing b, every
+// interval seconds, flipping after threshold results. typ "" is b's kind
+// (HTTP for HANG); HTTP_STR_MATCH searches for the backend's "ok".
+func e2eCheck(id, typ string, b *e2eBackend, interval, threshold int) string {
+	if typ == "" {
+		typ = b.kind
+		if typ == "HANG" {
+			typ = "HTTP"
+		}
+	}
+	extra := ""
+	if typ == "HTTP_STR_MATCH" {
+		extra = `,"SearchString":"ok"`
+	}
+	return fmt.Sprintf(`{"Id":%q,"HealthCheckConfig":{"Type":%q,"IPAddress":"127.0.0.1","Port":%d,"RequestInterval":%d,"FailureThreshold":%d%s}}`,
+		id, typ, b.port, interval, threshold, extra)
+}
+
+// e2eHealthChecks is a healthchecks.json holding checks.
+func e2eHealthChecks(checks ...string) string {
+	return `{"HealthChecks":[` + strings.Join(checks, ",\n") + `]}`
+}
+
+// e2eStart sets the plugin up on a store in zone example.org. (block is the
+// directive's block, as for newPlugin) and starts it for real: the health
+// checks probe on their own schedule and the store watcher runs. Cleanup
+// shuts it down.
+func e2eStart(t testing.TB, files map[string]string, block string) *TrafficFlow {
+	t.Helper()
+	tf := newPlugin(t, files, "example.org.", block)
+	if err := tf.startup(); err != nil {
+		t.Fatalf("startup: %v", err)
+	}
+	return tf
+}
+
+// e2eAnswer asks the plugin for the A records of name (from the subnet ecs
+// when not empty) and returns the answer's addresses, sorted and joined
+// with ",". It is safe to call from any goroutine.
+func e2eAnswer(tf *TrafficFlow, name, ecs string) (string, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(name, dns.TypeA)
+	if ecs != "" {
+		p := netip.MustParsePrefix(ecs)
+		m.SetEdns0(1232, false)
+		o := m.IsEdns0()
+		o.Option = append(o.Option, &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 1,
+			SourceNetmask: uint8(p.Bits()), Address: net.IP(p.Addr().AsSlice())})
+	}
+	rec := dnstest.NewRecorder(&test.ResponseWriter{})
+	rc, err := tf.ServeDNS(context.Background(), rec, m)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("%s: %v", name, err)
+	case rc != dns.RcodeSuccess || rec.Msg == nil:
+		return "", fmt.Errorf("%s: rcode %s", name, dns.RcodeToString[rc])
+	}
+	v := values(rec.Msg)
+	slices.Sort(v)
+	return strings.Join(v, ","), nil
+}
+
+// e2eMustAnswer is e2eAnswer failing the test on an error.
+func e2eMustAnswer(t testing.TB, tf *TrafficFlow, name, ecs string) string {
+	t.Helper()
+	got, err := e2eAnswer(tf, name, ecs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// e2eAwait polls name until the answer is want and returns the time from
+// since until that answer was seen. Until then every answer must be from;
+// the test fails on any other answer, or after limit.
+func e2eAwait(t testing.TB, tf *TrafficFlow, name, ecs, from, want string, since time.Time, limit time.Duration) time.Duration {
+	t.Helper()
+	for {
+		got := e2eMustAnswer(t, tf, name, ecs)
+		took := time.Since(since)
+		switch {
+		case got == want:
+			return took
+		case got != from:
+			t.Fatalf("%s (ecs %q): answer %q after %s, while changing from %q to %q", name, ecs, got, took, from, want)
+		case took > limit:
+			t.Fatalf("%s (ecs %q): answer still %q after %s, want %q", name, ecs, got, took, want)
+		}
+		time.Sleep(e2ePoll)
+	}
+}
+
+// e2eWaitFor polls cond until it holds, failing the test after limit.
+func e2eWaitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !cond(); time.Sleep(e2ePoll) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %s", what, limit)
+		}
+	}
+}
+
+// e2eStatus returns the engine's status of check id.
+func e2eStatus(t testing.TB, tf *TrafficFlow, id string) health.CheckStatus {
+	t.Helper()
+	for _, s := range tf.health.Status() {
+		if s.ID == id {
+			return s
+		}
+	}
+	t.Fatalf("no health check %q in the engine", id)
+	return health.CheckStatus{}
+}
+
+// e2eAwaitProbed waits until every check in ids has been probed at least
+// once after since.
+func e2eAwaitProbed(t testing.TB, tf *TrafficFlow, since time.Time, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		e2eWaitFor(t, e2eDeadline, "probe of "+id, func() bool { return e2eStatus(t, tf, id).LastProbe.After(since) })
+	}
+}
+
+// e2eReplace replaces (or creates) the store file rel with content in one
+// rename, so that the watcher never reads half a file.
+func e2eReplace(t testing.TB, tf *TrafficFlow, rel, content string) {
+	t.Helper()
+	tmp := filepath.Join(t.TempDir(), "new")
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(tf.cfg.dir, filepath.FromSlash(rel))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// e2eRemove removes the store file rel.
+func e2eRemove(t testing.TB, tf *TrafficFlow, rel string) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(tf.cfg.dir, filepath.FromSlash(rel))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// e2eGoroutines returns the number of goroutines, the stacks of those
+// running the plugin's background work (health probers, the store watcher,
+// fsnotify) and the dump of all stacks.
+func e2eGoroutines() (int, []string, string) {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var plugin []string
+	for _, s := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(s, "github.com/trafficflow/trafficflow/health.") ||
+			strings.Contains(s, "github.com/trafficflow/trafficflow/watch.") ||
+			strings.Contains(s, "github.com/fsnotify/fsnotify.") {
+			plugin = append(plugin, s)
+		}
+	}
+	return runtime.NumGoroutine(), plugin, string(buf)
+}

@@ -2,6 +2,7 @@ package trafficflow
 
 import (
 	"strconv"
+	"sync"
 
 	"github.com/coredns/coredns/plugin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,10 +41,47 @@ var (
 	}, []string{"server", "zone"})
 )
 
-// setRecordInfo replaces the record_info series with the store's records.
-func setRecordInfo(store *policyfile.Store) {
-	recordInfo.Reset()
-	for _, r := range store.Records {
-		recordInfo.WithLabelValues(r.Name, r.Policy, strconv.Itoa(r.Version)).Set(1)
+// recordOwners lists, per record_info series (record, policy, version),
+// the instances whose store in service has it. Instances share the metric
+// (several server blocks; the old and the new instance during a Corefile
+// reload), so each adds and removes only its own series, and a series goes
+// when no instance has it any more.
+var recordOwners = struct {
+	sync.Mutex
+	m map[[3]string]map[*TrafficFlow]struct{}
+}{m: map[[3]string]map[*TrafficFlow]struct{}{}}
+
+// publishRecordInfo replaces tf's record_info series, those of prev (nil
+// at the first load), by those of next (nil at shutdown). It is idempotent.
+func (tf *TrafficFlow) publishRecordInfo(prev, next *policyfile.Store) {
+	recordOwners.Lock()
+	defer recordOwners.Unlock()
+	key := func(r *policyfile.Record) [3]string { return [3]string{r.Name, r.Policy, strconv.Itoa(r.Version)} }
+	kept := map[[3]string]bool{}
+	if next != nil {
+		for _, r := range next.Records {
+			k := key(r)
+			kept[k] = true
+			owners := recordOwners.m[k]
+			if owners == nil {
+				owners = map[*TrafficFlow]struct{}{}
+				recordOwners.m[k] = owners
+			}
+			owners[tf] = struct{}{}
+			recordInfo.WithLabelValues(k[:]...).Set(1)
+		}
+	}
+	if prev != nil {
+		for _, r := range prev.Records {
+			k := key(r)
+			if kept[k] {
+				continue
+			}
+			delete(recordOwners.m[k], tf)
+			if len(recordOwners.m[k]) == 0 {
+				delete(recordOwners.m, k)
+				recordInfo.DeleteLabelValues(k[:]...)
+			}
+		}
 	}
 }

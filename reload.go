@@ -18,16 +18,47 @@ type reloader struct {
 	// mu serialises reloads (the watcher never runs two at once, but a
 	// reload at setup and tests may).
 	mu sync.Mutex
+	// geoPending and latencyPending say that the GeoIP database or the
+	// latency table changed and no reload has applied the change yet
+	// (because the store was invalid): the next reload reads them again.
+	// Guarded by mu.
+	geoPending, latencyPending bool
 }
+
+// fileError is a reload failure caused by the GeoIP database or the latency
+// table itself: the one in service stays, and is read again only when its
+// file changes again.
+type fileError struct {
+	path string
+	err  error
+}
+
+func (e *fileError) Error() string { return e.err.Error() }
+func (e *fileError) Unwrap() error { return e.err }
+
+// maxReads bounds how often one reload reads a store that changes while it
+// is read.
+const maxReads = 3
+
+// errStoreChanging says that the store changed every time it was read.
+var errStoreChanging = errors.New("the store kept changing while it was read")
 
 // reload reads the store, and the GeoIP database and latency table when
 // geoChanged / latencyChanged say so (or nothing is loaded yet), builds a
 // snapshot and publishes it with one atomic store. On any error the
 // snapshot in service stays, every problem is logged with its file and
 // path, and the error is returned.
-func (tf *TrafficFlow) reload(geoChanged, latencyChanged bool) (err error) {
+func (tf *TrafficFlow) reload(geoChanged, latencyChanged bool) error {
+	_, err := tf.load(geoChanged, latencyChanged)
+	return err
+}
+
+// load is reload. It also returns the fingerprint (watch.Fingerprint) of
+// the store content it read, valid or not; zero if it read none or cannot
+// tell.
+func (tf *TrafficFlow) load(geoChanged, latencyChanged bool) (fp [32]byte, err error) {
 	defer func() {
-		if err != nil {
+		if err != nil && err != errStoreChanging {
 			reloads.WithLabelValues("failure").Inc()
 		}
 	}()
@@ -42,7 +73,7 @@ func (tf *TrafficFlow) reload(geoChanged, latencyChanged bool) (err error) {
 	if tf.cfg.geoipPath != "" && (geoChanged || db == nil) {
 		d, err := geo.Open(tf.cfg.geoipPath)
 		if err != nil {
-			return err
+			return fp, &fileError{tf.cfg.geoipPath, err}
 		}
 		db, newDB = d, true
 	}
@@ -55,41 +86,78 @@ func (tf *TrafficFlow) reload(geoChanged, latencyChanged bool) (err error) {
 		t, probs := policyfile.LoadLatencyTable(tf.cfg.latencyPath)
 		if err := probs.Err(); err != nil {
 			closeNew()
-			return err
+			return fp, &fileError{tf.cfg.latencyPath, err}
 		}
 		lat = newLatencyTable(t)
 	}
-	store, probs := policyfile.Load(tf.cfg.dir, policyfile.Options{
-		Zones:              tf.Zones,
-		MissingHealthCheck: tf.cfg.missingCheck,
-		Previous:           prevStore,
-	})
+	store, probs, fp, err := tf.readStore(prevStore)
+	if err != nil {
+		closeNew()
+		return fp, err
+	}
 	for _, w := range probs.Warnings() {
 		log.Warning(w.String())
 	}
 	if err := probs.Err(); err != nil {
 		closeNew()
-		return err
+		return fp, err
 	}
 	if err := tf.checkLocation(store, db, lat); err != nil {
 		closeNew()
-		return err
+		return fp, err
 	}
 	tf.health.Update(store.HealthChecks, store.Forced)
 	snap, err := tf.buildSnapshot(store, db, lat)
 	if err != nil {
 		closeNew()
-		return err
+		return fp, err
 	}
 	tf.snap.Store(snap)
+	if tf.reloader == nil {
+		// Before OnStartup: the watcher's first check compares with what
+		// was really loaded.
+		tf.baseline = fp
+	}
 	if newDB && prev != nil && prev.geo != nil {
 		prev.geo.Close() // safe while queries still use it
 	}
 	reloads.WithLabelValues("success").Inc()
 	lastReload.Set(float64(time.Now().UnixNano()) / 1e9)
-	setRecordInfo(store)
+	tf.publishRecordInfo(prevStore, store)
 	log.Infof("loaded policy store %s: %s", tf.cfg.dir, store.Summary())
-	return nil
+	return fp, nil
+}
+
+// readStore loads the store from a copy in memory (watch.Read), whose
+// fingerprint is that of exactly what it loads, once a fresh fingerprint
+// of the store agrees with it; it reads the store again while they differ.
+// A store that changed while it was read may mix two versions (a ConfigMap
+// update between records.json and a policy file) and must not be served.
+// It returns the fingerprint of the content loaded; zero, with an error or
+// problems, if it could not read the store (it is missing, unreadable, or
+// kept changing).
+func (tf *TrafficFlow) readStore(prev *policyfile.Store) (*policyfile.Store, policyfile.Problems, [32]byte, error) {
+	opts := policyfile.Options{Zones: tf.Zones, MissingHealthCheck: tf.cfg.missingCheck, Previous: prev}
+	for read := 1; ; read++ {
+		fsys, fp, err := watch.Read(tf.cfg.dir)
+		if err == nil {
+			if now, ferr := watch.Fingerprint(tf.cfg.dir); ferr == nil && now == fp {
+				store, probs := policyfile.LoadFS(fsys, tf.cfg.dir, opts)
+				return store, probs, fp, nil
+			}
+		}
+		if read < maxReads {
+			continue
+		}
+		if err == nil {
+			return nil, nil, [32]byte{}, errStoreChanging
+		}
+		// Load tells what is wrong in the store's terms, if it can.
+		if store, probs := policyfile.Load(tf.cfg.dir, opts); probs.Err() != nil {
+			return store, probs, [32]byte{}, nil
+		}
+		return nil, nil, [32]byte{}, err
+	}
 }
 
 // startup starts the health checks and the store watcher (OnStartup).
@@ -109,14 +177,7 @@ func (tf *TrafficFlow) startup() error {
 		Poll:     tf.cfg.reload,
 		Logger:   log,
 		Baseline: tf.baseline,
-		OnChange: func(c watch.Change) {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			err := tf.reload(slices.Contains(c.Files, tf.cfg.geoipPath), slices.Contains(c.Files, tf.cfg.latencyPath))
-			if err != nil {
-				logReloadError(tf.cfg.dir, err)
-			}
-		},
+		OnChange: func(c watch.Change) { tf.reloadChanged(r, c) },
 	})
 	if err != nil {
 		return err
@@ -124,6 +185,42 @@ func (tf *TrafficFlow) startup() error {
 	r.watcher = w
 	tf.reloader = r
 	return w.Start()
+}
+
+// reloadChanged reloads after the watcher reported a change, and tells the
+// watcher which store content it really read (the store may have changed
+// since the watcher's check). A change of the GeoIP database or the latency
+// table that a failed reload could not apply (the store was invalid) is
+// applied by the next reload; a file that failed to load itself is read
+// again only when it changes again.
+func (tf *TrafficFlow) reloadChanged(r *reloader, c watch.Change) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.geoPending = r.geoPending || slices.Contains(c.Files, tf.cfg.geoipPath)
+	r.latencyPending = r.latencyPending || slices.Contains(c.Files, tf.cfg.latencyPath)
+	fp, err := tf.load(r.geoPending, r.latencyPending)
+	var fe *fileError
+	errors.As(err, &fe)
+	switch {
+	case fp != [32]byte{}:
+		c.Loaded(fp)
+	case err != nil && fe == nil:
+		// No consistent read of the store: the watcher checks again, and
+		// reports the store whatever it holds then.
+		c.Loaded([32]byte{})
+	}
+	switch {
+	case err == nil:
+		r.geoPending, r.latencyPending = false, false
+	case err == errStoreChanging:
+		log.Warningf("policy store %s: %v; reading it again", tf.cfg.dir, err)
+	case fe != nil:
+		r.geoPending = r.geoPending && fe.path != tf.cfg.geoipPath
+		r.latencyPending = r.latencyPending && fe.path != tf.cfg.latencyPath
+		logReloadError(tf.cfg.dir, err)
+	default:
+		logReloadError(tf.cfg.dir, err)
+	}
 }
 
 // logReloadError logs every problem of a failed reload.
@@ -146,8 +243,11 @@ func (tf *TrafficFlow) shutdown() error {
 		r.stopOnce.Do(r.watcher.Stop)
 	}
 	tf.health.Stop()
-	if s := tf.snap.Load(); s != nil && s.geo != nil {
-		s.geo.Close()
+	if s := tf.snap.Load(); s != nil {
+		tf.publishRecordInfo(s.store, nil)
+		if s.geo != nil {
+			s.geo.Close()
+		}
 	}
 	return nil
 }

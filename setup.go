@@ -13,7 +13,6 @@ import (
 	"github.com/trafficflow/trafficflow/evaluate"
 	"github.com/trafficflow/trafficflow/health"
 	"github.com/trafficflow/trafficflow/policyfile"
-	"github.com/trafficflow/trafficflow/watch"
 )
 
 func init() { plugin.Register(pluginName, setup) }
@@ -146,11 +145,6 @@ func oneOf(c *caddy.Controller, words ...string) (string, error) {
 // from starting (as a broken zone file does) before anything runs.
 func (tf *TrafficFlow) init() error {
 	tf.health = health.New(health.Options{Logger: log})
-	// The watcher's baseline is taken before the load, so that a change
-	// made in between is seen.
-	if fp, err := watch.Fingerprint(tf.cfg.dir); err == nil {
-		tf.baseline = fp
-	}
 	if err := tf.reload(true, true); err != nil {
 		return fmt.Errorf("policy store %s is invalid:\n%w", tf.cfg.dir, err)
 	}

@@ -40,9 +40,10 @@ type TrafficFlow struct {
 	snap atomic.Pointer[snapshot]
 	// health runs the store's health checks.
 	health *health.Engine
-	// reloader watches the store and swaps snapshots (nil until OnStartup).
+	// reloader runs the store watcher (nil until OnStartup).
 	reloader *reloader
-	// baseline is the store's fingerprint taken before the first load.
+	// baseline is the fingerprint of the store content the first load read:
+	// the watcher reports any difference from it.
 	baseline [32]byte
 
 	// Resolver resolves alias-type endpoints and CNAME targets outside the

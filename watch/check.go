@@ -51,7 +51,13 @@ func (w *Watcher) check(src source, k what, quit <-chan struct{}) (again bool) {
 	// The state is updated already, so report even if Stop is waiting:
 	// otherwise the change would be lost for a later Start.
 	if c.StoreChanged || len(c.Files) > 0 {
+		var l loadedStore
+		c.loaded = &l
 		w.onChange(c)
+		if l.set && l.fp != w.st.reported {
+			w.st.reported = l.fp
+			again = true
+		}
 	}
 	if w.afterCheck != nil {
 		w.afterCheck()

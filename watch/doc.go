@@ -13,7 +13,8 @@
 //     directory itself, and an editor's rename-over is seen in the parent.
 //   - Any event except a pure Chmod restarts a debounce timer. When it
 //     fires, the store's content fingerprint (Fingerprint) is recomputed and
-//     OnChange is called only if it differs from the last reported one. The
+//     OnChange is called only if it differs from the last reported one (or
+//     from the one OnChange said it really read, see Change.Loaded). The
 //     watch set is re-synchronised after every check, so new and removed
 //     subdirectories are followed.
 //   - Extra files (Options.Files) are watched through their parent
@@ -29,6 +30,10 @@
 // are followed, with a guard against cycles, so that the symlink farm of a
 // Kubernetes ConfigMap volume ("records.json -> ..data/records.json",
 // "..data -> ..2024_01_01_00_00_00.123") reads like a plain directory.
+//
+// Read returns a store's files in memory together with the fingerprint of
+// exactly that content, so that a reader can load what it fingerprinted
+// and tell (with a fresh Fingerprint) whether the store changed meanwhile.
 //
 // A Watcher's goroutine is created by Start and stopped by Stop, which waits
 // for it and closes the inotify instance; Start and Stop may be repeated.

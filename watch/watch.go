@@ -59,6 +59,30 @@ type Change struct {
 	// Files lists the extra files (as given in Options.Files) whose content
 	// changed.
 	Files []string
+
+	// loaded receives what OnChange passes to Loaded.
+	loaded *loadedStore
+}
+
+// loadedStore is what OnChange passed to Change.Loaded.
+type loadedStore struct {
+	fp  [32]byte
+	set bool
+}
+
+// Loaded tells the Watcher, from OnChange, the fingerprint (as Fingerprint
+// computes it) of the store content that OnChange really read, which
+// differs from the one the Watcher checked if the store changed in between;
+// the zero value means "unknown" (say, the store kept changing while it was
+// read). The Watcher then compares its next check with fp instead, and
+// checks again soon. Without this, a store that changes and changes back
+// (A, then B while OnChange reads it, then A again) would leave B in
+// service, as the Watcher has reported A already. Loaded has no effect once
+// OnChange has returned.
+func (c Change) Loaded(fp [32]byte) {
+	if c.loaded != nil {
+		c.loaded.fp, c.loaded.set = fp, true
+	}
 }
 
 // Watcher watches a policy store directory and extra files and calls

@@ -1,0 +1,196 @@
+package trafficflow
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+const (
+	reloadsMetric    = "coredns_trafficflow_reloads_total"
+	lastReloadMetric = "coredns_trafficflow_last_reload_timestamp_seconds"
+	recordInfoMetric = "coredns_trafficflow_record_info"
+)
+
+// gatherMetric returns the series of a metric family from the default registry
+// (where promauto registers), the way prometheus/testutil would (it needs a
+// module that is not in go.sum).
+func gatherMetric(t testing.TB, name string) []*dto.Metric {
+	t.Helper()
+	families, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name {
+			return f.GetMetric()
+		}
+	}
+	return nil
+}
+
+// metricLabels returns a series' labels as "name=value" pairs joined by ",",
+// in label-name order.
+func metricLabels(m *dto.Metric) string {
+	var pairs []string
+	for _, l := range m.GetLabel() {
+		pairs = append(pairs, l.GetName()+"="+l.GetValue())
+	}
+	slices.Sort(pairs)
+	return strings.Join(pairs, ",")
+}
+
+// metricValue returns the value of the series of a counter or gauge whose
+// labels are exactly labels ("name=value,..." in label-name order, "" for
+// none), and 0 if there is no such series.
+func metricValue(t testing.TB, name, labels string) float64 {
+	t.Helper()
+	for _, m := range gatherMetric(t, name) {
+		if metricLabels(m) != labels {
+			continue
+		}
+		switch {
+		case m.Counter != nil:
+			return m.GetCounter().GetValue()
+		case m.Gauge != nil:
+			return m.GetGauge().GetValue()
+		}
+	}
+	return 0
+}
+
+// reloadCount returns reloads_total for a result (success or failure).
+func reloadCount(t testing.TB, result string) float64 {
+	t.Helper()
+	return metricValue(t, reloadsMetric, "result="+result)
+}
+
+// recordInfoSeries returns the record_info series as "record policy version"
+// strings, sorted, checking that every value is 1.
+func recordInfoSeries(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, m := range gatherMetric(t, recordInfoMetric) {
+		l := map[string]string{}
+		for _, p := range m.GetLabel() {
+			l[p.GetName()] = p.GetValue()
+		}
+		if len(l) != 3 {
+			t.Errorf("record_info series with labels %s", metricLabels(m))
+		}
+		if v := m.GetGauge().GetValue(); v != 1 {
+			t.Errorf("record_info{%s} = %v, want 1", metricLabels(m), v)
+		}
+		out = append(out, l["record"]+" "+l["policy"]+" "+l["version"])
+	}
+	slices.Sort(out)
+	return out
+}
+
+// waitRecordInfo waits until the record_info series are want (sorted
+// "record policy version" strings).
+func waitRecordInfo(t testing.TB, want ...string) {
+	t.Helper()
+	slices.Sort(want)
+	pollUntil(t, answerWait, func() (bool, string) {
+		got := recordInfoSeries(t)
+		return slices.Equal(got, want), fmt.Sprintf("record_info series %q, want %q", got, want)
+	})
+}
+
+// TestReloadMetrics checks reloads_total (the first load counts),
+// last_reload_timestamp_seconds and record_info across reloads: one
+// record_info series per policy record with its policy and version, stale
+// series removed.
+func TestReloadMetrics(t *testing.T) {
+	success, failure := reloadCount(t, "success"), reloadCount(t, "failure")
+	before := float64(time.Now().UnixNano()) / 1e9
+	dir := writeFiles(t, reloadStore())
+	tf := setupPlugin(t, dir, "reload 0s")
+	if got := reloadCount(t, "success"); got != success+1 {
+		t.Errorf("after the first load: reloads_total{result=success} = %v, want %v", got, success+1)
+	}
+	last := metricValue(t, lastReloadMetric, "")
+	if after := float64(time.Now().UnixNano()) / 1e9; last < before || last > after {
+		t.Errorf("last_reload_timestamp_seconds = %f, want between %f and %f", last, before, after)
+	}
+	waitRecordInfo(t, "sw.example.org. sw 1", "www.example.org. web 1")
+	if err := tf.startup(); err != nil {
+		t.Fatal(err)
+	}
+
+	steps := []struct {
+		what    string
+		records []prec
+		want    []string
+	}{
+		{"update www to version 2", []prec{{"www.example.org.", "web", 2}, {"sw.example.org.", "sw", 1}},
+			[]string{"sw.example.org. sw 1", "www.example.org. web 2"}},
+		{"remove sw, add two records", []prec{{"www.example.org.", "web", 2}, {"a.example.org.", "web", 1}, {"b.example.org.", "sw", 1}},
+			[]string{"a.example.org. web 1", "b.example.org. sw 1", "www.example.org. web 2"}},
+		{"roll www back", []prec{{"www.example.org.", "web", 1}},
+			[]string{"www.example.org. web 1"}},
+	}
+	for _, s := range steps {
+		success := reloadCount(t, "success")
+		renameOver(t, filepath.Join(dir, "records.json"), recordsFile(s.records...))
+		pollUntil(t, answerWait, func() (bool, string) {
+			return reloadCount(t, "success") > success, s.what + ": no successful reload"
+		})
+		waitRecordInfo(t, s.want...)
+		now := metricValue(t, lastReloadMetric, "")
+		if now <= last {
+			t.Errorf("%s: last_reload_timestamp_seconds %f did not move forward from %f", s.what, now, last)
+		}
+		last = now
+	}
+	if got := reloadCount(t, "failure"); got != failure {
+		t.Errorf("reloads_total{result=failure} went from %v to %v", failure, got)
+	}
+
+	// A failed reload counts, and changes neither record_info nor the
+	// timestamp.
+	renameOver(t, filepath.Join(dir, "records.json"), `{"PolicyRecords":[`)
+	pollUntil(t, answerWait, func() (bool, string) {
+		return reloadCount(t, "failure") > failure, "no failed reload"
+	})
+	waitRecordInfo(t, "www.example.org. web 1")
+	if now := metricValue(t, lastReloadMetric, ""); now != last {
+		t.Errorf("a failed reload moved last_reload_timestamp_seconds from %f to %f", last, now)
+	}
+}
+
+// TestReloadRecordInfoInstances runs two trafficflow instances (two server
+// blocks, or the old and the new instance during a Corefile reload) on
+// different stores: record_info holds the records of both, a reload of one
+// keeps the other's series, and an instance's series go with its shutdown.
+func TestReloadRecordInfoInstances(t *testing.T) {
+	dirA := writeFiles(t, reloadStore())
+	dirB := writeFiles(t, storeWith(reloadStore(), map[string]string{"records.json": recordsFile(prec{"other.example.org.", "web", 2})}))
+	a := newWatched(t, dirA, "reload 0s")
+	b := setupPlugin(t, dirB, "reload 0s")
+	waitRecordInfo(t, "other.example.org. web 2", "sw.example.org. sw 1", "www.example.org. web 1")
+
+	renameOver(t, filepath.Join(dirA, "records.json"), recordsFile(prec{"www.example.org.", "web", 2}))
+	waitAnswer(t, a, "www.example.org.", "", "192.0.2.2")
+	waitRecordInfo(t, "other.example.org. web 2", "www.example.org. web 2")
+
+	b.shutdown()
+	waitRecordInfo(t, "www.example.org. web 2")
+	b.shutdown() // idempotent: a's series stay
+	waitRecordInfo(t, "www.example.org. web 2")
+
+	// The same store in two instances (a Corefile reload): the new
+	// instance's series survive the old instance's shutdown.
+	c := setupPlugin(t, dirA, "reload 0s")
+	a.shutdown()
+	waitRecordInfo(t, "www.example.org. web 2")
+	c.shutdown()
+	waitRecordInfo(t)
+}

@@ -1,0 +1,121 @@
+package trafficflow
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coredns/caddy"
+)
+
+const (
+	// The functions the watcher's and the health probers' goroutines run.
+	watcherFunc = "github.com/trafficflow/trafficflow/watch.(*Watcher).run("
+	proberFunc  = "github.com/trafficflow/trafficflow/health.(*Engine).run("
+)
+
+// TestReloadCorefileRestart restarts a CoreDNS server several times the way
+// the reload plugin does (Instance.Restart: the new instance starts before
+// the old one stops). Each time, the old instance's watcher and health
+// probers stop and the new instance's run; the inotify instances and the
+// goroutines come back to what one instance uses, and, after the last stop,
+// to what there was before the first start. The newest instance picks up
+// changes of the store.
+func TestReloadCorefileRestart(t *testing.T) {
+	dir := writeFiles(t, reloadStore())
+	corefile := func(i int) caddy.Input {
+		return caddy.CaddyfileInput{Filepath: "Corefile", ServerTypeName: "dns", Contents: []byte(fmt.Sprintf(
+			"example.org:0 {\n bind 127.0.0.1\n trafficflow %s {\n  reload %s\n }\n}\n", dir, []string{"0s", "1h", "0s"}[i%3]))}
+	}
+	const probers = 2 // the probed health checks of reloadStore
+
+	// What runs before the first start: another test's leftovers, if any,
+	// are not counted against this one.
+	watchers0, probers0 := goroutinesIn(watcherFunc), goroutinesIn(proberFunc)
+	goroutines0 := runtime.NumGoroutine()
+	inotify0 := inotifyInstances(t)
+
+	inst, addr := startServer(t, string(corefile(0).Body()))
+	waitServed(t, addr, "www.example.org.", "192.0.2.1")
+	running := func(step string, watchers, probes, inotify int) {
+		t.Helper()
+		pollUntil(t, 5*time.Second, func() (bool, string) {
+			w, p, n := goroutinesIn(watcherFunc)-watchers0, goroutinesIn(proberFunc)-probers0, inotifyInstances(t)
+			ok := w == watchers && p == probes && (inotify0 < 0 || n-inotify0 == inotify)
+			return ok, fmt.Sprintf("%s: %d watcher goroutines, %d health probers, %d new inotify instances; want %d, %d, %d",
+				step, w, p, n-inotify0, watchers, probes, inotify)
+		})
+	}
+	running("started", 1, probers, 1)
+	goroutines1 := runtime.NumGoroutine()
+
+	for i := 1; i <= 5; i++ {
+		next, err := inst.Restart(corefile(i))
+		if err != nil {
+			t.Fatalf("restart %d: %v", i, err)
+		}
+		inst = next
+		running(fmt.Sprintf("restart %d", i), 1, probers, 1)
+	}
+	pollUntil(t, 5*time.Second, func() (bool, string) {
+		n := runtime.NumGoroutine()
+		return n <= goroutines1, fmt.Sprintf("after the restarts: %d goroutines, %d after the first start", n, goroutines1)
+	})
+
+	// The newest instance serves, and its watcher works.
+	addr = inst.Servers()[0].LocalAddr().String()
+	waitServed(t, addr, "www.example.org.", "192.0.2.1")
+	renameOver(t, filepath.Join(dir, "records.json"), recordsFile(prec{"www.example.org.", "web", 2}, prec{"sw.example.org.", "sw", 1}))
+	waitServed(t, addr, "www.example.org.", "192.0.2.2")
+
+	// Stop it the way CoreDNS stops (startServer's cleanup does it again
+	// for the first instance, which must be harmless).
+	inst.ShutdownCallbacks()
+	inst.Stop()
+	running("stopped", 0, 0, 0)
+	pollUntil(t, 5*time.Second, func() (bool, string) {
+		n := runtime.NumGoroutine()
+		return n <= goroutines0, fmt.Sprintf("after the stop: %d goroutines, %d before the start", n, goroutines0)
+	})
+}
+
+// goroutinesIn counts the goroutines with a frame of the function fn.
+func goroutinesIn(fn string) int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, fn) {
+			count++
+		}
+	}
+	return count
+}
+
+// inotifyInstances counts the process's inotify file descriptors, or
+// returns -1 where /proc/self/fd does not tell.
+func inotifyInstances(t testing.TB) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, e := range entries {
+		if link, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name())); err == nil && link == "anon_inode:inotify" {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,218 @@
+package watch
+
+import (
+	"crypto/sha256"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Read reads the store in dir into memory: every store file, found as
+// Fingerprint finds them (through symlinks), in a read-only file system
+// with the same relative paths. It also returns the fingerprint of exactly
+// that content (what Fingerprint returns for it). A reader that loads the
+// store from the returned file system instead of dir knows what it loaded,
+// and can tell, by comparing with a fresh Fingerprint, whether the store
+// changed while it was read: a read spanning a change (a ConfigMap update
+// between two files) may mix two versions, and no re-check of dir alone
+// can tell after the fact (the store may have changed back).
+func Read(dir string) (fs.FS, [32]byte, error) {
+	var fp [32]byte
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fp, err
+	}
+	res, err := scanStore(abs, false)
+	if err != nil {
+		return nil, fp, err
+	}
+	m := &memFS{files: map[string][]byte{}, dirs: map[string][]fs.DirEntry{".": nil}}
+	h := sha256.New()
+	for _, f := range res.files {
+		data, err := readFile(f.path)
+		if err != nil {
+			if isMissing(err) || errors.Is(err, errNotRegular) {
+				continue // vanished since the scan, as in hashStore
+			}
+			return nil, fp, err
+		}
+		sum := sha256.Sum256(data)
+		h.Write([]byte(f.rel))
+		h.Write([]byte{0})
+		h.Write(sum[:])
+		m.add(f.rel, data)
+	}
+	h.Sum(fp[:0])
+	for _, entries := range m.dirs {
+		slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	}
+	return m, fp, nil
+}
+
+// readFile reads the regular file at p.
+func readFile(p string) ([]byte, error) {
+	// O_NONBLOCK: a FIFO swapped in after the scan must not block the open.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: p, Err: errNotRegular}
+	}
+	return io.ReadAll(f)
+}
+
+// memFS is the read-only in-memory file system Read returns. It implements
+// fs.ReadFileFS, fs.ReadDirFS and fs.StatFS.
+type memFS struct {
+	files map[string][]byte
+	// dirs holds each directory's entries, sorted by name; "." is the root.
+	dirs map[string][]fs.DirEntry
+}
+
+// add adds a file, and the directories above it that are new.
+func (m *memFS) add(rel string, data []byte) {
+	m.files[rel] = data
+	child, isDir := rel, false
+	for {
+		dir := path.Dir(child)
+		_, known := m.dirs[dir]
+		m.dirs[dir] = append(m.dirs[dir], fs.FileInfoToDirEntry(m.info(child, isDir)))
+		if known { // so are the directories above it ("." always is)
+			return
+		}
+		child, isDir = dir, true
+	}
+}
+
+func (m *memFS) info(name string, isDir bool) fs.FileInfo {
+	return memInfo{name: path.Base(name), size: int64(len(m.files[name])), dir: isDir}
+}
+
+func (m *memFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	if data, ok := m.files[name]; ok {
+		return &memFile{info: m.info(name, false), data: data}, nil
+	}
+	if entries, ok := m.dirs[name]; ok {
+		return &memDir{info: memInfo{name: path.Base(name), dir: true}, entries: entries}, nil
+	}
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+func (m *memFS) ReadFile(name string) ([]byte, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "readfile", Path: name, Err: fs.ErrInvalid}
+	}
+	if data, ok := m.files[name]; ok {
+		return slices.Clone(data), nil
+	}
+	if _, ok := m.dirs[name]; ok {
+		return nil, &fs.PathError{Op: "readfile", Path: name, Err: errors.New("is a directory")}
+	}
+	return nil, &fs.PathError{Op: "readfile", Path: name, Err: fs.ErrNotExist}
+}
+
+func (m *memFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrInvalid}
+	}
+	if entries, ok := m.dirs[name]; ok {
+		return slices.Clone(entries), nil
+	}
+	if _, ok := m.files[name]; ok {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errors.New("not a directory")}
+	}
+	return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
+}
+
+func (m *memFS) Stat(name string) (fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	if _, ok := m.files[name]; ok {
+		return m.info(name, false), nil
+	}
+	if _, ok := m.dirs[name]; ok {
+		return memInfo{name: path.Base(name), dir: true}, nil
+	}
+	return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+}
+
+// memInfo describes a file or directory of a memFS.
+type memInfo struct {
+	name string
+	size int64
+	dir  bool
+}
+
+func (i memInfo) Name() string       { return i.name }
+func (i memInfo) Size() int64        { return i.size }
+func (i memInfo) ModTime() time.Time { return time.Time{} }
+func (i memInfo) IsDir() bool        { return i.dir }
+func (i memInfo) Sys() any           { return nil }
+func (i memInfo) Mode() fs.FileMode {
+	if i.dir {
+		return fs.ModeDir | 0o555
+	}
+	return 0o444
+}
+
+// memFile is an open file of a memFS.
+type memFile struct {
+	info fs.FileInfo
+	data []byte
+	off  int
+}
+
+func (f *memFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *memFile) Close() error               { return nil }
+func (f *memFile) Read(b []byte) (int, error) {
+	if f.off >= len(f.data) {
+		return 0, io.EOF
+	}
+	n := copy(b, f.data[f.off:])
+	f.off += n
+	return n, nil
+}
+
+// memDir is an open directory of a memFS.
+type memDir struct {
+	info    fs.FileInfo
+	entries []fs.DirEntry
+	off     int
+}
+
+func (d *memDir) Stat() (fs.FileInfo, error) { return d.info, nil }
+func (d *memDir) Close() error               { return nil }
+func (d *memDir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.info.Name(), Err: errors.New("is a directory")}
+}
+
+func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	rest := d.entries[d.off:]
+	if n <= 0 {
+		d.off = len(d.entries)
+		return slices.Clone(rest), nil
+	}
+	if len(rest) == 0 {
+		return nil, io.EOF
+	}
+	n = min(n, len(rest))
+	d.off += n
+	return slices.Clone(rest[:n]), nil
+}

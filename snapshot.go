@@ -130,20 +130,34 @@ func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *l
 	return s, nil
 }
 
-// newEntry precomputes the answers of every value endpoint for a name.
+// newEntry precomputes the answers of every value endpoint for a name. The
+// RRs of an entry are allocated together, so that answering a name touches
+// few cache lines even when the store holds many names.
 func newEntry(name, zone string, rec *policyfile.Record, alias bool, p *evaluate.Policy) *entry {
 	eps := p.Endpoints()
 	e := &entry{name: name, zone: zone, record: rec, alias: alias, policy: p, rrtype: p.RecordType(), ttl: rec.TTL,
 		answers: make([][]dns.RR, len(eps)), targets: make([]string, len(eps))}
+	backing := make([]dns.RR, len(eps))
+	var as []dns.A
+	if e.rrtype == dns.TypeA {
+		as = make([]dns.A, len(eps))
+	}
+	hdr := dns.RR_Header{Name: name, Rrtype: e.rrtype, Class: dns.ClassINET, Ttl: rec.TTL}
 	for i, ep := range eps {
 		if ep.Type.IsAlias() {
 			e.targets[i] = ep.Target
 			continue
 		}
-		rr := dns.Copy(ep.RR)
-		hdr := rr.Header()
-		hdr.Name, hdr.Ttl, hdr.Class = name, rec.TTL, dns.ClassINET
-		e.answers[i] = []dns.RR{rr}
+		var rr dns.RR
+		if a, ok := ep.RR.(*dns.A); ok && as != nil {
+			as[i] = dns.A{Hdr: hdr, A: a.A} // the address bytes are shared and never modified
+			rr = &as[i]
+		} else {
+			rr = dns.Copy(ep.RR)
+			*rr.Header() = hdr
+		}
+		backing[i] = rr
+		e.answers[i] = backing[i : i+1 : i+1]
 	}
 	return e
 }

@@ -63,7 +63,7 @@ func (p *Policy) Evaluate(q *Query, res *Result) {
 	if len(p.rules) > memoSize {
 		s.bigMemo = make([]uint8, len(p.rules))
 	}
-	s.res.Healthy = s.eval(p.start, "")
+	s.res.Healthy = s.eval(p.start)
 	*res = s.res
 }
 
@@ -82,11 +82,13 @@ func (s *state) below(n uint64) uint64 {
 }
 
 // eval answers from node r and reports whether the answer came through a
-// healthy choice. via names the item that led here, for the trace.
-func (s *state) eval(r ref, via string) bool {
+// healthy choice.
+func (s *state) eval(r ref) bool {
 	if r.isEndpoint() {
 		s.add(r.endpoint())
-		s.traceEndpoint(r.endpoint(), via)
+		if s.trace != nil {
+			s.traceEndpoint(r.endpoint())
+		}
 		return true
 	}
 	ru := &s.p.rules[r.rule()]
@@ -95,11 +97,15 @@ func (s *state) eval(r ref, via string) bool {
 	}
 	i, healthy := s.pick(r, ru)
 	if i < 0 {
-		s.traceStep(r, -1, false, "no location matches the client and there is no default: no answer")
+		if s.trace != nil {
+			s.traceStep(r, -1, false, "no location matches the client and there is no default: no answer")
+		}
 		return false
 	}
-	s.traceStep(r, i, healthy, "")
-	s.eval(ru.items[i].target, s.p.doc.Rules[r.rule()].Items[i].Path)
+	if s.trace != nil {
+		s.traceStep(r, i, healthy, "")
+	}
+	s.eval(ru.items[i].target)
 	return healthy
 }
 

@@ -20,7 +20,8 @@ type Step struct {
 	// endpoint step.
 	Rule string
 	Type policyfile.RuleType
-	// Item is the JSON path of the chosen item ("" when none applied).
+	// Item is the JSON path of the chosen item ("" when none applied, and
+	// for endpoint steps).
 	Item string
 	// Healthy is false for a fail-open choice (nothing was healthy).
 	Healthy bool
@@ -55,9 +56,6 @@ func (t *Trace) String() string {
 }
 
 func (s *state) traceStep(r ref, i int, healthy bool, note string) {
-	if s.trace == nil {
-		return
-	}
 	doc := s.p.doc.Rules[r.rule()]
 	st := Step{Rule: doc.ID, Type: doc.Type, Healthy: healthy || i < 0, Note: note}
 	if i >= 0 {
@@ -67,9 +65,6 @@ func (s *state) traceStep(r ref, i int, healthy bool, note string) {
 }
 
 func (s *state) traceMultivalue(r ref, healthy bool, answered []int16) {
-	if s.trace == nil {
-		return
-	}
 	doc := s.p.doc.Rules[r.rule()]
 	ids := make([]string, len(answered))
 	for i, e := range answered {
@@ -79,10 +74,7 @@ func (s *state) traceMultivalue(r ref, healthy bool, answered []int16) {
 		Note: fmt.Sprintf("answered %s (%d of %d items)", strings.Join(ids, ", "), len(answered), len(doc.Items))})
 }
 
-func (s *state) traceEndpoint(i int, via string) {
-	if s.trace == nil {
-		return
-	}
+func (s *state) traceEndpoint(i int) {
 	e := s.p.endpoints[i]
-	s.trace.Steps = append(s.trace.Steps, Step{Endpoint: e.ID, Item: via, Healthy: true, Note: string(e.Type) + " " + e.Value})
+	s.trace.Steps = append(s.trace.Steps, Step{Endpoint: e.ID, Healthy: true, Note: string(e.Type) + " " + e.Value})
 }

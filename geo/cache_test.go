@@ -101,7 +101,7 @@ func TestCacheEviction(t *testing.T) {
 // networks, and IPv6 addresses sharing the low 64 bits, do not collide.
 func TestAddrCacheKeys(t *testing.T) {
 	db := openTest(t, testdata+"GeoIP2-City-Test.mmdb")
-	setCacheSlots(db, 1, 0) // every address in the same slot
+	setCacheSlots(db, 1, 0) // every address in the same set
 	checkLookups(t, db, []lookupCase{
 		{"::", unknown, 104}, // the all-zero key of an empty slot
 		{"81.2.69.142", locLDN, 31},

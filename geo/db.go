@@ -88,15 +88,14 @@ func (db *DB) Lookup(addr netip.Addr) (Location, int) {
 	}
 	key := addr.As16() // unambiguous: a 4-in-6 address is now IPv4
 	hi, lo := binary.BigEndian.Uint64(key[:8]), binary.BigEndian.Uint64(key[8:])
-	slot := db.addrs.slot(hi, lo)
-	if e, bits, ok := slot.get(hi, lo); ok {
+	if e, bits, ok := db.addrs.get(hi, lo); ok {
 		if e == nil {
 			return Location{}, bits
 		}
 		return e.loc, bits
 	}
 	e, bits := db.lookup(r, addr)
-	slot.put(hi, lo, e, bits)
+	db.addrs.put(hi, lo, e, bits)
 	if e == nil {
 		return Location{}, bits
 	}

@@ -144,7 +144,13 @@ func (qs *queryState) records(e *entry, owner string, qtype uint16, res *evaluat
 			return rrs, true
 		}
 	}
-	out := make([]dns.RR, 0, res.N)
+	var out []dns.RR
+	if rp := qs.reply; !rp.answerUsed {
+		rp.answerUsed = true
+		out = rp.answer[:0] // room for a multivalue answer in the reply itself
+	} else {
+		out = make([]dns.RR, 0, res.N)
+	}
 	for _, i := range res.Endpoints[:res.N] {
 		if rrs := e.answers[i]; rrs != nil {
 			for _, rr := range rrs {
@@ -344,16 +350,20 @@ func (qs *queryState) writeECS(m *dns.Msg) {
 	m.Extra = append(m.Extra, o)
 }
 
-// reply is a reply message with room for its question and an OPT record
-// with one ECS option, allocated in one piece: the common reply costs one
-// allocation.
+// reply is a reply message with room for its question, a multivalue
+// answer and an OPT record with one ECS option, allocated in one piece:
+// the common reply costs one allocation.
 type reply struct {
 	msg      dns.Msg
 	question [1]dns.Question
-	extra    [1]dns.RR
-	opt      dns.OPT
-	options  [1]dns.EDNS0
-	ecs      dns.EDNS0_SUBNET
+	// answer holds the records of a multivalue answer (answerUsed once
+	// taken), so that it needs no allocation of its own.
+	answer     [evaluate.MaxAnswers]dns.RR
+	answerUsed bool
+	extra      [1]dns.RR
+	opt        dns.OPT
+	options    [1]dns.EDNS0
+	ecs        dns.EDNS0_SUBNET
 }
 
 // newReply starts an authoritative reply to r, as dns.Msg.SetReply does.

@@ -195,7 +195,7 @@ func e2eHealthChecks(checks ...string) string {
 // shuts it down.
 func e2eStart(t testing.TB, files map[string]string, block string) *TrafficFlow {
 	t.Helper()
-	tf := newPlugin(t, files, "example.org.", block)
+	tf := newPlugin(t, files, block)
 	if err := tf.startup(); err != nil {
 		t.Fatalf("startup: %v", err)
 	}
@@ -314,22 +314,14 @@ func e2eRemove(t testing.TB, tf *TrafficFlow, rel string) {
 // running the plugin's background work (health probers, the store watcher,
 // fsnotify) and the dump of all stacks.
 func e2eGoroutines() (int, []string, string) {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
+	all := stacks()
 	var plugin []string
-	for _, s := range strings.Split(string(buf), "\n\n") {
+	for _, s := range strings.Split(all, "\n\n") {
 		if strings.Contains(s, "github.com/trafficflow/trafficflow/health.") ||
 			strings.Contains(s, "github.com/trafficflow/trafficflow/watch.") ||
 			strings.Contains(s, "github.com/fsnotify/fsnotify.") {
 			plugin = append(plugin, s)
 		}
 	}
-	return runtime.NumGoroutine(), plugin, string(buf)
+	return runtime.NumGoroutine(), plugin, all
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +19,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/geo"
+	"github.com/trafficflow/trafficflow/internal/storegen"
 )
 
 func init() { clog.Discard() }
@@ -28,29 +29,19 @@ func init() { clog.Discard() }
 func writeFiles(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for rel, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := storegen.WriteFiles(dir, files); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }
 
-// newPlugin sets trafficflow up from a store and the body of a directive
-// block (which may be empty) for the zones, as setup does, without
-// starting anything. STORE in block is replaced by the store directory.
-func newPlugin(t testing.TB, files map[string]string, zones, block string) *TrafficFlow {
+// setupPlugin sets trafficflow up on the store directory dir for the zone
+// example.org., with the body of a directive block (which may be empty),
+// as setup does, without starting it; the test's cleanup runs its
+// OnShutdown. Its queries draw their seeds from a fixed sequence.
+func setupPlugin(t testing.TB, dir, block string) *TrafficFlow {
 	t.Helper()
-	dir := writeFiles(t, files)
-	input := "trafficflow " + dir + " " + zones
-	if block != "" {
-		input += " {\n" + strings.ReplaceAll(block, "STORE", dir) + "\n}"
-	}
-	c := caddy.NewTestController("dns", input)
+	c := caddy.NewTestController("dns", "trafficflow "+dir+" example.org. {\n"+block+"\n}")
 	tf, err := parse(c)
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +53,26 @@ func newPlugin(t testing.TB, files map[string]string, zones, block string) *Traf
 	var seed atomic.Uint64
 	tf.Seed = func() uint64 { return seed.Add(0x9e3779b97f4a7c15) }
 	return tf
+}
+
+// newPlugin writes files into a new store directory and sets the plugin up
+// on it; STORE in block is replaced by the store directory.
+func newPlugin(t testing.TB, files map[string]string, block string) *TrafficFlow {
+	t.Helper()
+	dir := writeFiles(t, files)
+	return setupPlugin(t, dir, strings.ReplaceAll(block, "STORE", dir))
+}
+
+// stacks returns the stacks of every goroutine.
+func stacks() string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return string(buf[:n])
+		}
+		buf = make([]byte, 2*len(buf))
+	}
 }
 
 // testdataPath returns the absolute path of a file in the repository's

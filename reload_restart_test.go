@@ -85,17 +85,8 @@ func TestReloadCorefileRestart(t *testing.T) {
 
 // goroutinesIn counts the goroutines with a frame of the function fn.
 func goroutinesIn(fn string) int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	count := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
+	for _, g := range strings.Split(stacks(), "\n\n") {
 		if strings.Contains(g, fn) {
 			count++
 		}

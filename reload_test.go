@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coredns/caddy"
 	"github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	"github.com/coredns/coredns/plugin/test"
@@ -123,24 +122,6 @@ func newWatched(t testing.TB, dir, block string) *TrafficFlow {
 	pollUntil(t, answerWait, func() (bool, string) {
 		return tf.snap.Load() != first, "the watcher's first check did not reload the store"
 	})
-	return tf
-}
-
-// setupPlugin sets trafficflow up on the existing store directory dir (zone
-// example.org.) as setup does, without starting it; the test's cleanup runs
-// its OnShutdown.
-func setupPlugin(t testing.TB, dir, block string) *TrafficFlow {
-	t.Helper()
-	c := caddy.NewTestController("dns", "trafficflow "+dir+" example.org. {\n"+block+"\n}")
-	tf, err := parse(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tf.init(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tf.shutdown() })
-	tf.Seed = func() uint64 { return 1 }
 	return tf
 }
 

@@ -3,27 +3,22 @@ package policyfile
 import (
 	"encoding/json"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/internal/storegen"
 )
 
 // writeStore creates a store directory from relative paths and contents.
 func writeStore(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for rel, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := storegen.WriteFiles(dir, files); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }

@@ -178,24 +178,35 @@ func hashStore(files []storeFile, stop <-chan struct{}) ([32]byte, error) {
 	return sum, nil
 }
 
+// openRegular opens the regular file at p; op names the operation in the
+// error for anything else.
+func openRegular(p, op string) (*os.File, error) {
+	// O_NONBLOCK: a FIFO swapped in after the scan must not block the open.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = &fs.PathError{Op: op, Path: p, Err: errNotRegular}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
 // hashFile returns the sha256 of the regular file at p, using h and buf as
 // scratch space. stop, if not nil, aborts the work with errStopped when
 // closed, so that Stop need not wait for a large file.
 func hashFile(p string, h hash.Hash, buf []byte, stop <-chan struct{}) ([32]byte, error) {
 	var sum [32]byte
-	// O_NONBLOCK: a FIFO swapped in after the scan must not block the open.
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := openRegular(p, "hash")
 	if err != nil {
 		return sum, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return sum, err
-	}
-	if !fi.Mode().IsRegular() {
-		return sum, &fs.PathError{Op: "hash", Path: p, Err: errNotRegular}
-	}
 	h.Reset()
 	for {
 		if stop != nil {

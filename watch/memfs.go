@@ -5,12 +5,10 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -58,19 +56,11 @@ func Read(dir string) (fs.FS, [32]byte, error) {
 
 // readFile reads the regular file at p.
 func readFile(p string) ([]byte, error) {
-	// O_NONBLOCK: a FIFO swapped in after the scan must not block the open.
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := openRegular(p, "read")
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "read", Path: p, Err: errNotRegular}
-	}
 	return io.ReadAll(f)
 }
 

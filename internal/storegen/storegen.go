@@ -71,3 +71,19 @@ func Document(p, v int) string {
 			ip(1), ip(2))
 	}
 }
+
+// WriteFiles writes files (path relative to dir, with forward slashes →
+// content) into dir, creating directories as needed. Tests build small
+// stores with it.
+func WriteFiles(dir string, files map[string]string) error {
+	for rel, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -63,7 +63,7 @@ func (qs *queryState) serve(e *entry) (int, error) {
 		return rc, nil
 	}
 	q := r.Question[0]
-	qs.reply = newReply(r)
+	qs.reply = newReply(r, e.policy.HasMultivalue())
 	m := &qs.reply.msg
 
 	answer, out := qs.evaluate(e, q.Name, q.Qtype, m)
@@ -151,9 +151,8 @@ func (qs *queryState) records(e *entry, owner string, qtype uint16, res *evaluat
 		}
 	}
 	var out []dns.RR
-	if rp := qs.reply; !rp.answerUsed {
-		rp.answerUsed = true
-		out = rp.answer[:0] // room for a multivalue answer in the reply itself
+	if rp := qs.reply; cap(rp.answer) > 0 {
+		out, rp.answer = rp.answer, nil // room for a multivalue answer in the reply itself
 	} else {
 		out = make([]dns.RR, 0, res.N)
 	}
@@ -356,25 +355,39 @@ func (qs *queryState) writeECS(m *dns.Msg) {
 	m.Extra = append(m.Extra, o)
 }
 
-// reply is a reply message with room for its question, a multivalue
-// answer and an OPT record with one ECS option, allocated in one piece:
-// the common reply costs one allocation.
+// reply is a reply message with room for its question and an OPT record
+// with one ECS option, allocated in one piece: the common reply costs one
+// allocation.
 type reply struct {
 	msg      dns.Msg
 	question [1]dns.Question
-	// answer holds the records of a multivalue answer (answerUsed once
-	// taken), so that it needs no allocation of its own.
-	answer     [evaluate.MaxAnswers]dns.RR
-	answerUsed bool
-	extra      [1]dns.RR
-	opt        dns.OPT
-	options    [1]dns.EDNS0
-	ecs        dns.EDNS0_SUBNET
+	extra    [1]dns.RR
+	opt      dns.OPT
+	options  [1]dns.EDNS0
+	ecs      dns.EDNS0_SUBNET
+	// answer is room for a multivalue answer (empty, with capacity), in a
+	// multiReply; nil otherwise and once taken.
+	answer []dns.RR
 }
 
-// newReply starts an authoritative reply to r, as dns.Msg.SetReply does.
-func newReply(r *dns.Msg) *reply {
-	rp := new(reply)
+// multiReply is a reply with room for a multivalue answer, for policies
+// that have one: single answers stay small.
+type multiReply struct {
+	reply
+	buf [evaluate.MaxAnswers]dns.RR
+}
+
+// newReply starts an authoritative reply to r, as dns.Msg.SetReply does,
+// with room for a multivalue answer when multi is set.
+func newReply(r *dns.Msg, multi bool) *reply {
+	var rp *reply
+	if multi {
+		mr := new(multiReply)
+		mr.answer = mr.buf[:0]
+		rp = &mr.reply
+	} else {
+		rp = new(reply)
+	}
 	m := &rp.msg
 	m.Id = r.Id
 	m.Response = true

@@ -49,8 +49,8 @@ type Policy struct {
 	// reachable: evaluation needs the client's location.
 	needsLocation bool
 	// geo is set when a geo or geoproximity rule is reachable; latency
-	// when a latency rule is.
-	geo, latency bool
+	// when a latency rule is; multivalue when a multivalue rule is.
+	geo, latency, multivalue bool
 }
 
 // ref points at a rule (>= 0) or an endpoint (-1 - index).
@@ -180,6 +180,8 @@ func (p *Policy) markReachable() {
 			p.needsLocation, p.geo = true, true
 		case kLatency:
 			p.needsLocation, p.latency = true, true
+		case kMultivalue:
+			p.multivalue = true
 		}
 		for _, it := range p.rules[r.rule()].items {
 			walk(it.target)
@@ -195,6 +197,10 @@ func (p *Policy) NeedsLocation() bool { return p.needsLocation }
 
 // HasGeo reports whether a geo or geoproximity rule is reachable.
 func (p *Policy) HasGeo() bool { return p.geo }
+
+// HasMultivalue reports whether a multivalue rule is reachable (an answer
+// may hold several endpoints).
+func (p *Policy) HasMultivalue() bool { return p.multivalue }
 
 // HasLatency reports whether a latency rule is reachable.
 func (p *Policy) HasLatency() bool { return p.latency }

@@ -76,12 +76,6 @@ func (qs *queryState) serve(e *entry) (int, error) {
 		return plugin.NextOrFailure(pluginName, qs.tf.Next, qs.ctx, qs.w, r)
 	}
 	m.Answer = answer
-	if len(answer) > 2 {
-		// Name compression halves a multivalue reply (every owner name
-		// becomes a two-byte pointer); the smaller packet costs less to send
-		// than compressing costs to pack.
-		m.Compress = true
-	}
 	if len(m.Answer) == 0 && len(m.Ns) == 0 && m.Rcode == dns.RcodeSuccess || out == noAnswer && len(m.Ns) == 0 {
 		m.Ns = []dns.RR{qs.tf.soa(qs.ctx, qs.w, qs.snap, e.zone)}
 	}

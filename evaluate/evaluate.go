@@ -47,9 +47,11 @@ type state struct {
 	res    Result
 	trace  *Trace
 	rng    uint64
-	// memo caches anyHealthy per rule: 0 unknown, 1 unhealthy, 2 healthy.
-	memo    [memoSize]uint8
-	bigMemo []uint8
+	// known and healthy cache anyHealthy for the first 64 rules, a bit per
+	// rule (bits keep the state, and so the query's stack, small);
+	// bigMemo, for larger policies: 0 unknown, 1 unhealthy, 2 healthy.
+	known, healthy uint64
+	bigMemo        []uint8
 }
 
 // Evaluate walks the policy for one query (spec §3.3) and writes the answer
@@ -355,7 +357,14 @@ func (s *state) memoGet(i int) uint8 {
 	if s.bigMemo != nil {
 		return s.bigMemo[i]
 	}
-	return s.memo[i]
+	bit := uint64(1) << uint(i)
+	switch {
+	case s.known&bit == 0:
+		return 0
+	case s.healthy&bit == 0:
+		return 1
+	}
+	return 2
 }
 
 func (s *state) memoSet(i int, v uint8) {
@@ -363,5 +372,9 @@ func (s *state) memoSet(i int, v uint8) {
 		s.bigMemo[i] = v
 		return
 	}
-	s.memo[i] = v
+	bit := uint64(1) << uint(i)
+	s.known |= bit
+	if v == 2 {
+		s.healthy |= bit
+	}
 }

@@ -55,6 +55,12 @@ func (t *Trace) String() string {
 	return b.String()
 }
 
+// The trace helpers stay out of line: inlined, their Step temporaries would
+// grow eval's frame, which recursion multiplies. A query runs on a new
+// goroutine with a small stack, and a deeper query path costs a stack copy
+// per query (see the plugin's stack_test.go).
+//
+//go:noinline
 func (s *state) traceStep(r ref, i int, healthy bool, note string) {
 	doc := s.p.doc.Rules[r.rule()]
 	st := Step{Rule: doc.ID, Type: doc.Type, Healthy: healthy || i < 0, Note: note}
@@ -64,6 +70,7 @@ func (s *state) traceStep(r ref, i int, healthy bool, note string) {
 	s.trace.Steps = append(s.trace.Steps, st)
 }
 
+//go:noinline
 func (s *state) traceMultivalue(r ref, healthy bool, answered []int16) {
 	doc := s.p.doc.Rules[r.rule()]
 	ids := make([]string, len(answered))
@@ -74,6 +81,7 @@ func (s *state) traceMultivalue(r ref, healthy bool, answered []int16) {
 		Note: fmt.Sprintf("answered %s (%d of %d items)", strings.Join(ids, ", "), len(answered), len(doc.Items))})
 }
 
+//go:noinline
 func (s *state) traceEndpoint(i int) {
 	e := s.p.endpoints[i]
 	s.trace.Steps = append(s.trace.Steps, Step{Endpoint: e.ID, Healthy: true, Note: string(e.Type) + " " + e.Value})

@@ -115,7 +115,7 @@ func benchStore(filler int) map[string]string {
 
 // benchPlugin sets up trafficflow with the MaxMind test City database,
 // the file plugin as its next plugin.
-func benchPlugin(b *testing.B, filler int) (*TrafficFlow, plugin.Handler) {
+func benchPlugin(b testing.TB, filler int) (*TrafficFlow, plugin.Handler) {
 	b.Helper()
 	dir := writeFiles(b, benchStore(filler))
 	tf := &TrafficFlow{Zones: []string{"example.org."}, Resolver: &fakeResolver{}, Seed: defaultSeed,

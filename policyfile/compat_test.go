@@ -3,6 +3,7 @@ package policyfile
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,7 +15,7 @@ import (
 // for exactly the reasons its quirk calls for.
 func TestCompatCorpus(t *testing.T) {
 	geoproxMismatch := func(i int) []string {
-		base := "Rules.geo-canada.GeoproximityLocations[" + itoa(i) + "]"
+		base := "Rules.geo-canada.GeoproximityLocations[" + strconv.Itoa(i) + "]"
 		return []string{
 			base + ".Latitude: warning: Latitude and Longitude are 2015-10-01 syntax, but the document declares 2023-05-09 (which uses Location); accepted",
 		}

@@ -1,6 +1,7 @@
 package policyfile
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -26,7 +27,7 @@ func ParseDocument(data []byte, yaml, strict bool) (*Document, Problems) {
 		probs = append(probs, Problem{Message: err.Error()})
 		return nil, probs
 	}
-	doc := parseDocument(r, n, root, len(data), &docContext{locations: &Locations{}})
+	doc := parseDocument(r, n, root, jsonSize(n), &docContext{locations: &Locations{}})
 	return doc, probs
 }
 
@@ -37,8 +38,9 @@ func parseSyntax(data []byte, yaml bool) (*node, error) {
 	return parseJSON(data)
 }
 
-// parseDocument validates a document node. size is the length of its text.
-// It returns nil when the document has errors.
+// parseDocument validates a document node. size is its length in
+// characters as Route 53 counts it (see jsonSize). It returns nil when the
+// document has errors.
 func parseDocument(r *reporter, n *node, p *jpath, size int, ctx *docContext) *Document {
 	mark := r.mark()
 	if size > MaxDocumentSize {
@@ -134,14 +136,14 @@ func supportedTypeList() string {
 func parseRecordType(r *reporter, p *jpath, s string) uint16 {
 	t, ok := dns.StringToType[s]
 	if !ok {
-		if t2, ok2 := dns.StringToType[strings.ToUpper(s)]; ok2 && contains16(supportedTypes, t2) {
+		if t2, ok2 := dns.StringToType[strings.ToUpper(s)]; ok2 && slices.Contains(supportedTypes, t2) {
 			r.warnf(p, "%q should be upper case; accepted as %s", s, strings.ToUpper(s))
 			return t2
 		}
 		r.errorf(p, "%q is not a record type a traffic policy can have (%s)", s, supportedTypeList())
 		return 0
 	}
-	if !contains16(supportedTypes, t) {
+	if !slices.Contains(supportedTypes, t) {
 		r.errorf(p, "%s cannot be the record type of a traffic policy (%s)", s, supportedTypeList())
 		return 0
 	}
@@ -153,15 +155,6 @@ func parseTypeName(s string) uint16 { return dns.StringToType[strings.ToUpper(s)
 
 // typeName returns the name of a record type.
 func typeName(t uint16) string { return dns.TypeToString[t] }
-
-func contains16(list []uint16, v uint16) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
 
 var endpointKeys = []string{"Type", "Value", "Region"}
 
@@ -182,7 +175,7 @@ func parseEndpoint(r *reporter, n *node, p *jpath, id string, rrtype uint16, ctx
 		return nil
 	}
 	e.Type = EndpointType(s)
-	if !containsType(endpointTypes, e.Type) {
+	if !slices.Contains(endpointTypes, e.Type) {
 		if canon := foldType(endpointTypes, s); canon != "" {
 			r.errorf(p.k("Type"), "%q is not an endpoint type; did you mean %q?", s, canon)
 		} else {
@@ -299,15 +292,6 @@ func joinTypes[T ~string](list []T) string {
 		s[i] = string(t)
 	}
 	return strings.Join(s, ", ")
-}
-
-func containsType[T ~string](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func foldType[T ~string](list []T, s string) T {

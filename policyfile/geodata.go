@@ -155,12 +155,6 @@ var localZoneMetros = map[string]LatLon{
 	"tlv": {32.09, 34.78},   // Tel Aviv
 }
 
-// RegionPoint returns the built-in point of an AWS region code.
-func RegionPoint(region string) (LatLon, bool) {
-	p, ok := regionPoints[region]
-	return p, ok
-}
-
 // localZonePoint returns the point of a Local Zone name such as
 // us-east-1-atl-1a, from the built-in metro table.
 func localZonePoint(zone string) (LatLon, bool) {

@@ -2,6 +2,8 @@ package policyfile
 
 import (
 	"net/netip"
+	"reflect"
+	"slices"
 	"time"
 )
 
@@ -78,22 +80,13 @@ func (h *HealthCheck) Equal(o *HealthCheck) bool {
 	if h == nil || o == nil {
 		return h == o
 	}
-	if len(h.ChildHealthChecks) != len(o.ChildHealthChecks) {
-		return false
-	}
-	for i := range h.ChildHealthChecks {
-		if h.ChildHealthChecks[i] != o.ChildHealthChecks[i] {
-			return false
-		}
-	}
-	return h.ID == o.ID && h.Type == o.Type && h.IPAddress == o.IPAddress &&
-		h.Port == o.Port && h.ResourcePath == o.ResourcePath &&
-		h.FullyQualifiedDomainName == o.FullyQualifiedDomainName &&
-		h.SearchString == o.SearchString && h.RequestInterval == o.RequestInterval &&
-		h.FailureThreshold == o.FailureThreshold && h.MeasureLatency == o.MeasureLatency &&
-		h.Inverted == o.Inverted && h.Disabled == o.Disabled && h.EnableSNI == o.EnableSNI &&
-		h.HealthThreshold == o.HealthThreshold &&
-		h.InsufficientDataHealthStatus == o.InsufficientDataHealthStatus
+	// Every field counts, so a field added later cannot be forgotten here.
+	// The struct is not comparable with == (ChildHealthChecks is a slice),
+	// hence reflect on copies without the location and the slice.
+	a, b := *h, *o
+	a.File, a.Path, a.ChildHealthChecks = "", "", nil
+	b.File, b.Path, b.ChildHealthChecks = "", "", nil
+	return slices.Equal(h.ChildHealthChecks, o.ChildHealthChecks) && reflect.DeepEqual(a, b)
 }
 
 // ForcedState is a state forced by healthstate.json.

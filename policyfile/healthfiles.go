@@ -1,7 +1,10 @@
 package policyfile
 
 import (
+	"errors"
 	"net/netip"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,20 +96,22 @@ func (l *loader) loadHealthChecks(r *reporter, n *node) {
 			byID[e.id] = hc
 		}
 	}
-	// Children of calculated checks.
-	for _, hc := range byID {
+	// Children of calculated checks, in file order.
+	for _, e := range list {
+		hc := byID[e.id]
+		if hc == nil || where[e.id] != e.idPath {
+			continue // invalid, or a second definition of e.id
+		}
+		l.store.HealthChecks = append(l.store.HealthChecks, hc)
 		for i, child := range hc.ChildHealthChecks {
 			c, known := byID[child]
 			switch {
 			case !known && where[child] == nil:
-				r.addAt(Error, hc.Path+".ChildHealthChecks["+itoa(i)+"]", "no health check %q in this file", child)
+				r.addAt(Error, hc.Path+".ChildHealthChecks["+strconv.Itoa(i)+"]", "no health check %q in this file", child)
 			case known && c.Type == Calculated:
-				r.addAt(Error, hc.Path+".ChildHealthChecks["+itoa(i)+"]", "%q is itself CALCULATED; a calculated check's children cannot be calculated", child)
+				r.addAt(Error, hc.Path+".ChildHealthChecks["+strconv.Itoa(i)+"]", "%q is itself CALCULATED; a calculated check's children cannot be calculated", child)
 			}
 		}
-	}
-	for _, hc := range byID {
-		l.store.HealthChecks = append(l.store.HealthChecks, hc)
 	}
 	sort.Slice(l.store.HealthChecks, func(i, j int) bool { return l.store.HealthChecks[i].ID < l.store.HealthChecks[j].ID })
 }
@@ -149,7 +154,7 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 		return nil
 	}
 	hc.Type = HealthCheckType(s)
-	if !containsType(healthCheckTypes, hc.Type) {
+	if !slices.Contains(healthCheckTypes, hc.Type) {
 		r.errorf(p.k("Type"), "%q is not a health check type (%s)", s, joinTypes(healthCheckTypes))
 		return nil
 	}
@@ -235,9 +240,19 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 		}
 	}
 	if httpType {
-		hc.ResourcePath = str("ResourcePath", 255)
+		raw := str("ResourcePath", 255)
+		hc.ResourcePath = raw
 		if !strings.HasPrefix(hc.ResourcePath, "/") {
 			hc.ResourcePath = "/" + hc.ResourcePath
+		}
+		// The prober sends the path as parsed by url.ParseRequestURI; a
+		// path it cannot parse would fail every probe.
+		if _, err := url.ParseRequestURI(hc.ResourcePath); err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
+			r.errorf(p.k("ResourcePath"), "%q is not a valid URL path: %v", raw, err)
 		}
 	} else {
 		unused("ResourcePath", string(hc.Type)+" checks do not use ResourcePath")
@@ -309,8 +324,6 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 	}
 	return hc
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // loadHealthState reads healthstate.json: {"check-id": "healthy" |
 // "unhealthy"}, states forced by an operator or an external system.
@@ -409,7 +422,7 @@ func (l *loader) checkHealthRefs() {
 		if defined[ref.id] {
 			continue
 		}
-		r := &reporter{file: ref.ver.File, strict: l.opts.Strict, out: &l.probs}
+		r := l.reporter(ref.ver.File)
 		switch {
 		case !used[ref.ver]:
 			r.addAt(Warning, ref.path, "no health check %q in healthchecks.json (no record uses this version)", ref.id)

@@ -2,6 +2,7 @@ package policyfile
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -86,7 +87,7 @@ func (p *jsonParser) value(depth int) (*node, error) {
 	if p.pos >= len(p.data) {
 		return nil, p.errorf("unexpected end of file, expecting a value")
 	}
-	n := &node{line: p.line, start: p.pos}
+	n := &node{}
 	switch c := p.data[p.pos]; {
 	case c == '{':
 		if err := p.object(n, depth); err != nil {
@@ -126,7 +127,6 @@ func (p *jsonParser) value(depth int) (*node, error) {
 	default:
 		return nil, p.errorf("unexpected %s, expecting a value", p.quoteChar())
 	}
-	n.end = p.pos
 	return n, nil
 }
 
@@ -345,20 +345,10 @@ func (p *jsonParser) hex4() (rune, bool) {
 	if p.pos+4 > len(p.data) {
 		return 0, false
 	}
-	var r rune
-	for _, c := range p.data[p.pos : p.pos+4] {
-		r <<= 4
-		switch {
-		case c >= '0' && c <= '9':
-			r |= rune(c - '0')
-		case c >= 'a' && c <= 'f':
-			r |= rune(c - 'a' + 10)
-		case c >= 'A' && c <= 'F':
-			r |= rune(c - 'A' + 10)
-		default:
-			return 0, false
-		}
+	v, err := strconv.ParseUint(string(p.data[p.pos:p.pos+4]), 16, 32)
+	if err != nil {
+		return 0, false
 	}
 	p.pos += 4
-	return r, true
+	return rune(v), true
 }

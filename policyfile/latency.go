@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"strconv"
@@ -97,7 +98,7 @@ func ParseLatencyTable(file string, data []byte) (*LatencyTable, Problems) {
 				continue
 			}
 			v, err := strconv.ParseFloat(ms, 64)
-			if err != nil || v < 0 || v != v || v > 1e9 {
+			if err != nil || v < 0 || math.IsNaN(v) || v > 1e9 {
 				errorf(line, "%s: %q is not a round-trip time in milliseconds", region, ms)
 				ok = false
 				continue

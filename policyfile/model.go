@@ -28,7 +28,9 @@ type Document struct {
 	// Endpoints and Rules in document order.
 	Endpoints []*Endpoint
 	Rules     []*Rule
-	// Size is the length of the document text in characters.
+	// Size is the document's length in characters as Route 53 counts it:
+	// the length of the Document string when the document is given as one,
+	// otherwise the length of the document written as compact JSON.
 	Size int
 
 	endpoints map[string]*Endpoint

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // loadPolicies reads DIR/policies: NAME/VERSION.ext files (one version
@@ -37,18 +38,11 @@ func (l *loader) loadPolicies() {
 		}
 		ext := strings.ToLower(path.Ext(name))
 		if _, ok := syntaxExts[ext]; !ok {
-			l.probs = append(l.probs, Problem{File: rel, Message: "not a .json, .yaml or .yml file; ignored", Severity: l.warning()})
+			l.reporter(rel).addAt(Warning, "", "not a .json, .yaml or .yml file; ignored")
 			continue
 		}
 		l.loadVersionFile(rel, strings.TrimSuffix(name, path.Ext(name)), 0)
 	}
-}
-
-func (l *loader) warning() Severity {
-	if l.opts.Strict {
-		return Error
-	}
-	return Warning
 }
 
 // loadPolicyDir reads the version files of policies/NAME/.
@@ -72,11 +66,16 @@ func (l *loader) loadPolicyDir(name string) {
 		rel := path.Join("policies", name, fname)
 		ext := strings.ToLower(path.Ext(fname))
 		if _, ok := syntaxExts[ext]; !ok {
-			l.probs = append(l.probs, Problem{File: rel, Message: "not a .json, .yaml or .yml file; ignored", Severity: l.warning()})
+			l.reporter(rel).addAt(Warning, "", "not a .json, .yaml or .yml file; ignored")
 			continue
 		}
-		if fi, err := fs.Stat(l.fsys, rel); err != nil || fi.IsDir() {
-			l.probs = append(l.probs, Problem{File: rel, Message: "is not a regular file; ignored", Severity: l.warning()})
+		fi, err := fs.Stat(l.fsys, rel) // follows symlinks
+		if err != nil {
+			l.probs = append(l.probs, Problem{File: rel, Message: errText(err)})
+			continue
+		}
+		if fi.IsDir() {
+			l.reporter(rel).addAt(Warning, "", "is not a regular file; ignored")
 			continue
 		}
 		stem := strings.TrimSuffix(fname, path.Ext(fname))
@@ -125,7 +124,7 @@ func (l *loader) loadVersionFile(rel, name string, fileVersion int) {
 			return
 		}
 		ctx := l.docContext()
-		if doc := parseDocument(r, n, root, n.end-n.start, ctx); doc != nil {
+		if doc := parseDocument(r, n, root, jsonSize(n), ctx); doc != nil {
 			l.addVersion(r, root, &Version{Policy: name, Number: fileVersion, File: rel, Document: doc})
 		}
 	case n.has("Document"):
@@ -197,10 +196,10 @@ func (l *loader) embeddedDocument(r *reporter, p *jpath, n *node, v *Version, wa
 			return false
 		}
 		sub := &reporter{file: r.file, base: r.base.concat(p), strict: r.strict, out: r.out}
-		doc = parseDocument(sub, inner, root, len(n.str), l.docContext())
+		// Route 53 limits the length of this very string.
+		doc = parseDocument(sub, inner, root, utf8.RuneCountInString(n.str), l.docContext())
 	case kObject:
-		size := n.end - n.start
-		doc = parseDocument(r, n, p, size, l.docContext())
+		doc = parseDocument(r, n, p, jsonSize(n), l.docContext())
 	default:
 		r.errorf(p, "must be a policy document (a JSON string or an object), not %s", n.kind)
 		return false
@@ -334,21 +333,16 @@ func (l *loader) policy(name string) *Policy {
 // addVersion adds a parsed version to its policy, rejecting a version
 // defined twice.
 func (l *loader) addVersion(r *reporter, p *jpath, v *Version) {
-	files := l.versionFile[v.Policy]
-	if files == nil {
-		files = map[int]string{}
-		l.versionFile[v.Policy] = files
-	}
-	if other, dup := files[v.Number]; dup {
-		where := "in " + other
-		if other == v.File {
+	pol := l.policy(v.Policy)
+	if other := pol.Versions[v.Number]; other != nil {
+		where := "in " + other.File
+		if other.File == v.File {
 			where = "earlier in this file"
 		}
 		r.errorf(p, "version %d of policy %q is already defined %s", v.Number, v.Policy, where)
 		return
 	}
-	files[v.Number] = v.File
-	l.policy(v.Policy).Versions[v.Number] = v
+	pol.Versions[v.Number] = v
 	for _, rule := range v.Document.Rules {
 		for _, it := range rule.Items {
 			if it.HealthCheck != "" {

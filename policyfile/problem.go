@@ -103,18 +103,11 @@ type reporter struct {
 }
 
 func (r *reporter) add(sev Severity, p *jpath, format string, args ...any) {
-	if sev == Warning && r.strict {
-		sev = Error
-	}
-	*r.out = append(*r.out, Problem{
-		File:     r.file,
-		Path:     r.base.concat(p).String(),
-		Message:  fmt.Sprintf(format, args...),
-		Severity: sev,
-	})
+	r.addAt(sev, r.base.concat(p).String(), format, args...)
 }
 
-// addAt records a problem at an already formatted full path.
+// addAt records a problem at an already formatted full path. It is the
+// one place where strict mode turns warnings into errors.
 func (r *reporter) addAt(sev Severity, path string, format string, args ...any) {
 	if sev == Warning && r.strict {
 		sev = Error

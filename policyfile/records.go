@@ -2,7 +2,9 @@ package policyfile
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -119,14 +121,10 @@ func (l *loader) bind(r *reporter, p *jpath, rec *Record, pol *Policy) {
 
 // versionList lists the version numbers of a policy found on disk.
 func (l *loader) versionList(name string) string {
-	var ns []int
-	for n := range l.seen[name] {
-		ns = append(ns, n)
-	}
+	ns := slices.Sorted(maps.Keys(l.seen[name]))
 	if len(ns) == 0 {
 		return "none"
 	}
-	sort.Ints(ns)
 	s := make([]string, len(ns))
 	for i, n := range ns {
 		s[i] = fmt.Sprint(n)
@@ -280,7 +278,7 @@ func (l *loader) resolveAliases(r *reporter, aliases []*Alias) {
 				r.addAt(Error, a.Path+".Target", "%s is not a policy record or an alias in this file", cur.Target)
 				break
 			}
-			if contains(chain, next.Name) {
+			if slices.Contains(chain, next.Name) {
 				chain = append(chain, next.Name)
 				r.addAt(Error, a.Path+".Target", "alias loop %s", strings.Join(chain, " -> "))
 				break

@@ -2,6 +2,7 @@ package policyfile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -38,7 +39,7 @@ func parseRule(r *reporter, n *node, p *jpath, id string, d *Document, ctx *docC
 		return nil
 	}
 	rule.Type = RuleType(s)
-	if !containsType(ruleTypes, rule.Type) {
+	if !slices.Contains(ruleTypes, rule.Type) {
 		if canon := foldType(ruleTypes, s); canon != "" {
 			r.errorf(p.k("RuleType"), "%q is not a rule type; did you mean %q?", s, canon)
 		} else {

@@ -2,6 +2,7 @@ package policyfile
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,7 +19,7 @@ func (r *reporter) fields(n *node, p *jpath, known ...string) map[string]*node {
 	out := make(map[string]*node, len(n.members))
 	for _, m := range n.members {
 		key := m.key
-		if !contains(known, key) {
+		if !slices.Contains(known, key) {
 			canon := foldMatch(known, key)
 			if canon == "" {
 				r.warnf(p.k(key), "unknown key, ignored")
@@ -28,7 +29,7 @@ func (r *reporter) fields(n *node, p *jpath, known ...string) map[string]*node {
 			key = canon
 		}
 		if _, dup := out[key]; dup {
-			r.errorf(p, "duplicate key %q", m.key)
+			r.errorf(p.k(m.key), "duplicate key")
 			continue
 		}
 		out[key] = m.val
@@ -46,7 +47,7 @@ func (r *reporter) entries(n *node, p *jpath) (out []member, ok bool) {
 	seen := make(map[string]bool, len(n.members))
 	for _, m := range n.members {
 		if seen[m.key] {
-			r.errorf(p, "duplicate key %q", m.key)
+			r.errorf(p.k(m.key), "duplicate key")
 			continue
 		}
 		seen[m.key] = true
@@ -62,15 +63,6 @@ func (r *reporter) array(n *node, p *jpath) ([]*node, bool) {
 		return nil, false
 	}
 	return n.elems, true
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func foldMatch(list []string, s string) string {

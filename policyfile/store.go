@@ -3,9 +3,10 @@ package policyfile
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -100,14 +101,7 @@ type Policy struct {
 }
 
 // Numbers returns the policy's version numbers in ascending order.
-func (p *Policy) Numbers() []int {
-	ns := make([]int, 0, len(p.Versions))
-	for n := range p.Versions {
-		ns = append(ns, n)
-	}
-	sort.Ints(ns)
-	return ns
-}
+func (p *Policy) Numbers() []int { return slices.Sorted(maps.Keys(p.Versions)) }
 
 // Version is one immutable version of a policy.
 type Version struct {
@@ -154,8 +148,6 @@ type loader struct {
 	opts  Options
 	probs Problems
 	store *Store
-	// versionFile remembers where each policy version was defined.
-	versionFile map[string]map[int]string
 	// seen lists the policies and version numbers found on disk, whether
 	// or not they loaded, so that a record using a broken version is not
 	// reported a second time.
@@ -198,8 +190,7 @@ func LoadFS(fsys fs.FS, dir string, opts Options) (*Store, Problems) {
 			Locations: &Locations{},
 			records:   map[string]*Record{},
 		},
-		versionFile: map[string]map[int]string{},
-		seen:        map[string]map[int]bool{},
+		seen: map[string]map[int]bool{},
 	}
 	if n, r := l.open("locations"); n != nil {
 		l.loadLocations(r, n)
@@ -252,9 +243,15 @@ func (l *loader) open(base string) (*node, *reporter) {
 	return l.parseFile(found[0])
 }
 
+// reporter returns a reporter for problems of a store file (relative to
+// the store).
+func (l *loader) reporter(rel string) *reporter {
+	return &reporter{file: rel, strict: l.opts.Strict, out: &l.probs}
+}
+
 // parseFile reads and parses a store file given relative to the store.
 func (l *loader) parseFile(rel string) (*node, *reporter) {
-	r := &reporter{file: rel, strict: l.opts.Strict, out: &l.probs}
+	r := l.reporter(rel)
 	data, err := fs.ReadFile(l.fsys, rel)
 	if err != nil {
 		l.probs = append(l.probs, Problem{File: rel, Message: errText(err)})
@@ -264,9 +261,6 @@ func (l *loader) parseFile(rel string) (*node, *reporter) {
 	if err != nil {
 		l.probs = append(l.probs, Problem{File: rel, Message: err.Error()})
 		return nil, nil
-	}
-	if n.end == 0 {
-		n.end = len(data) // YAML has no offsets: the file is the measure
 	}
 	return n, r
 }

@@ -3,10 +3,14 @@ package policyfile
 import (
 	"encoding/json"
 	"net/netip"
+	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 
@@ -38,7 +42,7 @@ func records(entries ...string) string {
 }
 
 func rec(name, policy string, version int) string {
-	return `{"Name":"` + name + `","Policy":"` + policy + `","Version":` + itoa(version) + `,"TTL":60}`
+	return `{"Name":"` + name + `","Policy":"` + policy + `","Version":` + strconv.Itoa(version) + `,"TTL":60}`
 }
 
 // storeCase is a store and exactly the problems it must produce.
@@ -358,9 +362,12 @@ func TestHealthChecksFile(t *testing.T) {
 		if len(byID) != len(want) {
 			t.Fatalf("%d checks", len(byID))
 		}
+		index := map[string]int{"web": 0, "tls": 1, "tcp": 2, "both": 3, "alarm": 4, "arc": 5}
 		for id, w := range want {
 			w.ID = id
-			if !byID[id].Equal(&w) {
+			w.File, w.Path = "healthchecks.json", "HealthChecks["+strconv.Itoa(index[id])+"].HealthCheckConfig"
+			// Every field, so that a new one cannot be left unchecked.
+			if !reflect.DeepEqual(*byID[id], w) {
 				t.Errorf("%s:\n got %+v\nwant %+v", id, *byID[id], w)
 			}
 		}
@@ -472,5 +479,174 @@ func TestStrictStore(t *testing.T) {
 	err := Problems{{File: "a.json", Path: "X", Message: "bad"}, {File: "b.json", Message: "worse"}}.Err()
 	if err == nil || err.Error() != "a.json: X: bad\nb.json: worse" {
 		t.Errorf("LoadError = %v", err)
+	}
+}
+
+// Problems about calculated checks' children follow the file's order on
+// every load (they were once reported in map order).
+func TestCalculatedChildrenOrder(t *testing.T) {
+	ids := []string{"z", "b", "m", "a", "q", "c", "y", "d"}
+	var checks, want []string
+	for i, id := range ids {
+		checks = append(checks, `{"Id":"`+id+`","HealthCheckConfig":{"Type":"CALCULATED","HealthThreshold":1,"ChildHealthChecks":["missing-`+id+`"]}}`)
+		want = append(want, `healthchecks.json: HealthChecks[`+strconv.Itoa(i)+`].HealthCheckConfig.ChildHealthChecks[0]: no health check "missing-`+id+`" in this file`)
+	}
+	dir := writeStore(t, map[string]string{"healthchecks.json": `{"HealthChecks":[` + strings.Join(checks, ",") + `]}`})
+	for range 20 {
+		_, probs := Load(dir, Options{})
+		err := probs.Err()
+		if err == nil || err.Error() != strings.Join(want, "\n") {
+			t.Fatalf("LoadError:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+		}
+	}
+}
+
+// padDoc is a TXT document whose unknown _pad key carries pad.
+func padDoc(pad string) map[string]any {
+	return map[string]any{"AWSPolicyFormatVersion": "2015-10-01", "RecordType": "TXT", "StartEndpoint": "e",
+		"Endpoints": map[string]any{"e": map[string]any{"Type": "value", "Value": "x"}}, "_pad": pad}
+}
+
+// compactJSON is v written by encoding/json: compact, so its length in
+// characters is what the size limit measures.
+func compactJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// padYAML is padDoc(pad) as YAML, indented by indent.
+func padYAML(indent, pad string) string {
+	return indent + "AWSPolicyFormatVersion: \"2015-10-01\"\n" + indent + "RecordType: TXT\n" + indent + "StartEndpoint: e\n" +
+		indent + "Endpoints:\n" + indent + "  e: {Type: value, Value: x}\n" + indent + "_pad: " + pad + "\n"
+}
+
+// Spec §8 item 27 in a store: the limit holds whatever the syntax and
+// whatever wraps the document, and counts characters of the document as
+// compact JSON (or of the Document string).
+func TestDocumentSizeInStore(t *testing.T) {
+	base := utf8.RuneCountInString(compactJSON(t, padDoc("")))
+	fit := strings.Repeat("x", MaxDocumentSize-base)     // exactly the limit
+	over := strings.Repeat("x", MaxDocumentSize-base+1)  // one character more
+	fitWide := strings.Repeat("é", MaxDocumentSize-base) // 2 bytes each, 1 character
+	if n := utf8.RuneCountInString(compactJSON(t, padDoc(over))); n != MaxDocumentSize+1 {
+		t.Fatalf("test document is %d characters", n)
+	}
+	tooLong := `the document is 102401 characters long; Route 53 allows at most 102400`
+	recs := records(rec("www.example.com", "web", 1))
+	runStoreCases(t, []storeCase{
+		{name: "yaml wrapper over", files: map[string]string{"policies/web/1.yaml": "Comment: big\nDocument:\n" + padYAML("  ", over)},
+			want: []string{`policies/web/1.yaml: Document: ` + tooLong, `policies/web/1.yaml: Document._pad: warning: unknown key, ignored`}},
+		{name: "yaml wrapper at the limit", files: map[string]string{"policies/web/1.yaml": "Comment: big\nDocument:\n" + padYAML("  ", fit), "records.json": recs},
+			want: []string{`policies/web/1.yaml: Document._pad: warning: unknown key, ignored`},
+			check: func(t *testing.T, s *Store) {
+				if got := s.Record("www.example.com.").Ver.Document.Size; got != MaxDocumentSize {
+					t.Errorf("Size = %d, want %d", got, MaxDocumentSize)
+				}
+			}},
+		{name: "yaml characters not bytes", files: map[string]string{"policies/web/1.yaml": "Document:\n" + padYAML("  ", fitWide)},
+			want: []string{`policies/web/1.yaml: Document._pad: warning: unknown key, ignored`}},
+		{name: "yaml traffic policy over", files: map[string]string{"policies/web/1.yml": "TrafficPolicy:\n  Version: 1\n  Document:\n" + padYAML("    ", over)},
+			want: []string{`policies/web/1.yml: TrafficPolicy.Document: ` + tooLong, `policies/web/1.yml: TrafficPolicy.Document._pad: warning: unknown key, ignored`}},
+		{name: "yaml version list over", files: map[string]string{"policies/web.yaml": "TrafficPolicies:\n  - Version: 1\n    Document:\n" + padYAML("      ", over)},
+			want: []string{`policies/web.yaml: TrafficPolicies[0].Document: ` + tooLong, `policies/web.yaml: TrafficPolicies[0].Document._pad: warning: unknown key, ignored`}},
+		{name: "yaml document file over", files: map[string]string{"policies/web/1.yaml": padYAML("", over)},
+			want: []string{`policies/web/1.yaml: ` + tooLong, `policies/web/1.yaml: _pad: warning: unknown key, ignored`}},
+		{name: "yaml document file at the limit", files: map[string]string{"policies/web/1.yaml": "# a comment\n" + padYAML("", fit)},
+			want: []string{`policies/web/1.yaml: _pad: warning: unknown key, ignored`}},
+		{name: "json wrapper over", files: map[string]string{"policies/web/1.json": `{"Comment":"big","Document":` + compactJSON(t, padDoc(over)) + `}`},
+			want: []string{`policies/web/1.json: Document: ` + tooLong, `policies/web/1.json: Document._pad: warning: unknown key, ignored`}},
+		{name: "json document file over", files: map[string]string{"policies/web/1.json": compactJSON(t, padDoc(over))},
+			want: []string{`policies/web/1.json: ` + tooLong, `policies/web/1.json: _pad: warning: unknown key, ignored`}},
+		{name: "json document file white space not counted", files: map[string]string{"policies/web/1.json": strings.ReplaceAll(compactJSON(t, padDoc(fit)), ",", ",\n    ")},
+			want: []string{`policies/web/1.json: _pad: warning: unknown key, ignored`}},
+		{name: "json string over", files: map[string]string{"policies/web/1.json": `{"TrafficPolicy":{"Version":1,"Document":` + jsonString(compactJSON(t, padDoc(over))) + `}}`},
+			want: []string{`policies/web/1.json: TrafficPolicy.Document: ` + tooLong, `policies/web/1.json: TrafficPolicy.Document._pad: warning: unknown key, ignored`}},
+		{name: "json string counts its white space", files: map[string]string{"policies/web/1.json": `{"TrafficPolicy":{"Version":1,"Document":` + jsonString(" "+compactJSON(t, padDoc(fit))) + `}}`},
+			want: []string{`policies/web/1.json: TrafficPolicy.Document: ` + tooLong, `policies/web/1.json: TrafficPolicy.Document._pad: warning: unknown key, ignored`}},
+		{name: "json string characters not bytes", files: map[string]string{"policies/web/1.json": `{"TrafficPolicy":{"Version":1,"Document":` + jsonString(compactJSON(t, padDoc(fitWide))) + `}}`},
+			want: []string{`policies/web/1.json: TrafficPolicy.Document._pad: warning: unknown key, ignored`}},
+	})
+}
+
+// An HTTP check's ResourcePath must be one the prober can send.
+func TestResourcePath(t *testing.T) {
+	valid := `
+		{"Id":"ok","HealthCheckConfig":{"Type":"HTTP","IPAddress":"192.0.2.1","ResourcePath":"/health?deep=1&x=%20"}},
+		{"Id":"rel","HealthCheckConfig":{"Type":"HTTPS","IPAddress":"192.0.2.1","ResourcePath":"status"}}`
+	hcs := `{"HealthChecks":[` + valid + `,
+		{"Id":"bad","HealthCheckConfig":{"Type":"HTTP","IPAddress":"192.0.2.1","ResourcePath":"/%zz"}},
+		{"Id":"bad2","HealthCheckConfig":{"Type":"HTTP_STR_MATCH","IPAddress":"192.0.2.1","SearchString":"x","ResourcePath":"health%2"}},
+		{"Id":"ctl","HealthCheckConfig":{"Type":"HTTP","IPAddress":"192.0.2.1","ResourcePath":"/a\nb"}}]}`
+	runStoreCases(t, []storeCase{
+		{name: "invalid", files: map[string]string{"healthchecks.json": hcs}, want: []string{
+			`healthchecks.json: HealthChecks[2].HealthCheckConfig.ResourcePath: "/%zz" is not a valid URL path: invalid URL escape "%zz"`,
+			`healthchecks.json: HealthChecks[3].HealthCheckConfig.ResourcePath: "health%2" is not a valid URL path: invalid URL escape "%2"`,
+			`healthchecks.json: HealthChecks[4].HealthCheckConfig.ResourcePath: "/a\nb" is not a valid URL path: net/url: invalid control character in URL`,
+		}},
+		{name: "valid", files: map[string]string{"healthchecks.json": `{"HealthChecks":[` + valid + `]}`},
+			check: func(t *testing.T, s *Store) {
+				if len(s.HealthChecks) != 2 || s.HealthChecks[0].ResourcePath != "/health?deep=1&x=%20" || s.HealthChecks[1].ResourcePath != "/status" {
+					t.Errorf("checks %+v", s.HealthChecks)
+				}
+			}},
+	})
+}
+
+// Problems a store reports outside any document: duplicate keys at their
+// own path, files that are not regular files, strict mode.
+func TestStoreFileProblems(t *testing.T) {
+	hcs := `{"HealthChecks":[{"Id":"web","HealthCheckConfig":{"Type":"TCP","IPAddress":"192.0.2.1","Port":80}}]}`
+	list := `{"TrafficPolicies":[{"Version":1,"Document":` + jsonString(simpleDoc) + `},{"Version":1,"Document":` + simpleDoc + `}]}`
+	runStoreCases(t, []storeCase{
+		{name: "duplicate key at top level", files: map[string]string{"healthchecks.json": hcs, "healthstate.json": `{"web":"healthy","web":"unhealthy"}`},
+			want: []string{`healthstate.json: web: duplicate key`},
+			check: func(t *testing.T, s *Store) {
+				if s.Forced["web"] != ForcedHealthy {
+					t.Errorf("forced %v: the first value counts", s.Forced)
+				}
+			}},
+		{name: "duplicate key in a wrapper", files: map[string]string{"policies/web/1.json": `{"Document":` + simpleDoc + `,"Document":` + simpleDoc + `}`},
+			want: []string{`policies/web/1.json: Document: duplicate key`}},
+		{name: "duplicate key spelled differently", files: map[string]string{"healthchecks.json": `{"web":{"Type":"TCP","IPAddress":"192.0.2.1","Port":80,"port":81}}`},
+			want: []string{`healthchecks.json: web.port: warning: key should be spelled "Port"; accepted`, `healthchecks.json: web.port: duplicate key`}},
+		{name: "version twice in one file", files: map[string]string{"policies/web.json": list},
+			want: []string{`policies/web.json: TrafficPolicies[1].Version: version 1 of policy "web" is already defined earlier in this file`}},
+		{name: "strict: not a store file", opts: Options{Strict: true}, files: map[string]string{"policies/notes.txt": "x", "policies/web/notes.txt": "x"},
+			want: []string{`policies/notes.txt: not a .json, .yaml or .yml file; ignored`, `policies/web/notes.txt: not a .json, .yaml or .yml file; ignored`}},
+	})
+	// No record uses the version, so the missing check only warns; strict
+	// makes that an error.
+	dir := writeStore(t, map[string]string{"policies/web/1.json": failoverHC})
+	_, probs := Load(dir, Options{Strict: true})
+	if err := probs.Err(); err == nil || err.Error() != `policies/web/1.json: Rules.r.Primary.HealthCheck: no health check "web-primary" in healthchecks.json (no record uses this version)` {
+		t.Errorf("strict unused version: %v", err)
+	}
+}
+
+// A version file that cannot be stat'ed is reported with the reason; a
+// directory where a version file should be is not a regular file.
+func TestVersionFileNotRegular(t *testing.T) {
+	dir := writeStore(t, map[string]string{"policies/web/1.json": simpleDoc, "policies/web/3.json/x": "x"})
+	if err := os.Symlink("nowhere.json", filepath.Join(dir, "policies", "web", "2.json")); err != nil {
+		t.Skip("no symlinks:", err)
+	}
+	for _, strict := range []bool{false, true} {
+		_, probs := Load(dir, Options{Strict: strict})
+		var got []string
+		for _, p := range probs {
+			got = append(got, p.String())
+		}
+		warning := "warning: "
+		if strict {
+			warning = ""
+		}
+		want := []string{`policies/web/2.json: no such file or directory`, `policies/web/3.json: ` + warning + `is not a regular file; ignored`}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("strict %v:\n got: %q\nwant: %q", strict, got, want)
+		}
 	}
 }

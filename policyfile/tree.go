@@ -37,17 +37,13 @@ func (k kind) String() string {
 
 // node is one value of a parsed JSON or YAML file. Unlike encoding/json it
 // keeps object members in order, keeps duplicate keys (so they can be
-// reported), keeps the literal text of numbers and knows where it came from.
+// reported) and keeps the literal text of numbers.
 type node struct {
 	kind    kind
 	str     string // string value, or the literal text of a number
 	boolean bool
 	members []member // kObject
 	elems   []*node  // kArray
-	line    int
-	// start and end are byte offsets of the value in the source text (JSON
-	// only), used to measure embedded documents.
-	start, end int
 }
 
 type member struct {
@@ -86,6 +82,56 @@ func (n *node) describe() string {
 	return n.kind.String()
 }
 
+// jsonSize returns the length in characters (Unicode code points) of n
+// written as compact JSON: no insignificant white space, and strings
+// escaped minimally (\" \\ \b \f \n \r \t, other control characters as
+// \u00XX). Route 53 limits the document string, so this is how a document
+// given as an object, in JSON or YAML, is measured.
+func jsonSize(n *node) int {
+	switch n.kind {
+	case kNull:
+		return len("null")
+	case kBool:
+		if n.boolean {
+			return len("true")
+		}
+		return len("false")
+	case kNumber:
+		return len(n.str) // ASCII
+	case kString:
+		return quotedSize(n.str)
+	case kObject:
+		size := 2 + max(len(n.members)-1, 0) // {} and commas
+		for _, m := range n.members {
+			size += quotedSize(m.key) + 1 + jsonSize(m.val)
+		}
+		return size
+	case kArray:
+		size := 2 + max(len(n.elems)-1, 0) // [] and commas
+		for _, e := range n.elems {
+			size += jsonSize(e)
+		}
+		return size
+	}
+	return 0
+}
+
+// quotedSize returns the length in characters of s as a JSON string.
+func quotedSize(s string) int {
+	size := 2
+	for _, r := range s {
+		switch {
+		case r == '"', r == '\\', r == '\b', r == '\f', r == '\n', r == '\r', r == '\t':
+			size += 2
+		case r < 0x20:
+			size += 6
+		default:
+			size++
+		}
+	}
+	return size
+}
+
 // jpath is a JSON path, built as a linked list while descending so that it
 // costs nothing until a problem is reported.
 type jpath struct {
@@ -107,16 +153,12 @@ func (p *jpath) String() string {
 	return b.String()
 }
 
-// concat returns q's steps appended to p.
-func (p *jpath) concat(q *jpath) *jpath { return q.rebase(p) }
-
-// rebase returns q's steps appended to base.
-func (p *jpath) rebase(base *jpath) *jpath {
-	if p == nil {
-		return base
+// concat returns p's steps followed by q's.
+func (p *jpath) concat(q *jpath) *jpath {
+	if q == nil {
+		return p
 	}
-	parent := p.parent.rebase(base)
-	return &jpath{parent: parent, key: p.key, index: p.index}
+	return &jpath{parent: p.concat(q.parent), key: q.key, index: q.index}
 }
 
 func (p *jpath) write(b *strings.Builder) {

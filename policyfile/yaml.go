@@ -57,7 +57,7 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) (*node, error) {
 	if depth > maxDepth {
 		return nil, &syntaxError{line: y.Line, col: y.Column, msg: fmt.Sprintf("nesting deeper than %d levels", maxDepth)}
 	}
-	n := &node{line: y.Line}
+	n := &node{}
 	switch y.Kind {
 	case yaml.DocumentNode:
 		if len(y.Content) == 0 {

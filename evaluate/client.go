@@ -49,9 +49,6 @@ func NewClient(country, subdivision, continent string, hasCoords bool, lat, lon 
 	return c
 }
 
-// Known reports whether the client has any location data.
-func (c *Client) Known() bool { return c.country != 0 || c.continent != 0 }
-
 // packCountry packs a two-letter upper-case code into 1..676, or 0.
 func packCountry(s string) uint16 {
 	if len(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' {

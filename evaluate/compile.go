@@ -10,7 +10,7 @@ import (
 
 // HealthSource resolves a health-check ID to the live status cell the
 // evaluator reads on every query (true = healthy). The health engine
-// implements it; tests use Static.
+// implements it.
 type HealthSource interface {
 	Cell(id string) *atomic.Bool
 }
@@ -51,6 +51,9 @@ type Policy struct {
 	// geo is set when a geo or geoproximity rule is reachable; latency
 	// when a latency rule is; multivalue when a multivalue rule is.
 	geo, latency, multivalue bool
+	// memoSlots is how many rules have a slot in the per-query memo of
+	// anyHealthy (see rule.memo).
+	memoSlots int
 }
 
 // ref points at a rule (>= 0) or an endpoint (-1 - index).
@@ -60,10 +63,6 @@ func endpointRef(i int) ref    { return ref(-1 - i) }
 func (r ref) isEndpoint() bool { return r < 0 }
 func (r ref) endpoint() int    { return int(-1 - r) }
 func (r ref) rule() int        { return int(r) }
-func (r ref) String() string   { return fmt.Sprint(int32(r)) }
-func (p *Policy) ruleID(r ref) string {
-	return p.doc.Rules[r.rule()].ID
-}
 
 type ruleKind uint8
 
@@ -82,7 +81,10 @@ var kindOf = map[policyfile.RuleType]ruleKind{
 }
 
 type rule struct {
-	kind  ruleKind
+	kind ruleKind
+	// memo is the rule's slot in the per-query memo of anyHealthy, or -1
+	// when the rule has none (see assignMemo).
+	memo  int32
 	items []item
 	geo   *geoIndex // kGeo
 }
@@ -153,8 +155,44 @@ func Compile(doc *policyfile.Document, opts Options) (*Policy, error) {
 		}
 		p.rules[i] = cr
 	}
-	p.markReachable()
+	reachable := doc.Reachable()
+	for _, r := range reachable {
+		switch p.rules[ruleIndex[r.ID]].kind {
+		case kGeo, kGeoproximity:
+			p.needsLocation, p.geo = true, true
+		case kLatency:
+			p.needsLocation, p.latency = true, true
+		case kMultivalue:
+			p.multivalue = true
+		}
+	}
+	p.assignMemo(reachable, ruleIndex)
 	return p, nil
+}
+
+// assignMemo gives memo slots to the rules anyHealthy can be asked about
+// more than once per query: the rules an item with EvaluateTargetHealth
+// points at (branchHealthy asks about them from every such item, and
+// multivalue asks again about its own rule). A rule no such item points at
+// is asked about only by multivalue, once per query (a query's path visits
+// a rule at most once: rules form no cycle), so it needs no slot. Only
+// reachable rules are evaluated. Slots are dense, so that the memo's two
+// bitmasks cover up to 64 such rules whatever the size of the policy.
+func (p *Policy) assignMemo(reachable []*policyfile.Rule, ruleIndex map[string]int) {
+	for i := range p.rules {
+		p.rules[i].memo = -1
+	}
+	for _, r := range reachable {
+		for _, it := range p.rules[ruleIndex[r.ID]].items {
+			if !it.eth || it.target.isEndpoint() {
+				continue
+			}
+			if t := &p.rules[it.target.rule()]; t.memo < 0 {
+				t.memo = int32(p.memoSlots)
+				p.memoSlots++
+			}
+		}
+	}
 }
 
 // biasFactor is what a bias multiplies distances by.
@@ -164,30 +202,6 @@ func biasFactor(bias int, f BiasFormula) float64 {
 		return 1 / (1 + b)
 	}
 	return 1 - b
-}
-
-// markReachable records which location-dependent rules the start reaches.
-func (p *Policy) markReachable() {
-	seen := make([]bool, len(p.rules))
-	var walk func(r ref)
-	walk = func(r ref) {
-		if r.isEndpoint() || seen[r.rule()] {
-			return
-		}
-		seen[r.rule()] = true
-		switch p.rules[r.rule()].kind {
-		case kGeo, kGeoproximity:
-			p.needsLocation, p.geo = true, true
-		case kLatency:
-			p.needsLocation, p.latency = true, true
-		case kMultivalue:
-			p.multivalue = true
-		}
-		for _, it := range p.rules[r.rule()].items {
-			walk(it.target)
-		}
-	}
-	walk(p.start)
 }
 
 // NeedsLocation reports whether evaluation may use the client's location
@@ -205,30 +219,8 @@ func (p *Policy) HasMultivalue() bool { return p.multivalue }
 // HasLatency reports whether a latency rule is reachable.
 func (p *Policy) HasLatency() bool { return p.latency }
 
-// Document returns the document the policy was compiled from.
-func (p *Policy) Document() *policyfile.Document { return p.doc }
-
 // Endpoints returns the policy's endpoints; Result.Endpoints index it.
 func (p *Policy) Endpoints() []*policyfile.Endpoint { return p.endpoints }
 
 // RecordType is the DNS type of the policy's answers.
 func (p *Policy) RecordType() uint16 { return p.doc.RecordType }
-
-// Static is a HealthSource of settable cells, for tests and for health
-// checks with a fixed state. Cells are created on first use, healthy.
-// It is not safe for concurrent creation of new cells.
-type Static map[string]*atomic.Bool
-
-// Cell returns the cell for id, creating a healthy one.
-func (s Static) Cell(id string) *atomic.Bool {
-	c := s[id]
-	if c == nil {
-		c = new(atomic.Bool)
-		c.Store(true)
-		s[id] = c
-	}
-	return c
-}
-
-// Set sets the state of check id.
-func (s Static) Set(id string, healthy bool) { s.Cell(id).Store(healthy) }

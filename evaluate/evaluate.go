@@ -2,11 +2,13 @@ package evaluate
 
 import (
 	"math"
+
+	"github.com/trafficflow/trafficflow/policyfile"
 )
 
 // MaxAnswers is the most endpoints one evaluation returns (a multivalue
-// rule answers with up to 8).
-const MaxAnswers = 8
+// rule answers with up to policyfile.MultivalueMax).
+const MaxAnswers = policyfile.MultivalueMax
 
 // Query is one evaluation's input.
 type Query struct {
@@ -27,15 +29,19 @@ type Result struct {
 	// geo rule without a matching location or default).
 	Endpoints [MaxAnswers]int16
 	N         int
-	// Healthy reports whether the answer came through healthy branches
-	// (false: every choice on the way was a fail-open one).
+	// Healthy reports whether every choice on the way to the answer found
+	// a healthy branch: it is false when any rule on the path answered by
+	// fail-open (nothing it could choose was healthy), including a
+	// multivalue rule with no healthy item, and when there is no answer
+	// (N is 0).
 	Healthy bool
 	// UsedLocation reports whether the answer depended on the client's
 	// location or latency data (for the ECS scope).
 	UsedLocation bool
 }
 
-// memoSize is how many rules the per-query memo holds on the stack.
+// memoSize is how many memo slots (Policy.memoSlots) the per-query memo
+// holds in its bitmasks.
 const memoSize = 64
 
 // state is the per-query evaluation state. It lives on the caller's stack:
@@ -47,23 +53,25 @@ type state struct {
 	res    Result
 	trace  *Trace
 	rng    uint64
-	// known and healthy cache anyHealthy for the first 64 rules, a bit per
-	// rule (bits keep the state, and so the query's stack, small);
-	// bigMemo, for larger policies: 0 unknown, 1 unhealthy, 2 healthy.
+	// known and healthy cache anyHealthy, a bit per memo slot (rule.memo;
+	// bits keep the state, and so the query's stack, small); bigMemo
+	// instead when the policy has more than 64 slots: 0 unknown, 1
+	// unhealthy, 2 healthy.
 	known, healthy uint64
 	bigMemo        []uint8
 }
 
 // Evaluate walks the policy for one query (spec §3.3) and writes the answer
-// to res. It takes no lock, and allocates only when q.Trace is set or the
-// policy has more than 64 rules.
+// to res. It takes no lock, and allocates only when q.Trace is set or
+// more than 64 reachable rules are targets of items with
+// EvaluateTargetHealth (however many rules the policy has).
 func (p *Policy) Evaluate(q *Query, res *Result) {
 	s := state{p: p, trace: q.Trace, rng: q.Seed}
 	if q.Client != nil {
 		s.client = *q.Client
 	}
-	if len(p.rules) > memoSize {
-		s.bigMemo = make([]uint8, len(p.rules))
+	if p.memoSlots > memoSize {
+		s.bigMemo = make([]uint8, p.memoSlots)
 	}
 	s.res.Healthy = s.eval(p.start)
 	*res = s.res
@@ -83,8 +91,8 @@ func (s *state) below(n uint64) uint64 {
 	return (s.random() >> 32) * n >> 32
 }
 
-// eval answers from node r and reports whether the answer came through a
-// healthy choice.
+// eval answers from node r and reports whether every choice on the way
+// found a healthy branch (Result.Healthy).
 func (s *state) eval(r ref) bool {
 	if r.isEndpoint() {
 		s.add(r.endpoint())
@@ -107,8 +115,8 @@ func (s *state) eval(r ref) bool {
 	if s.trace != nil {
 		s.traceStep(r, i, healthy, "")
 	}
-	s.eval(ru.items[i].target)
-	return healthy
+	child := s.eval(ru.items[i].target)
+	return healthy && child
 }
 
 func (s *state) add(endpoint int) {
@@ -200,15 +208,6 @@ func distance(c *Client, it *item) float64 {
 	sinLon := math.Sin((it.lon - c.lon) / 2)
 	a := sinLat*sinLat + c.cosLat*it.cosLat*sinLon*sinLon
 	return 2 * earthRadius * math.Asin(math.Sqrt(min(a, 1)))
-}
-
-// Distance returns the great-circle distance in km between two points
-// given in degrees (the metric geoproximity and latency-by-distance use).
-func Distance(lat1, lon1, lat2, lon2 float64) float64 {
-	c := NewClient("", "", "", true, lat1, lon1)
-	it := item{lat: lat2 * math.Pi / 180, lon: lon2 * math.Pi / 180}
-	it.cosLat = math.Cos(it.lat)
-	return distance(&c, &it)
 }
 
 // weighted draws an item: among the healthy items with a non-zero weight in
@@ -319,13 +318,13 @@ func (s *state) branchHealthy(it *item) bool {
 }
 
 // anyHealthy reports whether some applicable branch of a rule is healthy,
-// memoised per query.
+// memoised per query for the rules with a memo slot (see assignMemo).
 func (s *state) anyHealthy(r ref) bool {
-	i := r.rule()
-	if m := s.memoGet(i); m != 0 {
+	ru := &s.p.rules[r.rule()]
+	slot := ru.memo
+	if m := s.memoGet(slot); m != 0 {
 		return m == 2
 	}
-	ru := &s.p.rules[i]
 	healthy := false
 	if ru.kind == kGeo {
 		s.res.UsedLocation = true
@@ -349,12 +348,17 @@ func (s *state) anyHealthy(r ref) bool {
 	if healthy {
 		v = 2
 	}
-	s.memoSet(i, v)
+	s.memoSet(slot, v)
 	return healthy
 }
 
-func (s *state) memoGet(i int) uint8 {
-	if s.bigMemo != nil {
+// memoGet returns the memo of slot i: 0 unknown (always for a rule
+// without a slot, i < 0), 1 unhealthy, 2 healthy.
+func (s *state) memoGet(i int32) uint8 {
+	switch {
+	case i < 0:
+		return 0
+	case s.bigMemo != nil:
 		return s.bigMemo[i]
 	}
 	bit := uint64(1) << uint(i)
@@ -367,8 +371,12 @@ func (s *state) memoGet(i int) uint8 {
 	return 2
 }
 
-func (s *state) memoSet(i int, v uint8) {
-	if s.bigMemo != nil {
+// memoSet records v (1 unhealthy, 2 healthy) in slot i, if i >= 0.
+func (s *state) memoSet(i int32, v uint8) {
+	switch {
+	case i < 0:
+		return
+	case s.bigMemo != nil:
 		s.bigMemo[i] = v
 		return
 	}

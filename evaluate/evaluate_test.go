@@ -110,7 +110,6 @@ func TestGeo(t *testing.T) {
 		{"nil client gets the default", nil, nil, "global"},
 		{"37 state unhealthy falls to the country", client("US", "CA", "NA"), []string{"hc1"}, "us-east"},
 		{"37 state and country unhealthy fall to the default", client("US", "CA", "NA"), []string{"hc1", "hc2"}, "global"},
-		{"EU branch is never unhealthy (secondary has no check)", client("FR", "", "EU"), []string{"hc3"}, "eu-dub"},
 		{"continent only (no country) matches the continent", client("", "", "EU"), nil, "eu-fra"},
 	}
 	for _, tc := range cases {
@@ -123,6 +122,28 @@ func TestGeo(t *testing.T) {
 			}
 		})
 	}
+	// The EU location's target, eu-pair, has a secondary without a health
+	// check, so the EU branch is never unhealthy: with every check down a
+	// European client still takes it (never the default), and the answer
+	// counts as healthy, while a Californian client's branches are
+	// unhealthy and it falls to the default.
+	t.Run("EU branch is never unhealthy (secondary has no check)", func(t *testing.T) {
+		for _, id := range []string{"hc1", "hc2", "hc3"} {
+			h.Set(id, false)
+		}
+		for _, c := range []*Client{client("FR", "", "EU"), client("DE", "BE", "EU"), client("", "", "EU")} {
+			var res Result
+			p.Evaluate(&Query{Client: c, Seed: 1}, &res)
+			if res.N != 1 || p.Endpoints()[res.Endpoints[0]].ID != "eu-dub" || !res.Healthy {
+				t.Errorf("%+v: %+v, want eu-dub, healthy", *c, res)
+			}
+		}
+		var res Result
+		p.Evaluate(&Query{Client: client("US", "CA", "NA"), Seed: 1}, &res)
+		if res.N != 1 || p.Endpoints()[res.Endpoints[0]].ID != "global" {
+			t.Errorf("California, all down: %+v, want the default (its branches are unhealthy)", res)
+		}
+	})
 }
 
 // Spec §8 items 33, 34, 37 (all unhealthy) and 38.
@@ -457,7 +478,7 @@ func TestGeoproximity(t *testing.T) {
 	h := Static{}
 	origin := at(0, 0)
 	// 1° of longitude on the equator is 111.19 km.
-	if d := Distance(0, 0, 0, 1); math.Abs(d-111.19) > 0.01 {
+	if d := distanceDeg(0, 0, 0, 1); math.Abs(d-111.19) > 0.01 {
 		t.Fatalf("1 degree = %.2f km", d)
 	}
 	cases := []struct {
@@ -522,10 +543,10 @@ func TestGeoproximityExample(t *testing.T) {
 	 {"EndpointReference":"frankfurt-alb","Region":"aws:route53:eu-central-1","Bias":0,"EvaluateTargetHealth":true},
 	 {"EndpointReference":"capetown-dc","Latitude":"-33.92","Longitude":"18.42","Bias":-10,"HealthCheck":"cpt"}]}}}`
 	p := compile(t, example, h, BiasLegacy)
-	if d := Distance(64.15, -21.94, 50.11, 8.68); math.Abs(d-2378) > 5 {
+	if d := distanceDeg(64.15, -21.94, 50.11, 8.68); math.Abs(d-2378) > 5 {
 		t.Errorf("Reykjavik-Frankfurt %.0f km, the spec says 2,378", d)
 	}
-	if d := Distance(45, -35, 39.04, -77.49); math.Abs(d-3530) > 5 {
+	if d := distanceDeg(45, -35, 39.04, -77.49); math.Abs(d-3530) > 5 {
 		t.Errorf("mid-Atlantic-Virginia %.0f km, the spec says 3,530", d)
 	}
 	for _, tc := range []struct {
@@ -749,12 +770,17 @@ func TestTrace(t *testing.T) {
 	us.RTT = map[string]float64{"us-east-1": 10, "eu-west-1": 90}
 	var tr Trace
 	var res Result
-	for seed := uint64(0); ; seed++ { // a seed whose draw picks blue
+	found := false
+	for seed := range uint64(1000) { // a seed whose draw picks blue (90%)
 		tr = Trace{}
 		p.Evaluate(&Query{Client: us, Seed: seed, Trace: &tr}, &res)
-		if p.Endpoints()[res.Endpoints[0]].ID == "use1-blue-b" {
+		if res.N == 1 && p.Endpoints()[res.Endpoints[0]].ID == "use1-blue-b" {
+			found = true
 			break
 		}
+	}
+	if !found {
+		t.Fatal("no seed in 0..999 draws the blue pair (weight 90 of 100): the weighted draw is broken")
 	}
 	want := `rule by-latency (latency): Rules.by-latency.Regions[0]
 rule use1-split (weighted): Rules.use1-split.Items[0]
@@ -814,6 +840,78 @@ func TestUSStates(t *testing.T) {
 	} {
 		if got := one(t, p, &tc.c); got != tc.want {
 			t.Errorf("%+v: got %s, want %s", tc.c, got, tc.want)
+		}
+	}
+}
+
+// Result.Healthy is true only when every choice on the path found a
+// healthy branch: a fail-open choice anywhere, even below a healthy one,
+// makes it false.
+func TestResultHealthy(t *testing.T) {
+	h := Static{}
+	// The outer primary has no health check and EvaluateTargetHealth
+	// false, so the outer choice is healthy whatever the inner rule's.
+	nested := compile(t, doc("f", endpoints("a", "b", "s"), `
+		"f":{"RuleType":"failover","Primary":{"RuleReference":"inner","EvaluateTargetHealth":false},"Secondary":{"EndpointReference":"s"}},
+		"inner":{"RuleType":"failover","Primary":{"EndpointReference":"a","HealthCheck":"ha"},"Secondary":{"EndpointReference":"b","HealthCheck":"hb"}}`), h, BiasLegacy)
+	pool := compile(t, doc("w", endpoints("a", "b", "s"), `
+		"w":{"RuleType":"weighted","Items":[{"RuleReference":"pool","Weight":1,"EvaluateTargetHealth":false},{"EndpointReference":"s","Weight":0}]},
+		"pool":{"RuleType":"multivalue","Items":[{"EndpointReference":"a","HealthCheck":"ha"},{"EndpointReference":"b","HealthCheck":"hb"}]}`), h, BiasLegacy)
+	for _, tc := range []struct {
+		name    string
+		p       *Policy
+		ha, hb  bool
+		want    string
+		healthy bool
+	}{
+		{"fully healthy", nested, true, true, "a", true},
+		{"inner secondary", nested, false, true, "b", true},
+		{"inner fail-open under a healthy outer choice", nested, false, false, "a", false},
+		{"healthy pool", pool, true, false, "a", true},
+		{"pool fail-open under a healthy weighted choice", pool, false, false, "a b", false},
+	} {
+		h.Set("ha", tc.ha)
+		h.Set("hb", tc.hb)
+		var res Result
+		tc.p.Evaluate(&Query{Seed: 1}, &res)
+		var ids []string
+		for _, e := range res.Endpoints[:res.N] {
+			ids = append(ids, tc.p.Endpoints()[e].ID)
+		}
+		slices.Sort(ids)
+		if got := strings.Join(ids, " "); got != tc.want || res.Healthy != tc.healthy {
+			t.Errorf("%s: answered %q healthy %v, want %q healthy %v", tc.name, got, res.Healthy, tc.want, tc.healthy)
+		}
+	}
+}
+
+// The flags the plugin reads (NeedsLocation, HasGeo, HasLatency,
+// HasMultivalue) reflect the rules the start reaches, and only those.
+func TestReachableFlags(t *testing.T) {
+	const failover = `"f":{"RuleType":"failover","Primary":{"EndpointReference":"a"},"Secondary":{"RuleReference":"%s"}}`
+	rules := map[string]string{
+		"geo":      `"x":{"RuleType":"geo","Locations":[{"Country":"FR","EndpointReference":"a"},{"IsDefault":true,"EndpointReference":"b"}]}`,
+		"geoprox":  `"x":{"RuleType":"geoproximity","GeoproximityLocations":[{"EndpointReference":"a","Latitude":"1","Longitude":"1"},{"EndpointReference":"b","Latitude":"2","Longitude":"2"}]}`,
+		"latency":  `"x":{"RuleType":"latency","Regions":[{"EndpointReference":"a","Region":"us-east-1"},{"EndpointReference":"b","Region":"eu-west-1"}]}`,
+		"mv":       `"x":{"RuleType":"multivalue","Items":[{"EndpointReference":"a"},{"EndpointReference":"b"}]}`,
+		"weighted": `"x":{"RuleType":"weighted","Items":[{"EndpointReference":"a","Weight":1},{"EndpointReference":"b","Weight":1}]}`,
+	}
+	for _, tc := range []struct {
+		name, doc                          string
+		location, geo, latency, multivalue bool
+	}{
+		{"geo below the start", doc("f", endpoints("a", "b"), fmt.Sprintf(failover, "x")+","+rules["geo"]), true, true, false, false},
+		{"geoproximity", doc("x", endpoints("a", "b"), rules["geoprox"]), true, true, false, false},
+		{"latency below the start", doc("f", endpoints("a", "b"), fmt.Sprintf(failover, "x")+","+rules["latency"]), true, false, true, false},
+		{"multivalue", doc("x", endpoints("a", "b"), rules["mv"]), false, false, false, true},
+		{"weighted", doc("x", endpoints("a", "b"), rules["weighted"]), false, false, false, false},
+		{"unreachable latency rule", doc("x", endpoints("a", "b"), rules["weighted"]+","+strings.Replace(rules["latency"], `"x"`, `"unused"`, 1)), false, false, false, false},
+		{"start endpoint", `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartEndpoint":"a","Endpoints":{` + endpoints("a", "b") + `},"Rules":{` + rules["latency"] + `}}`, false, false, false, false},
+	} {
+		p := compile(t, tc.doc, Static{}, BiasLegacy)
+		if p.NeedsLocation() != tc.location || p.HasGeo() != tc.geo || p.HasLatency() != tc.latency || p.HasMultivalue() != tc.multivalue {
+			t.Errorf("%s: NeedsLocation %v HasGeo %v HasLatency %v HasMultivalue %v, want %v %v %v %v", tc.name,
+				p.NeedsLocation(), p.HasGeo(), p.HasLatency(), p.HasMultivalue(), tc.location, tc.geo, tc.latency, tc.multivalue)
 		}
 	}
 }

@@ -104,6 +104,11 @@ func ask(t testing.TB, h plugin.Handler, name string, qtype uint16, from, ecs st
 	if err != nil {
 		t.Fatalf("ServeDNS: %v", err)
 	}
+	// CoreDNS's contract: the rcode tells the server whether the plugin
+	// wrote the reply; otherwise it writes a second one itself.
+	if written := rec.Msg != nil; written != plugin.ClientWrite(rc) {
+		t.Fatalf("%s %s: reply written: %v, but rcode %d says %v", name, dns.TypeToString[qtype], written, rc, plugin.ClientWrite(rc))
+	}
 	return rec.Msg, rc
 }
 

@@ -37,7 +37,7 @@ var (
 		Namespace: plugin.Namespace,
 		Subsystem: pluginName,
 		Name:      "failopen_answers_total",
-		Help:      "Counter of answers chosen while nothing on the way was healthy (Route 53's fail-open).",
+		Help:      "Counter of answers that took a fail-open choice on the way: a rule none of whose applicable items was healthy answered as if all were (Route 53's fail-open).",
 	}, []string{"server", "zone"})
 )
 

@@ -125,10 +125,10 @@ func (qs *queryState) evaluate(e *entry, owner string, qtype uint16, m *dns.Msg)
 		}
 		e.policy.Evaluate(&query, &res)
 		qs.usedLocation = qs.usedLocation || res.UsedLocation
-		qs.fellOpen = qs.fellOpen || !res.Healthy
 		if res.N == 0 {
-			return answer, noAnswer
+			return answer, noAnswer // not a fail-open answer: no answer
 		}
+		qs.fellOpen = qs.fellOpen || !res.Healthy
 		rrs, ok := qs.records(e, owner, qtype, &res)
 		if !ok {
 			return answer, failed

@@ -325,6 +325,13 @@ func TestCNAMEPolicy(t *testing.T) {
 	if m.Rcode != dns.RcodeNameError || len(m.Answer) != 1 {
 		t.Errorf("chain to NXDOMAIN: rcode %d %v", m.Rcode, m.Answer)
 	}
+	// A target that fails to resolve: SERVFAIL with the CNAME (RFC 6604), a
+	// reply the plugin writes itself (ask checks the returned rcode says so).
+	tf.Resolver.(*fakeResolver).rcode = dns.RcodeServerFailure
+	m, _ = ask(t, tf, "gone.example.org.", dns.TypeA, "", "")
+	if m == nil || m.Rcode != dns.RcodeServerFailure || len(m.Answer) != 1 {
+		t.Errorf("chain to SERVFAIL: %v", m)
+	}
 }
 
 // Multivalue through DNS: never more than 8 records, never an unhealthy
@@ -418,5 +425,46 @@ func TestContinentFromTable(t *testing.T) {
 	m, _ := ask(t, tf, "c.example.org.", dns.TypeA, "", "192.0.2.0/24")
 	if got := values(m); len(got) != 1 || got[0] != "192.0.2.1" {
 		t.Errorf("Turkey: %v, want Europe's answer", got)
+	}
+}
+
+// failopen_answers_total counts answers that took a fail-open choice at
+// any level of the tree, and neither healthy answers nor queries without an
+// answer.
+func TestFailOpenMetric(t *testing.T) {
+	files := baseStore()
+	files["policies/nested/1.json"] = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"split",
+"Endpoints":{"primary":{"Type":"value","Value":"192.0.2.1"},"secondary":{"Type":"value","Value":"192.0.2.2"}},
+"Rules":{"split":{"RuleType":"weighted","Items":[{"RuleReference":"pair","Weight":1}]},
+"pair":{"RuleType":"failover","Primary":{"EndpointReference":"primary","HealthCheck":"hp"},"Secondary":{"EndpointReference":"secondary","HealthCheck":"hs"}}}}`
+	files["records.json"] = `{"PolicyRecords":[{"Name":"nested.example.org","Policy":"nested","Version":1,"TTL":60},
+		{"Name":"geo.example.org","Policy":"geo","Version":1,"TTL":30}]}`
+	tf := newStubbed(t, files, "")
+	const labels = "server=,zone=example.org."
+	count := func() float64 { return metricValue(t, "coredns_trafficflow_failopen_answers_total", labels) }
+	for _, tc := range []struct {
+		name           string
+		qname          string
+		healthy        bool
+		from           string
+		want           string // the answer, "" for none
+		failOpenCounts bool
+	}{
+		{"healthy", "nested.example.org.", true, "", "192.0.2.1", false},
+		{"fail-open below a healthy weighted pick", "nested.example.org.", false, "", "192.0.2.1", true},
+		{"no location matches: no answer", "geo.example.org.", false, "10.0.0.1", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tf.health.Cell("hp").Store(tc.healthy)
+			tf.health.Cell("hs").Store(tc.healthy)
+			before := count()
+			m, _ := ask(t, tf, tc.qname, dns.TypeA, tc.from, "")
+			if got := strings.Join(values(m), " "); got != tc.want {
+				t.Fatalf("answer %q, want %q", got, tc.want)
+			}
+			if got := count() - before; got != float64(boolInt(tc.failOpenCounts)) {
+				t.Errorf("failopen_answers_total went up by %v, want %d", got, boolInt(tc.failOpenCounts))
+			}
+		})
 	}
 }

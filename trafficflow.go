@@ -104,7 +104,9 @@ func (tf *TrafficFlow) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dn
 	if err := w.WriteMsg(m); err != nil {
 		return dns.RcodeServerFailure, err
 	}
-	return m.Rcode, nil
+	// Written, even when it is a SERVFAIL with a partial answer: an rcode
+	// that plugin.ClientWrite rejects would make the server write another.
+	return dns.RcodeSuccess, nil
 }
 
 // lowerName returns a query name in lower case, without allocating when it

@@ -3,7 +3,6 @@ package trafficflow
 import (
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/trafficflow/trafficflow/geo"
@@ -13,15 +12,11 @@ import (
 
 // reloader owns what OnStartup starts: the store watcher.
 type reloader struct {
-	watcher  *watch.Watcher
-	stopOnce sync.Once
-	// mu serialises reloads (the watcher never runs two at once, but a
-	// reload at setup and tests may).
-	mu sync.Mutex
+	watcher *watch.Watcher
 	// geoPending and latencyPending say that the GeoIP database or the
 	// latency table changed and no reload has applied the change yet
 	// (because the store was invalid): the next reload reads them again.
-	// Guarded by mu.
+	// Only reloadChanged uses them, on the watcher's goroutine.
 	geoPending, latencyPending bool
 }
 
@@ -29,6 +24,7 @@ type reloader struct {
 // table itself: the one in service stays, and is read again only when its
 // file changes again.
 type fileError struct {
+	what string // "GeoIP database" or "latency table"
 	path string
 	err  error
 }
@@ -69,47 +65,36 @@ func (tf *TrafficFlow) load(geoChanged, latencyChanged bool) (fp [32]byte, err e
 	if prev != nil {
 		db, lat, prevStore = prev.geo, prev.latency, prev.store
 	}
-	newDB := false
 	if tf.cfg.geoipPath != "" && (geoChanged || db == nil) {
 		d, err := geo.Open(tf.cfg.geoipPath)
 		if err != nil {
-			return fp, &fileError{tf.cfg.geoipPath, err}
+			return fp, &fileError{"GeoIP database", tf.cfg.geoipPath, err}
 		}
-		db, newDB = d, true
-	}
-	closeNew := func() {
-		if newDB {
-			db.Close()
-		}
+		db = d
 	}
 	if tf.cfg.latencyPath != "" && (latencyChanged || lat == nil) {
 		t, probs := policyfile.LoadLatencyTable(tf.cfg.latencyPath)
 		if err := probs.Err(); err != nil {
-			closeNew()
-			return fp, &fileError{tf.cfg.latencyPath, err}
+			return fp, &fileError{"latency table", tf.cfg.latencyPath, err}
 		}
 		lat = newLatencyTable(t)
 	}
 	store, probs, fp, err := tf.readStore(prevStore)
 	if err != nil {
-		closeNew()
 		return fp, err
 	}
 	for _, w := range probs.Warnings() {
 		log.Warning(w.String())
 	}
 	if err := probs.Err(); err != nil {
-		closeNew()
 		return fp, err
 	}
 	if err := tf.checkLocation(store, db, lat); err != nil {
-		closeNew()
 		return fp, err
 	}
 	tf.health.Update(store.HealthChecks, store.Forced)
 	snap, err := tf.buildSnapshot(store, db, lat)
 	if err != nil {
-		closeNew()
 		return fp, err
 	}
 	tf.snap.Store(snap)
@@ -118,12 +103,16 @@ func (tf *TrafficFlow) load(geoChanged, latencyChanged bool) (fp [32]byte, err e
 		// was really loaded.
 		tf.baseline = fp
 	}
-	if newDB && prev != nil && prev.geo != nil {
-		prev.geo.Close() // safe while queries still use it
-	}
+	// The replaced database is not closed: queries that loaded the old
+	// snapshot may still look clients up in it. The collector frees it.
 	reloads.WithLabelValues("success").Inc()
 	lastReload.Set(float64(time.Now().UnixNano()) / 1e9)
-	tf.publishRecordInfo(prevStore, store)
+	if tf.reloader != nil {
+		// In service (after OnStartup, which publishes the first load's):
+		// an instance that Caddy drops after setup, when a later directive
+		// of a Corefile reload fails, never gets OnShutdown to unpublish.
+		tf.publishRecordInfo(prevStore, store)
+	}
 	log.Infof("loaded policy store %s: %s", tf.cfg.dir, store.Summary())
 	return fp, nil
 }
@@ -184,6 +173,7 @@ func (tf *TrafficFlow) startup() error {
 	}
 	r.watcher = w
 	tf.reloader = r
+	tf.publishRecordInfo(nil, tf.snap.Load().store)
 	return w.Start()
 }
 
@@ -194,8 +184,6 @@ func (tf *TrafficFlow) startup() error {
 // applied by the next reload; a file that failed to load itself is read
 // again only when it changes again.
 func (tf *TrafficFlow) reloadChanged(r *reloader, c watch.Change) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.geoPending = r.geoPending || slices.Contains(c.Files, tf.cfg.geoipPath)
 	r.latencyPending = r.latencyPending || slices.Contains(c.Files, tf.cfg.latencyPath)
 	fp, err := tf.load(r.geoPending, r.latencyPending)
@@ -217,15 +205,25 @@ func (tf *TrafficFlow) reloadChanged(r *reloader, c watch.Change) {
 	case fe != nil:
 		r.geoPending = r.geoPending && fe.path != tf.cfg.geoipPath
 		r.latencyPending = r.latencyPending && fe.path != tf.cfg.latencyPath
-		logReloadError(tf.cfg.dir, err)
+		tf.logReloadError(err)
 	default:
-		logReloadError(tf.cfg.dir, err)
+		tf.logReloadError(err)
 	}
 }
 
+// invalid names what a failed load could not use: the GeoIP database, the
+// latency table or the policy store.
+func (tf *TrafficFlow) invalid(err error) string {
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return fe.what + " " + fe.path + " is invalid"
+	}
+	return "policy store " + tf.cfg.dir + " is invalid"
+}
+
 // logReloadError logs every problem of a failed reload.
-func logReloadError(dir string, err error) {
-	log.Errorf("policy store %s is invalid; the running configuration stays in service", dir)
+func (tf *TrafficFlow) logReloadError(err error) {
+	log.Errorf("%s; the running configuration stays in service", tf.invalid(err))
 	var le *policyfile.LoadError
 	if errors.As(err, &le) {
 		for _, p := range le.Problems {
@@ -236,18 +234,16 @@ func logReloadError(dir string, err error) {
 	log.Error(err.Error())
 }
 
-// shutdown stops the watcher and the health checks and closes the GeoIP
-// database (OnShutdown). It is idempotent.
+// shutdown stops the watcher and the health checks (OnShutdown). It is
+// idempotent. The GeoIP database is left to the collector, like a replaced
+// one: queries may still be finishing on it.
 func (tf *TrafficFlow) shutdown() error {
 	if r := tf.reloader; r != nil {
-		r.stopOnce.Do(r.watcher.Stop)
+		r.watcher.Stop() // idempotent
 	}
 	tf.health.Stop()
 	if s := tf.snap.Load(); s != nil {
 		tf.publishRecordInfo(s.store, nil)
-		if s.geo != nil {
-			s.geo.Close()
-		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package trafficflow
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -52,8 +53,14 @@ func TestReloadGeoIP(t *testing.T) {
 		})
 	}
 
+	// A query that loaded the snapshot before the swap still finishes on
+	// the database it started with.
+	inFlight := tf.snap.Load()
 	renameOver(t, db, lite)
 	waitAnswer(t, tf, "geo.example.org.", client, other)
+	if loc, _ := inFlight.geo.Lookup(netip.MustParseAddr("2.2.3.1")); loc.Country != "GB" {
+		t.Errorf("the replaced database answers %+v for 2.2.3.1 to queries still using it, want GB", loc)
+	}
 
 	truncateAndWrite(t, db, city)
 	waitAnswer(t, tf, "geo.example.org.", client, gb)

@@ -120,10 +120,14 @@ func TestReloadMetrics(t *testing.T) {
 	if after := float64(time.Now().UnixNano()) / 1e9; last < before || last > after {
 		t.Errorf("last_reload_timestamp_seconds = %f, want between %f and %f", last, before, after)
 	}
-	waitRecordInfo(t, "sw.example.org. sw 1", "www.example.org. web 1")
+	// record_info shows the records in service: none before OnStartup (an
+	// instance Caddy drops after setup, when a later directive fails,
+	// never gets OnShutdown to take its series back).
+	waitRecordInfo(t)
 	if err := tf.startup(); err != nil {
 		t.Fatal(err)
 	}
+	waitRecordInfo(t, "sw.example.org. sw 1", "www.example.org. web 1")
 
 	steps := []struct {
 		what    string
@@ -175,6 +179,9 @@ func TestReloadRecordInfoInstances(t *testing.T) {
 	dirB := writeFiles(t, storeWith(reloadStore(), map[string]string{"records.json": recordsFile(prec{"other.example.org.", "web", 2})}))
 	a := newWatched(t, dirA, "reload 0s")
 	b := setupPlugin(t, dirB, "reload 0s")
+	if err := b.startup(); err != nil {
+		t.Fatal(err)
+	}
 	waitRecordInfo(t, "other.example.org. web 2", "sw.example.org. sw 1", "www.example.org. web 1")
 
 	renameOver(t, filepath.Join(dirA, "records.json"), recordsFile(prec{"www.example.org.", "web", 2}))
@@ -189,6 +196,9 @@ func TestReloadRecordInfoInstances(t *testing.T) {
 	// The same store in two instances (a Corefile reload): the new
 	// instance's series survive the old instance's shutdown.
 	c := setupPlugin(t, dirA, "reload 0s")
+	if err := c.startup(); err != nil {
+		t.Fatal(err)
+	}
 	a.shutdown()
 	waitRecordInfo(t, "www.example.org. web 2")
 	c.shutdown()

@@ -146,7 +146,7 @@ func oneOf(c *caddy.Controller, words ...string) (string, error) {
 func (tf *TrafficFlow) init() error {
 	tf.health = health.New(health.Options{Logger: log})
 	if err := tf.reload(true, true); err != nil {
-		return fmt.Errorf("policy store %s is invalid:\n%w", tf.cfg.dir, err)
+		return fmt.Errorf("%s:\n%w", tf.invalid(err), err)
 	}
 	return nil
 }

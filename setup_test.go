@@ -105,8 +105,10 @@ func TestSetup(t *testing.T) {
 			`policies/web/1.json: Endpoints.primary.Value: "::1" is not a valid A record value` + "\n" +
 			`records.json: PolicyRecords[0].Version: policy "web" has no version 2 (it has 1)`}},
 		{"trafficflow " + geoNoDB, []string{`policies/geo/1.json: Rules.where: a geo rule needs the client's location, but the trafficflow directive has no geoip database (policy record geo.example.org. uses policy "geo" version 1); add "geoip FILE"`}},
-		{"trafficflow " + geoNoDB + " {\n geoip " + testdataPath(t, "geoip/GeoLite2-ASN-Test.mmdb") + "\n}", []string{"has no country data"}},
-		{"trafficflow " + geoNoDB + " {\n geoip /nonexistent.mmdb\n}", []string{"/nonexistent.mmdb"}},
+		{"trafficflow " + geoNoDB + " {\n geoip " + testdataPath(t, "geoip/GeoLite2-ASN-Test.mmdb") + "\n}",
+			[]string{"plugin/trafficflow: GeoIP database " + testdataPath(t, "geoip/GeoLite2-ASN-Test.mmdb") + " is invalid:\n", "has no country data"}},
+		{"trafficflow " + geoNoDB + " {\n geoip /nonexistent.mmdb\n}", []string{"plugin/trafficflow: GeoIP database /nonexistent.mmdb is invalid:\n"}},
+		{"trafficflow " + bad + " {\n latency_table /nonexistent.txt\n}", []string{"plugin/trafficflow: latency table /nonexistent.txt is invalid:\n"}},
 	} {
 		c := caddy.NewTestController("dns", tc.input)
 		c.ServerBlockKeys = []string{"example.org:53"}

@@ -87,10 +87,7 @@ func (tf *TrafficFlow) soa(ctx context.Context, w dns.ResponseWriter, snap *snap
 		}
 	}
 	if soa == nil {
-		soa = snap.soa[zone]
-		if soa == nil {
-			soa = synthesizedSOA(zone)
-		}
+		soa = snap.soa[zone] // every zone with a served name has one
 	}
 	out := dns.Copy(soa).(*dns.SOA)
 	out.Hdr.Ttl = min(out.Hdr.Ttl, out.Minttl)

@@ -34,10 +34,7 @@ type entry struct {
 	// name is the owner name, lower case and fully qualified.
 	name string
 	// zone is the plugin zone the name is in.
-	zone string
-	// record is the policy record (an alias's target record).
-	record *policyfile.Record
-	alias  bool
+	zone   string
 	policy *evaluate.Policy
 	rrtype uint16
 	ttl    uint32
@@ -76,10 +73,7 @@ func (h healthCells) Cell(id string) *atomic.Bool {
 // checkLocation has accepted. Compilation cannot fail for a validated
 // document; the error only guards against a bug.
 func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *latencyTable) (*snapshot, error) {
-	cells := healthCells{missing: map[string]*atomic.Bool{}}
-	if tf.health != nil {
-		cells.engine = tf.health
-	}
+	cells := healthCells{engine: tf.health, missing: map[string]*atomic.Bool{}}
 	for id, healthy := range store.Missing {
 		c := new(atomic.Bool)
 		c.Store(healthy)
@@ -99,29 +93,28 @@ func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *l
 		return p, nil
 	}
 	zones := plugin.Zones(tf.Zones)
-	add := func(name string, rec *policyfile.Record, alias bool, file, path string) error {
+	add := func(name string, rec *policyfile.Record) error {
 		zone := zones.Matches(name)
 		if zone == "" {
-			log.Warningf("%s: %s: %s is outside the zones %v of this server block; it is not served", file, path, name, tf.Zones)
-			return nil
+			return nil // policyfile.Load warned (Options.Zones)
 		}
 		p, err := compile(rec.Ver)
 		if err != nil {
 			return err
 		}
-		s.names[name] = newEntry(name, zone, rec, alias, p)
+		s.names[name] = newEntry(name, zone, rec, p)
 		if s.soa[zone] == nil {
 			s.soa[zone] = synthesizedSOA(zone)
 		}
 		return nil
 	}
 	for _, rec := range store.Records {
-		if err := add(rec.Name, rec, false, rec.File, rec.Path); err != nil {
+		if err := add(rec.Name, rec); err != nil {
 			return nil, err
 		}
 	}
 	for _, a := range store.Aliases {
-		if err := add(a.Name, a.Record, true, a.File, a.Path); err != nil {
+		if err := add(a.Name, a.Record); err != nil {
 			return nil, err
 		}
 	}
@@ -131,9 +124,9 @@ func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *l
 // newEntry precomputes the answers of every value endpoint for a name. The
 // RRs of an entry are allocated together, so that answering a name touches
 // few cache lines even when the store holds many names.
-func newEntry(name, zone string, rec *policyfile.Record, alias bool, p *evaluate.Policy) *entry {
+func newEntry(name, zone string, rec *policyfile.Record, p *evaluate.Policy) *entry {
 	eps := p.Endpoints()
-	e := &entry{name: name, zone: zone, record: rec, alias: alias, policy: p, rrtype: p.RecordType(), ttl: rec.TTL,
+	e := &entry{name: name, zone: zone, policy: p, rrtype: p.RecordType(), ttl: rec.TTL,
 		answers: make([][]dns.RR, len(eps)), targets: make([]string, len(eps))}
 	backing := make([]dns.RR, len(eps))
 	var as []dns.A

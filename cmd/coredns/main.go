@@ -5,6 +5,9 @@
 package main
 
 import (
+	"fmt"
+	"slices"
+
 	"github.com/coredns/coredns/core/dnsserver"
 	"github.com/coredns/coredns/coremain"
 
@@ -48,17 +51,16 @@ import (
 	_ "github.com/trafficflow/trafficflow"
 )
 
-// directives is CoreDNS v1.15.0's directive order (plugin.cfg) restricted
-// to the plugins above, with trafficflow inserted just before cache.
-var directives = []string{
-	"root", "metadata", "geoip", "cancel", "timeouts", "reload", "nsid", "bufsize", "bind", "debug",
-	"ready", "health", "pprof", "prometheus", "errors", "log", "any", "chaos", "loadbalance",
-	"rewrite", "acl", "trafficflow", "cache", "header", "dnssec", "tls", "minimal", "template",
-	"transfer", "hosts", "file", "auto", "secondary", "loop", "forward", "whoami", "view",
-}
-
+// init inserts trafficflow into CoreDNS's directive order (plugin.cfg)
+// just before cache, so that cache sits after trafficflow in the chain
+// and never stores its per-client answers (see the README's Placement).
 func init() {
-	if err := dnsserver.SetDirectives(directives); err != nil {
+	d := slices.Clone(dnsserver.Directives)
+	i := slices.Index(d, "cache")
+	if i < 0 || slices.Contains(d, "trafficflow") {
+		panic(fmt.Sprintf("unexpected CoreDNS directive list: %v", d))
+	}
+	if err := dnsserver.SetDirectives(slices.Insert(d, i, "trafficflow")); err != nil {
 		panic(err)
 	}
 }

@@ -1,7 +1,7 @@
 // Command trafficflow works with trafficflow policy stores outside the DNS
 // server.
 //
-//	trafficflow validate [--strict] [--zones ZONE,...] DIR
+//	trafficflow validate [--strict] [--zones ZONE,...] [--missing-healthcheck error|healthy|unhealthy] DIR
 //
 // validate prints every problem of the store in DIR, one per line, as
 // FILE: JSON.PATH: what is wrong, then a one-line summary, and exits 1 if
@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
+	"github.com/coredns/coredns/plugin"
 	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/policyfile"
@@ -23,8 +25,8 @@ import (
 const usage = `usage: trafficflow COMMAND [flags] ARGS
 
 commands:
-  validate [--strict] [--zones ZONE,...] DIR
-        check the policy store in DIR and print every problem
+  validate [--strict] [--zones ZONE,...] [--missing-healthcheck error|healthy|unhealthy] DIR
+        check the policy store in DIR and print every problem (flags before DIR)
 `
 
 func main() {
@@ -52,10 +54,10 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	strict := fs.Bool("strict", false, "treat warnings as errors")
-	zones := fs.String("zones", "", "comma-separated zones the store is served in (checks CNAME records at a zone apex)")
+	zones := fs.String("zones", "", "comma-separated zones the store is served in, as in the Corefile (warns about records outside them, checks CNAME records at a zone apex)")
 	missing := fs.String("missing-healthcheck", "error", "what a reference to an undefined health check is: error, healthy or unhealthy")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trafficflow validate [--strict] [--zones ZONE,...] DIR")
+		fmt.Fprintln(stderr, "usage: trafficflow validate [--strict] [--zones ZONE,...] [--missing-healthcheck error|healthy|unhealthy] DIR")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -78,11 +80,14 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, z := range strings.Split(*zones, ",") {
 		if z = strings.TrimSpace(z); z != "" {
-			if _, ok := dns.IsDomainName(z); !ok {
+			// As the Corefile reads zones: example.org:53, Example.ORG,
+			// 10.0.0.0/24 (reverse zones).
+			norm := plugin.Host(z).NormalizeExact()
+			if len(norm) == 0 || slices.ContainsFunc(norm, func(n string) bool { _, ok := dns.IsDomainName(n); return !ok || strings.ContainsAny(n, " \t") }) {
 				fmt.Fprintf(stderr, "trafficflow validate: %q is not a zone name\n", z)
 				return 2
 			}
-			opts.Zones = append(opts.Zones, dns.Fqdn(strings.ToLower(z)))
+			opts.Zones = append(opts.Zones, norm...)
 		}
 	}
 	store, probs := policyfile.Load(fs.Arg(0), opts)

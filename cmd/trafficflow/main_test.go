@@ -35,25 +35,43 @@ func TestValidate(t *testing.T) {
 		"policies/cdn/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"CNAME","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"cdn.example.net"}}}`,
 		"records.json":        `{"PolicyRecords":[{"Name":"example.org","Policy":"cdn","Version":1,"TTL":60}]}`,
 	})
+	missing := writeStore(t, map[string]string{
+		"policies/web/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"f","Endpoints":{"a":{"Type":"value","Value":"192.0.2.1"},"b":{"Type":"value","Value":"192.0.2.2"}},
+			"Rules":{"f":{"RuleType":"failover","Primary":{"EndpointReference":"a","HealthCheck":"nope"},"Secondary":{"EndpointReference":"b"}}}}`,
+		"records.json": `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":60}]}`,
+	})
 	cases := []struct {
-		args []string
-		code int
-		out  string
+		args   []string
+		code   int
+		out    string
+		stderr string // a part of the standard error
 	}{
 		{[]string{"validate", good}, 0, "policies/web/2.json: _note: warning: unknown key, ignored\n" +
-			good + ": valid: 1 policy, 2 versions, 1 policy record, 0 aliases, 0 health checks, 1 warning\n"},
+			good + ": valid: 1 policy, 2 versions, 1 policy record, 0 aliases, 0 health checks, 1 warning\n", ""},
 		{[]string{"validate", "--strict", good}, 1, "policies/web/2.json: _note: unknown key, ignored\n" +
-			good + ": invalid: 1 error, 0 warnings (loaded 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks)\n"},
+			good + ": invalid: 1 error, 0 warnings (loaded 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks)\n", ""},
 		{[]string{"validate", bad}, 1, "policies/web/2.json: Rules.split.Items[1].Weight: 256 is out of range 0..255\n" +
 			"records.json: PolicyRecords[0].Version: policy \"web\" has no version 3 (it has 2)\n" +
-			bad + ": invalid: 2 errors, 0 warnings (loaded 0 policies, 0 versions, 0 policy records, 0 aliases, 0 health checks)\n"},
-		{[]string{"validate", cname}, 0, cname + ": valid: 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks, 0 warnings\n"},
+			bad + ": invalid: 2 errors, 0 warnings (loaded 0 policies, 0 versions, 0 policy records, 0 aliases, 0 health checks)\n", ""},
+		{[]string{"validate", cname}, 0, cname + ": valid: 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks, 0 warnings\n", ""},
 		{[]string{"validate", "--zones", "example.org,example.net", cname}, 1, "records.json: PolicyRecords[0].Name: example.org. is the apex of zone example.org., and a CNAME cannot be at a zone apex\n" +
-			cname + ": invalid: 1 error, 0 warnings (loaded 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks)\n"},
-		{[]string{"validate"}, 2, ""},
-		{[]string{"validate", "a", "b"}, 2, ""},
-		{[]string{"frobnicate"}, 2, ""},
-		{[]string{"validate", "--missing-healthcheck", "maybe", good}, 2, ""},
+			cname + ": invalid: 1 error, 0 warnings (loaded 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks)\n", ""},
+		// Zones are read as the Corefile reads them.
+		{[]string{"validate", "--zones", "Example.ORG:53", cname}, 1, "records.json: PolicyRecords[0].Name: example.org. is the apex of zone example.org., and a CNAME cannot be at a zone apex\n" +
+			cname + ": invalid: 1 error, 0 warnings (loaded 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks)\n", ""},
+		{[]string{"validate", "--zones", "example.net", cname}, 0, "records.json: PolicyRecords[0].Name: warning: example.org. is outside the zones example.net.; it is not served\n" +
+			cname + ": valid: 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks, 1 warning\n", ""},
+		{[]string{"validate", "--zones", "exa mple.org", cname}, 2, "", `"exa mple.org" is not a zone name`},
+		{[]string{"validate", missing}, 1, "policies/web/1.json: Rules.f.Primary.HealthCheck: no health check \"nope\" in healthchecks.json\n" +
+			missing + ": invalid: 1 error, 0 warnings (loaded 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks)\n", ""},
+		{[]string{"validate", "--missing-healthcheck", "healthy", missing}, 0, "policies/web/1.json: Rules.f.Primary.HealthCheck: warning: no health check \"nope\" in healthchecks.json; treated as healthy (missing_healthcheck)\n" +
+			missing + ": valid: 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks, 1 warning\n", ""},
+		{[]string{"validate", "--missing-healthcheck", "unhealthy", missing}, 0, "policies/web/1.json: Rules.f.Primary.HealthCheck: warning: no health check \"nope\" in healthchecks.json; treated as unhealthy (missing_healthcheck)\n" +
+			missing + ": valid: 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks, 1 warning\n", ""},
+		{[]string{"validate"}, 2, "", "usage: trafficflow validate"},
+		{[]string{"validate", "a", "b"}, 2, "", "usage: trafficflow validate"},
+		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"validate", "--missing-healthcheck", "maybe", good}, 2, "", `--missing-healthcheck must be error, healthy or unhealthy, not "maybe"`},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -64,6 +82,9 @@ func TestValidate(t *testing.T) {
 			}
 			if out.String() != tc.out {
 				t.Errorf("output:\n%s\nwant:\n%s", out.String(), tc.out)
+			}
+			if !strings.Contains(errOut.String(), tc.stderr) || (tc.stderr == "") != (errOut.Len() == 0) {
+				t.Errorf("standard error %q, want it to contain %q", errOut.String(), tc.stderr)
 			}
 		})
 	}

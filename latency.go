@@ -2,7 +2,7 @@ package trafficflow
 
 import (
 	"net/netip"
-	"sort"
+	"slices"
 
 	"github.com/trafficflow/trafficflow/policyfile"
 )
@@ -16,23 +16,24 @@ type latencyTable struct {
 
 func newLatencyTable(t *policyfile.LatencyTable) *latencyTable {
 	lt := &latencyTable{rows: make(map[netip.Prefix]map[string]float64, len(t.Entries))}
-	seen4, seen6 := map[int]bool{}, map[int]bool{}
 	for _, e := range t.Entries {
 		lt.rows[e.Prefix] = e.RTT
-		bits := e.Prefix.Bits()
 		if e.Prefix.Addr().Is4() {
-			if !seen4[bits] {
-				seen4[bits] = true
-				lt.lengths4 = append(lt.lengths4, bits)
-			}
-		} else if !seen6[bits] {
-			seen6[bits] = true
-			lt.lengths6 = append(lt.lengths6, bits)
+			lt.lengths4 = append(lt.lengths4, e.Prefix.Bits())
+		} else {
+			lt.lengths6 = append(lt.lengths6, e.Prefix.Bits())
 		}
 	}
-	sort.Sort(sort.Reverse(sort.IntSlice(lt.lengths4)))
-	sort.Sort(sort.Reverse(sort.IntSlice(lt.lengths6)))
+	lt.lengths4, lt.lengths6 = longestFirst(lt.lengths4), longestFirst(lt.lengths6)
 	return lt
+}
+
+// longestFirst returns the distinct prefix lengths, longest first.
+func longestFirst(bits []int) []int {
+	slices.Sort(bits)
+	bits = slices.Compact(bits)
+	slices.Reverse(bits)
+	return bits
 }
 
 // lookup returns the row of the longest prefix containing addr and that

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/coredns/coredns/core/dnsserver"
 	"github.com/coredns/coredns/plugin/metrics"
@@ -145,7 +146,7 @@ func (qs *queryState) evaluate(e *entry, owner string, qtype uint16, m *dns.Msg)
 		if depth+1 >= maxChain {
 			return answer, answered // the resolver follows the rest
 		}
-		next := qs.snap.names[lowerName(target)]
+		next := qs.snap.names[strings.ToLower(target)]
 		if next == nil {
 			return qs.external(answer, target, qtype, m), answered
 		}
@@ -175,8 +176,7 @@ func (qs *queryState) records(e *entry, owner string, qtype uint16, res *evaluat
 		if rrs := e.answers[i]; rrs != nil {
 			for _, rr := range rrs {
 				if !exact {
-					rr = dns.Copy(rr)
-					rr.Header().Name = owner
+					rr = withOwner(rr, owner)
 				}
 				out = append(out, rr)
 			}
@@ -192,6 +192,25 @@ func (qs *queryState) records(e *entry, owner string, qtype uint16, res *evaluat
 		out = out[:evaluate.MaxAnswers] // multivalue answers hold at most 8 records
 	}
 	return out, true
+}
+
+// withOwner returns a copy of a shared, precomputed rr owned by owner (the
+// name as the client wrote it, in another case). A and AAAA records share
+// their address with the original, which is never modified.
+func withOwner(rr dns.RR, owner string) dns.RR {
+	switch r := rr.(type) {
+	case *dns.A:
+		c := *r
+		c.Hdr.Name = owner
+		return &c
+	case *dns.AAAA:
+		c := *r
+		c.Hdr.Name = owner
+		return &c
+	}
+	rr = dns.Copy(rr)
+	rr.Header().Name = owner
+	return rr
 }
 
 // flatten resolves an alias-type endpoint (load balancer, CloudFront, ...)

@@ -85,7 +85,7 @@ func (tf *TrafficFlow) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dn
 		return plugin.NextOrFailure(pluginName, tf.Next, ctx, w, r)
 	}
 	q := r.Question[0]
-	e := snap.names[lowerName(q.Name)]
+	e := snap.names[strings.ToLower(q.Name)] // no allocation when already lower case
 	if e == nil {
 		return plugin.NextOrFailure(pluginName, tf.Next, ctx, w, r)
 	}
@@ -107,17 +107,6 @@ func (tf *TrafficFlow) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dn
 	// Written, even when it is a SERVFAIL with a partial answer: an rcode
 	// that plugin.ClientWrite rejects would make the server write another.
 	return dns.RcodeSuccess, nil
-}
-
-// lowerName returns a query name in lower case, without allocating when it
-// already is.
-func lowerName(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			return strings.ToLower(s)
-		}
-	}
-	return s
 }
 
 // Resolver looks up names through the server (CoreDNS's upstream).

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/coredns/coredns/plugin"
+	"github.com/coredns/coredns/plugin/pkg/dnsutil"
 	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/evaluate"
@@ -185,19 +186,12 @@ func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *l
 func synthesizedSOA(zone string) *dns.SOA {
 	return &dns.SOA{
 		Hdr:     dns.RR_Header{Name: zone, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: 60},
-		Ns:      dnsJoin("ns", zone),
-		Mbox:    dnsJoin("hostmaster", zone),
+		Ns:      dnsutil.Join("ns", zone),
+		Mbox:    dnsutil.Join("hostmaster", zone),
 		Serial:  uint32(time.Now().Unix()),
 		Refresh: 7200,
 		Retry:   1800,
 		Expire:  1209600,
 		Minttl:  60,
 	}
-}
-
-func dnsJoin(label, zone string) string {
-	if zone == "." {
-		return label + "."
-	}
-	return label + "." + zone
 }

@@ -117,6 +117,12 @@ func New(opts Options) *Engine {
 // unchanged checks running with their cell and state. Forced states apply at
 // once; probing continues underneath them. If checks holds an ID twice, the
 // first definition counts. Update is safe for concurrent use.
+//
+// The checks are as policyfile's loader returns them: Route 53's defaults
+// are filled in (RequestInterval, FailureThreshold, Port, a ResourcePath
+// starting with "/"), and no child of a CALCULATED check is CALCULATED. The
+// engine does not repeat those defaults. An HTTP(S) check whose ResourcePath
+// is not a request path fails every probe, saying why.
 func (e *Engine) Update(checks []*policyfile.HealthCheck, forced map[string]policyfile.ForcedState) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -156,7 +162,8 @@ func (e *Engine) Update(checks []*policyfile.HealthCheck, forced map[string]poli
 	}
 
 	// First states of new checks (silently), then forced-state changes of
-	// kept checks, then every CALCULATED check against its current children.
+	// kept checks, then every CALCULATED check against its current children
+	// (which are not CALCULATED, so they are up to date by then).
 	for _, c := range fresh {
 		if c.cfg.Type != policyfile.Calculated {
 			e.refresh(c, "")
@@ -167,8 +174,10 @@ func (e *Engine) Update(checks []*policyfile.HealthCheck, forced map[string]poli
 			e.setForced(c, forced[c.cfg.ID])
 		}
 	}
-	for _, c := range e.calculatedInOrder() {
-		e.refresh(c, "")
+	for _, c := range next {
+		if c.cfg.Type == policyfile.Calculated {
+			e.refresh(c, "")
+		}
 	}
 
 	cells := make(map[string]*atomic.Bool, len(next))

@@ -1,6 +1,8 @@
 package health
 
 import (
+	"context"
+	"errors"
 	"net/netip"
 	"runtime"
 	"strings"
@@ -67,10 +69,82 @@ func TestUpdateKeepsUnchangedChecks(t *testing.T) {
 	if got := strings.Join(ids, ","); got != "added,change,keep" {
 		t.Errorf("Status IDs %s, want added,change,keep", got)
 	}
-	// A probe of a removed check is not counted (its context is cancelled).
-	e.probeOnce(removed)
+	// The result of a probe of the removed check that was in flight is
+	// dropped (TestStaleResultsDropped covers the other cases).
+	e.mu.Lock()
+	e.applyResult(removed, false, "status 503")
+	e.mu.Unlock()
 	if removed.streak != 0 || removed.lastResult != "" {
 		t.Error("the result of a removed check's probe was counted")
+	}
+}
+
+// TestStaleResultsDropped: the result of a probe that was in flight when its
+// check was removed, changed or stopped is not counted, and neither is one
+// of a check the engine does not hold.
+func TestStaleResultsDropped(t *testing.T) {
+	b := newBackend(t, false)
+	threshold1 := func(c *policyfile.HealthCheck) { c.FailureThreshold = 1 }
+	for _, tt := range []struct {
+		name string
+		// stale makes the check e holds as "web" stale and returns it.
+		stale func(e *Engine, c *check) *check
+	}{
+		{"removed", func(e *Engine, c *check) *check {
+			e.Update(nil, nil)
+			return c
+		}},
+		{"changed", func(e *Engine, c *check) *check {
+			changed := *c.cfg
+			changed.FailureThreshold = 2
+			e.Update([]*policyfile.HealthCheck{&changed}, nil)
+			return c
+		}},
+		{"stopped", func(e *Engine, c *check) *check {
+			e.Stop()
+			return c // still held by the engine
+		}},
+		{"not held", func(e *Engine, c *check) *check {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return e.newCheck(c.cfg, policyfile.NotForced) // a live context
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e, log := newEngine(t, Options{})
+			e.Update([]*policyfile.HealthCheck{hc("web", policyfile.HTTP, b.ap, threshold1)}, nil)
+			_, c := e.doneOf("web")
+			stale := tt.stale(e, c)
+			cell, before := stale.cell, stale.cell.Load()
+			e.mu.Lock()
+			e.applyResult(stale, false, "status 503")
+			e.mu.Unlock()
+			if stale.streak != 0 || stale.lastResult != "" || !stale.raw {
+				t.Errorf("stale result counted: streak %d, lastResult %q, raw %v", stale.streak, stale.lastResult, stale.raw)
+			}
+			if cell.Load() != before {
+				t.Error("a stale result changed the cell")
+			}
+			if _, now := e.doneOf("web"); now != nil && now != stale && !now.cell.Load() {
+				t.Error("a stale result changed the check that replaced it")
+			}
+			if n := log.count("is now unhealthy"); n != 0 {
+				t.Errorf("stale result logged a transition:\n%s", log)
+			}
+		})
+	}
+
+	// A removed check waiting for a probe slot gives up without probing.
+	e, _ := newEngine(t, Options{MaxConcurrent: 1})
+	e.Update([]*policyfile.HealthCheck{hc("web", policyfile.HTTP, b.ap)}, nil)
+	_, c := e.doneOf("web")
+	e.Update(nil, nil)
+	e.sem <- struct{}{} // every slot taken: only the cancelled context can end the wait
+	hits := b.hits.Load()
+	e.probeOnce(c)
+	<-e.sem
+	if b.hits.Load() != hits || c.lastResult != "" {
+		t.Error("a removed check was probed")
 	}
 }
 
@@ -157,9 +231,6 @@ func TestJitter(t *testing.T) {
 			t.Errorf("interval %v, r %v: next delay %v, want %v", tt.iv, tt.r, got, tt.every)
 		}
 	}
-	if got := interval(&policyfile.HealthCheck{}); got != 30*time.Second {
-		t.Errorf("default interval %v", got)
-	}
 }
 
 // healthGoroutines returns the stacks of goroutines running this package's
@@ -190,9 +261,24 @@ func TestStopLeavesNoGoroutine(t *testing.T) {
 		t.Fatalf("goroutines left over before the test:\n%s", strings.Join(g, "\n\n"))
 	}
 
-	e, log := newEngine(t, Options{})
+	// The name of check "resolving" resolves only when its probe is
+	// cancelled or times out; lookupErr says which.
+	resolving := make(chan struct{})
+	var once sync.Once
+	lookupErr := make(chan error, 1)
+	lookup := func(ctx context.Context, host string) ([]netip.Addr, error) {
+		once.Do(func() { close(resolving) })
+		<-ctx.Done()
+		lookupErr <- ctx.Err()
+		return nil, ctx.Err()
+	}
+	e, log := newEngine(t, Options{LookupIPv4: lookup})
 	fast := func(c *policyfile.HealthCheck) { c.RequestInterval = 100 * time.Millisecond }
 	e.Update([]*policyfile.HealthCheck{
+		hc("resolving", policyfile.HTTP, netip.AddrPort{}, func(c *policyfile.HealthCheck) {
+			c.FullyQualifiedDomainName = "slow.example.test"
+			c.Port = 80
+		}),
 		hc("http", policyfile.HTTP, b.ap, fast),
 		hc("tls", policyfile.HTTPS, secure.ap, fast),
 		hc("hang", policyfile.HTTPStrMatch, hang.ap, func(c *policyfile.HealthCheck) {
@@ -203,15 +289,22 @@ func TestStopLeavesNoGoroutine(t *testing.T) {
 		hc("calc", policyfile.Calculated, netip.AddrPort{}, func(c *policyfile.HealthCheck) { c.ChildHealthChecks = []string{"http", "tcp"} }),
 	}, nil)
 	e.Start()
-	waitFor(t, "a probe to hang", 2*time.Second, func() bool { return hang.active.Load() == 1 && b.hits.Load() >= 2 })
+	waitFor(t, "probes to hang", 5*time.Second, func() bool { return hang.active.Load() == 1 && b.hits.Load() >= 2 })
+	<-resolving
 
-	start := time.Now()
+	// Stop cancels the probes in flight (TestProbeCancelled shows that this
+	// ends a blocked HTTP probe) and waits for them.
 	e.Stop()
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("Stop took %v: in-flight probes must be cancelled", took)
+	select {
+	case err := <-lookupErr:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the probe in flight ended with %v, want it cancelled by Stop", err)
+		}
+	default:
+		t.Error("Stop returned before the probe in flight ended")
 	}
 	e.Stop() // idempotent
-	for _, id := range []string{"http", "tls", "hang", "tcp"} {
+	for _, id := range []string{"resolving", "http", "tls", "hang", "tcp"} {
 		done, _ := e.doneOf(id)
 		select {
 		case <-done:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -30,6 +31,16 @@ func (e *Engine) probeNow(id string) bool {
 	}
 	e.probeOnce(c)
 	return true
+}
+
+// probeConfig runs one probe of cfg, as the probes of a check with that
+// configuration run, without counting its result.
+func (e *Engine) probeConfig(ctx context.Context, cfg *policyfile.HealthCheck) (bool, string) {
+	e.mu.Lock()
+	c := e.newCheck(cfg, policyfile.NotForced)
+	e.mu.Unlock()
+	defer c.cancel()
+	return e.probe(ctx, c)
 }
 
 // doneOf returns the channel closed when check id's prober exits (nil if it

@@ -34,9 +34,10 @@ const (
 	userAgent   = "trafficflow-health-check"
 )
 
-// probe runs one probe of cfg and reports whether it passed and why. No
-// probe outlasts the check's interval, so probes never pile up.
-func (e *Engine) probe(ctx context.Context, cfg *policyfile.HealthCheck) (bool, string) {
+// probe runs one probe of c and reports whether it passed and why. No probe
+// outlasts the check's interval, so probes never pile up.
+func (e *Engine) probe(ctx context.Context, c *check) (bool, string) {
+	cfg := c.cfg
 	budget := connectTimeout + statusTimeout
 	switch cfg.Type {
 	case policyfile.TCP:
@@ -44,7 +45,7 @@ func (e *Engine) probe(ctx context.Context, cfg *policyfile.HealthCheck) (bool, 
 	case policyfile.HTTPStrMatch, policyfile.HTTPSStrMatch:
 		budget += bodyTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, min(budget, interval(cfg)))
+	ctx, cancel := context.WithTimeout(ctx, min(budget, cfg.RequestInterval))
 	defer cancel()
 
 	addr, reason := e.target(ctx, cfg)
@@ -59,13 +60,13 @@ func (e *Engine) probe(ctx context.Context, cfg *policyfile.HealthCheck) (bool, 
 		conn.Close()
 		return true, "connected"
 	}
-	return probeHTTP(ctx, cfg, addr)
+	return probeHTTP(ctx, c, addr)
 }
 
 // target is the address to probe: IPAddress, or else the first IPv4 address
 // of FullyQualifiedDomainName, resolved anew for every probe.
 func (e *Engine) target(ctx context.Context, cfg *policyfile.HealthCheck) (netip.AddrPort, string) {
-	port := uint16(portOf(cfg))
+	port := uint16(cfg.Port)
 	if cfg.IPAddress.IsValid() {
 		return netip.AddrPortFrom(cfg.IPAddress.Unmap(), port), ""
 	}
@@ -89,17 +90,6 @@ func isTLS(t policyfile.HealthCheckType) bool {
 	return t == policyfile.HTTPS || t == policyfile.HTTPSStrMatch
 }
 
-// portOf is the check's port, or the default of its type.
-func portOf(cfg *policyfile.HealthCheck) int {
-	switch {
-	case cfg.Port > 0:
-		return cfg.Port
-	case isTLS(cfg.Type):
-		return 443
-	}
-	return 80
-}
-
 // hostHeader is the Host header Route 53 sends: FullyQualifiedDomainName, or
 // the IP address without one; bare on port 80 (HTTP) or 443 (HTTPS), with
 // ":port" on any other port.
@@ -111,7 +101,7 @@ func hostHeader(cfg *policyfile.HealthCheck) string {
 		}
 		name = cfg.IPAddress.Unmap().String()
 	}
-	port := portOf(cfg)
+	port := cfg.Port
 	if (port == 80 && !isTLS(cfg.Type)) || (port == 443 && isTLS(cfg.Type)) {
 		if strings.Contains(name, ":") {
 			return "[" + name + "]"
@@ -137,11 +127,11 @@ func dial(ctx context.Context, addr netip.AddrPort, limit time.Duration) (net.Co
 	return conn, ""
 }
 
-// probeHTTP runs an HTTP(S) probe against addr.
-func probeHTTP(ctx context.Context, cfg *policyfile.HealthCheck, addr netip.AddrPort) (bool, string) {
-	req, err := newRequest(cfg)
-	if err != nil {
-		return false, err.Error()
+// probeHTTP runs an HTTP(S) probe of c against addr.
+func probeHTTP(ctx context.Context, c *check, addr netip.AddrPort) (bool, string) {
+	cfg, req := c.cfg, c.req
+	if req == nil {
+		return false, c.reqErr
 	}
 	conn, reason := dial(ctx, addr, connectTimeout)
 	if conn == nil {
@@ -208,12 +198,13 @@ func tlsConfig(cfg *policyfile.HealthCheck) *tls.Config {
 	return c
 }
 
+// newRequest builds the request the probes of cfg send. It is built once per
+// check and only read by the probes.
 func newRequest(cfg *policyfile.HealthCheck) (*http.Request, error) {
-	path := cfg.ResourcePath
-	if !strings.HasPrefix(path, "/") {
-		path = "/" + path
+	if !strings.HasPrefix(cfg.ResourcePath, "/") {
+		return nil, fmt.Errorf("invalid ResourcePath %q: not a path (it must start with /)", cfg.ResourcePath)
 	}
-	u, err := url.ParseRequestURI(path)
+	u, err := url.ParseRequestURI(cfg.ResourcePath)
 	if err != nil {
 		return nil, fmt.Errorf("invalid ResourcePath %q: %v", cfg.ResourcePath, err)
 	}

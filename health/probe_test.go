@@ -3,7 +3,9 @@ package health
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -157,7 +159,7 @@ func TestHTTPStatus(t *testing.T) {
 		{400, false}, {404, false}, {500, false}, {503, false}, {599, false},
 	} {
 		b.status.Store(int32(tt.status))
-		ok, reason := e.probe(context.Background(), hc("s", policyfile.HTTP, b.ap))
+		ok, reason := e.probeConfig(context.Background(), hc("s", policyfile.HTTP, b.ap))
 		if ok != tt.ok {
 			t.Errorf("status %d: ok = %v (%q), want %v", tt.status, ok, reason, tt.ok)
 		}
@@ -167,7 +169,7 @@ func TestHTTPStatus(t *testing.T) {
 	}
 	// An informational response (1xx) is skipped: the final status counts.
 	b.status.Store(103)
-	if ok, reason := e.probe(context.Background(), hc("s", policyfile.HTTP, b.ap)); !ok || reason != "status 200" {
+	if ok, reason := e.probeConfig(context.Background(), hc("s", policyfile.HTTP, b.ap)); !ok || reason != "status 200" {
 		t.Errorf("103 then 200: got (%v, %q), want (true, \"status 200\")", ok, reason)
 	}
 	if n := b.redirectHits.Load(); n != 0 {
@@ -210,7 +212,7 @@ func TestSearchString(t *testing.T) {
 				b.setBody(tt.body)
 				b.setEncoding(tt.encoding)
 				b.status.Store(int32(tt.status))
-				ok, reason := e.probe(context.Background(), hc("m", typ, b.ap, func(c *policyfile.HealthCheck) { c.SearchString = s }))
+				ok, reason := e.probeConfig(context.Background(), hc("m", typ, b.ap, func(c *policyfile.HealthCheck) { c.SearchString = s }))
 				if ok != tt.ok || !strings.Contains(reason, tt.reason) {
 					t.Errorf("got (%v, %q), want (%v, %q)", ok, reason, tt.ok, tt.reason)
 				}
@@ -219,35 +221,123 @@ func TestSearchString(t *testing.T) {
 	}
 }
 
+// TestTimeoutsBoundedByInterval: against a server that never answers (its
+// handler blocks until the end of the test), a probe ends because its time
+// is up, and the phase that timed out had the rest of the interval, not its
+// own 2 s.
 func TestTimeoutsBoundedByInterval(t *testing.T) {
+	const iv = 400 * time.Millisecond
 	b := newBackend(t, false)
 	e, _ := newEngine(t, Options{})
 	for _, tt := range []struct {
-		name   string
-		typ    policyfile.HealthCheckType
-		hang   int32
-		reason string
+		name    string
+		typ     policyfile.HealthCheckType
+		hang    int32
+		pattern string // the timeout reason; (.+) is the phase's limit
 	}{
-		{"no status", policyfile.HTTP, 1, "ms after connecting"},
-		{"no body", policyfile.HTTPStrMatch, 2, "body not received within"},
+		{"no status", policyfile.HTTP, 1, `^no status within (.+) after connecting$`},
+		{"no body", policyfile.HTTPStrMatch, 2, `^body not received within (.+) after the status$`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b.hang.Store(tt.hang)
 			defer b.hang.Store(0)
+			hits := b.hits.Load()
 			cfg := hc("slow", tt.typ, b.ap, func(c *policyfile.HealthCheck) {
-				c.RequestInterval = 200 * time.Millisecond
+				c.RequestInterval = iv
 				c.SearchString = "ok"
 			})
-			start := time.Now()
-			ok, reason := e.probe(context.Background(), cfg)
-			took := time.Since(start)
-			if ok || !strings.Contains(reason, tt.reason) || strings.Contains(reason, "within 2s") {
-				t.Errorf("got (%v, %q), want failure %q within the interval", ok, reason, tt.reason)
+			ok, reason := e.probeConfig(context.Background(), cfg)
+			m := regexp.MustCompile(tt.pattern).FindStringSubmatch(reason)
+			if ok || m == nil {
+				t.Fatalf("got (%v, %q), want a failure matching %q", ok, reason, tt.pattern)
 			}
-			if took < 150*time.Millisecond || took > 1500*time.Millisecond {
-				t.Errorf("probe took %v, want it bounded by the 200ms interval", took)
+			if limit, err := time.ParseDuration(m[1]); err != nil || limit <= 0 || limit > iv {
+				t.Errorf("the phase had %s (%v), want at most the %s interval", m[1], err, iv)
+			}
+			if b.hits.Load() != hits+1 {
+				t.Errorf("the request did not reach the server")
 			}
 		})
+	}
+}
+
+// TestProbeCancelled: a probe blocked on a server that does not answer ends
+// when its context is cancelled (by Update or Stop), not when its time is up.
+func TestProbeCancelled(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		typ    policyfile.HealthCheckType
+		useTLS bool
+		hang   int32
+	}{
+		{"waiting for the status", policyfile.HTTP, false, 1},
+		{"waiting for the status over TLS", policyfile.HTTPS, true, 1},
+		{"waiting for the body", policyfile.HTTPStrMatch, false, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBackend(t, tt.useTLS)
+			b.hang.Store(tt.hang)
+			e, _ := newEngine(t, Options{})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			result := make(chan string, 1)
+			go func() {
+				_, reason := e.probeConfig(ctx, hc("hung", tt.typ, b.ap, func(c *policyfile.HealthCheck) { c.SearchString = "ok" }))
+				result <- reason
+			}()
+			waitFor(t, "the request to reach the server", 5*time.Second, func() bool { return b.active.Load() == 1 })
+			cancel()
+			reason := <-result
+			if strings.Contains(reason, "within") || !strings.Contains(reason, "use of closed network connection") {
+				t.Errorf("reason %q: want the probe ended by the cancellation, not by a timeout", reason)
+			}
+		})
+	}
+}
+
+// TestResourcePath: the request is built once per check, and a
+// ResourcePath that is not a request path fails every probe without
+// contacting the endpoint.
+func TestResourcePath(t *testing.T) {
+	b := newBackend(t, false)
+	e, _ := newEngine(t, Options{})
+	good := hc("good", policyfile.HTTP, b.ap, func(c *policyfile.HealthCheck) { c.ResourcePath = "/health?deep=1" })
+	var checks []*policyfile.HealthCheck
+	bad := []string{"health", "/%zz", "*", "http://example.com/"}
+	for i, path := range bad {
+		checks = append(checks, hc("bad"+strconv.Itoa(i), policyfile.HTTP, b.ap, func(c *policyfile.HealthCheck) {
+			c.ResourcePath = path
+			c.FailureThreshold = 1
+		}))
+	}
+	e.Update(append(checks, good), nil)
+
+	_, c := e.doneOf("good")
+	if c.req == nil || c.req.URL.RequestURI() != "/health?deep=1" || c.req.Host != hostHeader(good) {
+		t.Fatalf("the check's request was not built with it: %+v", c.req)
+	}
+	req := c.req
+	for range 2 {
+		e.probeNow("good")
+		if _, uri, _, _ := b.last(); uri != "/health?deep=1" {
+			t.Errorf("URI %q, want /health?deep=1", uri)
+		}
+	}
+	if c.req != req {
+		t.Error("a probe replaced the check's request")
+	}
+
+	hits := b.hits.Load()
+	for i, path := range bad {
+		id := "bad" + strconv.Itoa(i)
+		e.probeNow(id)
+		s := statusOf(t, e, id)
+		if want := fmt.Sprintf("invalid ResourcePath %q", path); s.Healthy || !strings.HasPrefix(s.LastResult, want) {
+			t.Errorf("ResourcePath %q: healthy %v, LastResult %q; want unhealthy, %q", path, s.Healthy, s.LastResult, want)
+		}
+	}
+	if b.hits.Load() != hits {
+		t.Error("a check with an invalid ResourcePath contacted its endpoint")
 	}
 }
 
@@ -281,7 +371,7 @@ func TestHostHeaderAndSNI(t *testing.T) {
 				c.EnableSNI = tt.sni
 				c.ResourcePath = tt.path
 			})
-			if ok, reason := e.probe(context.Background(), cfg); !ok {
+			if ok, reason := e.probeConfig(context.Background(), cfg); !ok {
 				t.Fatalf("probe failed: %s", reason)
 			}
 			host, uri, ua, sni := tt.b.last()

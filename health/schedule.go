@@ -1,21 +1,6 @@
 package health
 
-import (
-	"time"
-
-	"github.com/trafficflow/trafficflow/policyfile"
-)
-
-// defaultInterval is Route 53's default RequestInterval, used when a check
-// has none.
-const defaultInterval = 30 * time.Second
-
-func interval(cfg *policyfile.HealthCheck) time.Duration {
-	if cfg.RequestInterval <= 0 {
-		return defaultInterval
-	}
-	return cfg.RequestInterval
-}
+import "time"
 
 // initialDelay is the random offset of a check's first probe, below
 // min(interval, 1s), so that checks loaded together do not probe in step.
@@ -46,7 +31,7 @@ func (e *Engine) launch(c *check) bool {
 func (e *Engine) run(c *check, done chan struct{}) {
 	defer e.wg.Done()
 	defer close(done)
-	iv := interval(c.cfg)
+	iv := c.cfg.RequestInterval
 	t := time.NewTimer(e.initialDelay(iv))
 	defer t.Stop()
 	for {
@@ -75,7 +60,7 @@ func (e *Engine) probeOnce(c *check) {
 		return
 	}
 	e.inFlight.Add(1)
-	ok, reason := e.probe(c.ctx, c.cfg)
+	ok, reason := e.probe(c.ctx, c)
 	e.inFlight.Add(-1)
 	<-e.sem
 

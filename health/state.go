@@ -3,6 +3,7 @@ package health
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,13 +11,18 @@ import (
 	"github.com/trafficflow/trafficflow/policyfile"
 )
 
-// check is one configured health check. cfg, cell, ctx and cancel never
-// change; a changed configuration makes a new check.
+// check is one configured health check. cfg, cell, ctx, cancel, req and
+// reqErr never change; a changed configuration makes a new check.
 type check struct {
 	cfg    *policyfile.HealthCheck
 	cell   *atomic.Bool
 	ctx    context.Context
 	cancel context.CancelFunc
+	// req is the request every probe of an HTTP(S) check sends (read only);
+	// nil for other types, and with reqErr saying why if ResourcePath is
+	// not a valid request path.
+	req    *http.Request
+	reqErr string
 	// probeMu keeps one probe in flight per check.
 	probeMu sync.Mutex
 
@@ -45,6 +51,12 @@ func (e *Engine) newCheck(cfg *policyfile.HealthCheck, forced policyfile.ForcedS
 		forced:    forced,
 	}
 	c.ctx, c.cancel = context.WithCancel(e.base)
+	if probed(cfg) && cfg.Type != policyfile.TCP {
+		var err error
+		if c.req, err = newRequest(cfg); err != nil {
+			c.reqErr = err.Error()
+		}
+	}
 	if lastKnown(cfg) && forced != policyfile.NotForced {
 		c.raw = (forced == policyfile.ForcedHealthy) != cfg.Inverted
 	}
@@ -72,10 +84,6 @@ func lastKnown(cfg *policyfile.HealthCheck) bool {
 		return s != policyfile.InsufficientHealthy && s != policyfile.InsufficientUnhealthy
 	}
 	return false
-}
-
-func threshold(cfg *policyfile.HealthCheck) int {
-	return max(cfg.FailureThreshold, 1)
 }
 
 // ownState computes c's state before forcing. Caller holds e.mu.
@@ -125,15 +133,28 @@ func (e *Engine) ownState(c *check) (bool, string) {
 	return state, reason
 }
 
-// refresh recomputes c's state, publishes it and, when the state queries see
-// changes, counts, logs and propagates the transition to CALCULATED parents.
-// note prefixes the logged reason. The first refresh of a check publishes its
-// initial state without a transition. Caller holds e.mu.
+// refresh recomputes c's state and publishes it (see publish); when the state
+// queries see changes, c's CALCULATED parents follow at once. Caller holds
+// e.mu.
 func (e *Engine) refresh(c *check, note string) {
-	e.refreshFrom(c, note, nil)
+	if !e.publish(c, note) {
+		return
+	}
+	// A parent is never a child itself (policyfile rejects CALCULATED
+	// children of CALCULATED checks), so one level is all there is; nor can
+	// a configuration that breaks this rule make this recurse.
+	for _, p := range e.parents[c.cfg.ID] {
+		if p.initialised {
+			e.publish(p, "")
+		}
+	}
 }
 
-func (e *Engine) refreshFrom(c *check, note string, visiting map[*check]bool) {
+// publish recomputes c's state and publishes it. The first publication of a
+// check sets its initial state silently; after that, a change of the state
+// queries see is counted and logged (note prefixes the logged reason), and
+// publish reports it. Caller holds e.mu.
+func (e *Engine) publish(c *check, note string) (changed bool) {
 	own, reason := e.ownState(c)
 	c.own = own
 	state := own
@@ -156,11 +177,11 @@ func (e *Engine) refreshFrom(c *check, note string, visiting map[*check]bool) {
 		if c.forced != policyfile.NotForced {
 			e.log.Infof("health check %q is %s", id, reason)
 		}
-		return
+		return false
 	}
 	c.reason = reason
 	if state == c.cell.Load() {
-		return
+		return false
 	}
 	c.cell.Store(state)
 	c.since = e.now()
@@ -171,19 +192,7 @@ func (e *Engine) refreshFrom(c *check, note string, visiting map[*check]bool) {
 	} else {
 		e.log.Warningf("health check %q is now unhealthy: %s", id, reason)
 	}
-
-	// Parents follow at once. visiting guards against cycles, which a
-	// validated configuration does not have (children are never CALCULATED).
-	if visiting == nil {
-		visiting = map[*check]bool{}
-	}
-	visiting[c] = true
-	for _, p := range e.parents[id] {
-		if p.initialised && !visiting[p] {
-			e.refreshFrom(p, "", visiting)
-		}
-	}
-	delete(visiting, c)
+	return true
 }
 
 // setForced applies a forced state to an existing check. Caller holds e.mu.
@@ -218,7 +227,7 @@ func (e *Engine) applyResult(c *check, ok bool, reason string) {
 		return
 	}
 	c.streak++
-	if c.streak < threshold(c.cfg) {
+	if c.streak < c.cfg.FailureThreshold {
 		return
 	}
 	c.raw, c.rawReason, c.streak = ok, reason, 0
@@ -235,30 +244,4 @@ func stateWord(healthy bool) string {
 		return "healthy"
 	}
 	return "unhealthy"
-}
-
-// calculatedInOrder returns the CALCULATED checks, CALCULATED children before
-// their parents. Caller holds e.mu.
-func (e *Engine) calculatedInOrder() []*check {
-	var out []*check
-	seen := map[*check]bool{}
-	var visit func(c *check)
-	visit = func(c *check) {
-		if seen[c] {
-			return
-		}
-		seen[c] = true
-		for _, id := range c.cfg.ChildHealthChecks {
-			if child := e.checks[id]; child != nil && child.cfg.Type == policyfile.Calculated {
-				visit(child)
-			}
-		}
-		out = append(out, c)
-	}
-	for _, c := range e.checks {
-		if c.cfg.Type == policyfile.Calculated {
-			visit(c)
-		}
-	}
-	return out
 }

@@ -144,6 +144,42 @@ func TestCalculated(t *testing.T) {
 	want("calculated forced", map[string]bool{"more": true})
 }
 
+// TestCalculatedNestedBounded: policyfile rejects CALCULATED children of
+// CALCULATED checks; a configuration made by hand that has them anyway, even
+// in a cycle whose checks would flip each other forever, does not make the
+// engine recurse: a transition reaches the direct parents only.
+func TestCalculatedNestedBounded(t *testing.T) {
+	b := newBackend(t, false)
+	e, _ := newEngine(t, Options{})
+	calc := func(id string, children ...string) *policyfile.HealthCheck {
+		return hc(id, policyfile.Calculated, netip.AddrPort{}, func(c *policyfile.HealthCheck) {
+			c.HealthThreshold = 1
+			c.ChildHealthChecks = children
+		})
+	}
+	flip := calc("flip", "leaf", "flop")
+	flip.HealthThreshold = 2
+	flop := calc("flop", "flip")
+	flop.Inverted = true // flop = !flip: flip and flop would flip each other forever
+	e.Update([]*policyfile.HealthCheck{
+		hc("leaf", policyfile.HTTP, b.ap, func(c *policyfile.HealthCheck) { c.FailureThreshold = 1 }),
+		calc("parent", "leaf"),
+		calc("grandparent", "parent"),
+		flip, flop,
+	}, nil)
+	b.status.Store(503)
+	e.probeNow("leaf") // returns
+	if mustCell(t, e, "parent").Load() || mustCell(t, e, "flip").Load() {
+		t.Error("the direct parents did not follow their child")
+	}
+	// The grandparent may lag until the next Update, which recomputes every
+	// CALCULATED check once.
+	e.Update(e.configs(), nil)
+	if mustCell(t, e, "grandparent").Load() {
+		t.Error("Update did not recompute the grandparent")
+	}
+}
+
 // configs returns the current configuration (for tests that re-Update it).
 func (e *Engine) configs() []*policyfile.HealthCheck {
 	e.mu.Lock()

@@ -34,6 +34,7 @@ type storeFile struct {
 
 // scanResult is what scanStore found.
 type scanResult struct {
+	root  string // the store directory, for messages
 	files []storeFile
 	// dirs holds the physical directories whose entries decide the store's
 	// content, with their identity; nil unless scanStore was asked for it.
@@ -80,7 +81,7 @@ func Fingerprint(dir string) ([32]byte, error) {
 // wantDirs it also collects the directories to watch; they are returned even
 // with an error, so that a missing store can be watched for its return.
 func scanStore(dir string, wantDirs bool) (*scanResult, error) {
-	res := &scanResult{}
+	res := &scanResult{root: dir}
 	if wantDirs {
 		res.dirs = make(map[string]fs.FileInfo)
 	}
@@ -108,7 +109,7 @@ func scanStore(dir string, wantDirs bool) (*scanResult, error) {
 // above it in this walk, for the cycle guard.
 func (r *scanResult) walk(dir, rel string, ancestors []fs.FileInfo, dirSeen func(string)) error {
 	if len(ancestors) > maxDepth {
-		return fmt.Errorf("store directory: %s nests deeper than %d levels", rel, maxDepth)
+		return fmt.Errorf("store directory %s: %s nests deeper than %d levels", r.root, rel, maxDepth)
 	}
 	r.addDir(dir, ancestors[len(ancestors)-1])
 	entries, err := os.ReadDir(dir)
@@ -158,8 +159,7 @@ func (r *scanResult) walk(dir, rel string, ancestors []fs.FileInfo, dirSeen func
 // Files that vanished since the scan are left out. stop, if not nil, aborts
 // the work with errStopped when closed.
 func hashStore(files []storeFile, stop <-chan struct{}) ([32]byte, error) {
-	var sum [32]byte
-	h := sha256.New()
+	h := newStoreHash()
 	fh := sha256.New()
 	buf := make([]byte, 64<<10)
 	for _, f := range files {
@@ -168,14 +168,33 @@ func hashStore(files []storeFile, stop <-chan struct{}) ([32]byte, error) {
 			if isMissing(err) || errors.Is(err, errNotRegular) {
 				continue
 			}
-			return sum, err
+			return [32]byte{}, err
 		}
-		h.Write([]byte(f.rel))
-		h.Write([]byte{0})
-		h.Write(fsum[:])
+		h.add(f.rel, fsum)
 	}
-	h.Sum(sum[:0])
-	return sum, nil
+	return h.sum(), nil
+}
+
+// storeHash computes a store fingerprint: sha256 over, for every store file
+// in sorted path order, its path relative to the store, a NUL byte and the
+// sha256 of its content. Fingerprint and Read both use it, so that their
+// fingerprints of the same content agree.
+type storeHash struct{ h hash.Hash }
+
+func newStoreHash() storeHash { return storeHash{h: sha256.New()} }
+
+// add adds the store file rel, whose content has the sha256 sum.
+func (s storeHash) add(rel string, sum [32]byte) {
+	s.h.Write([]byte(rel))
+	s.h.Write([]byte{0})
+	s.h.Write(sum[:])
+}
+
+// sum returns the fingerprint of the files added so far.
+func (s storeHash) sum() [32]byte {
+	var fp [32]byte
+	s.h.Sum(fp[:0])
+	return fp
 }
 
 // openRegular opens the regular file at p; op names the operation in the

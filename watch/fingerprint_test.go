@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -121,6 +122,28 @@ func TestFingerprintErrors(t *testing.T) {
 		if _, err := Fingerprint(unreadable); err == nil {
 			t.Errorf("Fingerprint of a store with an unreadable directory: no error")
 		}
+	}
+}
+
+// TestFingerprintTooDeep: a store nesting deeper than maxDepth is an error
+// that names the store directory and the directory that is too deep.
+func TestFingerprintTooDeep(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	rel := strings.Repeat("d/", maxDepth)
+	writeTree(t, dir, tree{rel + "x.json": "{}"})
+	for name, read := range map[string]func() error{
+		"Fingerprint": func() error { _, err := Fingerprint(dir); return err },
+		"Read":        func() error { _, _, err := Read(dir); return err },
+	} {
+		err := read()
+		want := "store directory " + dir + ": " + strings.TrimSuffix(rel, "/") + " nests deeper than " + strconv.Itoa(maxDepth) + " levels"
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %q", name, err, want)
+		}
+	}
+	// One level less is fine.
+	if _, err := Fingerprint(filepath.Join(dir, "d")); err != nil {
+		t.Errorf("a store %d levels deep: %v", maxDepth-1, err)
 	}
 }
 

@@ -43,14 +43,6 @@ var (
 // tree is store content: slash-separated relative path -> file content.
 type tree map[string]string
 
-func (tr tree) clone() tree {
-	c := make(tree, len(tr))
-	for k, v := range tr {
-		c[k] = v
-	}
-	return c
-}
-
 // baseTree is a small store in the layout the plugin reads.
 func baseTree() tree {
 	return tree{

@@ -32,7 +32,7 @@ func Read(dir string) (fs.FS, [32]byte, error) {
 		return nil, fp, err
 	}
 	m := &memFS{files: map[string][]byte{}, dirs: map[string][]fs.DirEntry{".": nil}}
-	h := sha256.New()
+	h := newStoreHash()
 	for _, f := range res.files {
 		data, err := readFile(f.path)
 		if err != nil {
@@ -41,13 +41,10 @@ func Read(dir string) (fs.FS, [32]byte, error) {
 			}
 			return nil, fp, err
 		}
-		sum := sha256.Sum256(data)
-		h.Write([]byte(f.rel))
-		h.Write([]byte{0})
-		h.Write(sum[:])
+		h.add(f.rel, sha256.Sum256(data))
 		m.add(f.rel, data)
 	}
-	h.Sum(fp[:0])
+	fp = h.sum()
 	for _, entries := range m.dirs {
 		slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	}

@@ -3,8 +3,10 @@ package watch
 import (
 	"errors"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -66,35 +68,86 @@ func TestErrorsAreLogged(t *testing.T) {
 	r.expectNoReport(t)
 }
 
+// TestDebounceCoalescesAndIsBounded runs in a synctest bubble, whose clock
+// only moves when every goroutine of the test waits: the Watcher's timers
+// fire at exact instants however loaded the machine is.
 func TestDebounceCoalescesAndIsBounded(t *testing.T) {
 	const debounce = 30 * time.Millisecond
-	_, r, fake, dir := startFake(t, debounce)
-	tr := baseTree()
-	tr["records.json"] = `{"records":["busy directory"]}`
-	writeTree(t, dir, tr)
-	n := r.checks.Load()
-	// A steady stream of events, faster than the debounce, must not
-	// postpone the check forever (it comes after maxDelayFactor*debounce).
-	ev := fsnotify.Event{Name: filepath.Join(dir, "noise"), Op: fsnotify.Write}
-	stop := time.After(waitTimeout)
-	got := false
-	for !got {
-		select {
-		case fake.events <- ev:
-			time.Sleep(debounce / 6) // the event rate, not an assertion
-		case rep := <-r.changes:
-			if !rep.StoreChanged || rep.fp != fpOf(t, tr) {
-				t.Fatalf("report %v with fp %x", rep.Change, rep.fp[:4])
+	synctest.Test(t, func(t *testing.T) {
+		_, r, fake, dir := startFake(t, debounce)
+		ev := fsnotify.Event{Name: filepath.Join(dir, "noise"), Op: fsnotify.Write}
+		tr := baseTree()
+
+		// Events closer together than the debounce coalesce into one check,
+		// a debounce after the last of them.
+		tr["records.json"] = `{"records":["burst"]}`
+		writeTree(t, dir, tr)
+		n := r.checks.Load()
+		start := time.Now()
+		const burst = 5
+		for i := range burst {
+			if i > 0 {
+				time.Sleep(debounce / 2)
 			}
-			got = true
-		case <-stop:
-			t.Fatalf("no check while events kept coming (%d checks)", r.checks.Load()-n)
+			fake.events <- ev
 		}
-	}
-	// Many events, few checks: the debounce coalesced them.
-	if c := r.checks.Load() - n; c > 3 {
-		t.Errorf("%d checks for one change", c)
-	}
+		last := time.Since(start)
+		synctest.Wait()
+		if c := r.checks.Load() - n; c != 0 {
+			t.Fatalf("%d checks while events kept coming within the debounce", c)
+		}
+		rep := r.waitReport(t)
+		if took := time.Since(start); took != last+debounce {
+			t.Errorf("check %v after the first event, want %v (a debounce after the last)", took, last+debounce)
+		}
+		if !rep.StoreChanged || rep.fp != fpOf(t, tr) {
+			t.Fatalf("report %v with fp %x", rep.Change, rep.fp[:4])
+		}
+		synctest.Wait()
+		if c := r.checks.Load() - n; c != 1 {
+			t.Errorf("%d checks for %d events, want 1", c, burst)
+		}
+
+		// A steady stream of events, each within the debounce of the last,
+		// does not postpone the check forever: it comes maxDelayFactor
+		// debounces after the first event.
+		tr["records.json"] = `{"records":["busy directory"]}`
+		writeTree(t, dir, tr)
+		n = r.checks.Load()
+		stop := make(chan struct{})
+		sent := make(chan struct{})
+		stopSending := sync.OnceFunc(func() {
+			close(stop)
+			<-sent
+		})
+		defer stopSending() // also when the test fails
+		start = time.Now()
+		go func() {
+			defer close(sent)
+			for {
+				select {
+				case fake.events <- ev:
+				case <-stop:
+					return
+				}
+				time.Sleep(debounce / 3)
+			}
+		}()
+		rep = r.waitReport(t)
+		took := time.Since(start)
+		synctest.Wait()
+		checks := r.checks.Load() - n
+		stopSending()
+		if want := maxDelayFactor * debounce; took != want {
+			t.Errorf("check %v after the first event of a stream, want %v", took, want)
+		}
+		if !rep.StoreChanged || rep.fp != fpOf(t, tr) {
+			t.Fatalf("report %v with fp %x", rep.Change, rep.fp[:4])
+		}
+		if checks != 1 {
+			t.Errorf("%d checks during the stream, want 1", checks)
+		}
+	})
 }
 
 func TestWatchSet(t *testing.T) {

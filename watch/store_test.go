@@ -260,6 +260,21 @@ func configMapUpdate() tree {
 	return tr
 }
 
+// startWatcher writes baseTree into a new store directory, starts a Watcher
+// of it in mode m with the store's fingerprint as the baseline, and waits
+// for its first check (after which its watches are in place).
+func startWatcher(t *testing.T, m mode) (dir string, w *Watcher, r *recorder) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "store")
+	writeTree(t, dir, baseTree())
+	w, r = newTestWatcher(t, Options{Dir: dir, Baseline: mustFP(t, dir)}, m)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.waitChecks(t, 1)
+	return dir, w, r
+}
+
 // TestStoreChanges proves that every way of changing the store is reported,
 // through fsnotify events alone (no polling), through polling alone (no
 // fsnotify), and through Check alone, and that the reported fingerprint is
@@ -333,13 +348,7 @@ func testStoreChange(t *testing.T, m mode, tc storeCase) {
 func TestNoReportWithoutContentChange(t *testing.T) {
 	for _, m := range []mode{modeFS, modePoll} {
 		t.Run(m.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "store")
-			writeTree(t, dir, baseTree())
-			w, r := newTestWatcher(t, Options{Dir: dir, Baseline: mustFP(t, dir)}, m)
-			if err := w.Start(); err != nil {
-				t.Fatal(err)
-			}
-			r.waitChecks(t, 1)
+			dir, _, r := startWatcher(t, m)
 
 			n := r.checks.Load()
 			base := baseTree()
@@ -364,13 +373,7 @@ func TestNoReportWithoutContentChange(t *testing.T) {
 // TestBaseline: the first check compares with Options.Baseline.
 func TestBaseline(t *testing.T) {
 	t.Run("unchanged store is not reported", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "store")
-		writeTree(t, dir, baseTree())
-		w, r := newTestWatcher(t, Options{Dir: dir, Baseline: mustFP(t, dir)}, modeFS)
-		if err := w.Start(); err != nil {
-			t.Fatal(err)
-		}
-		r.waitChecks(t, 1)
+		_, _, r := startWatcher(t, modeFS)
 		r.forceCheck(t)
 		r.expectNoReport(t)
 	})
@@ -405,13 +408,7 @@ func TestBaseline(t *testing.T) {
 func TestStoreMissingAndBack(t *testing.T) {
 	for _, m := range []mode{modeFS, modePoll} {
 		t.Run(m.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "store")
-			writeTree(t, dir, baseTree())
-			w, r := newTestWatcher(t, Options{Dir: dir, Baseline: mustFP(t, dir)}, m)
-			if err := w.Start(); err != nil {
-				t.Fatal(err)
-			}
-			r.waitChecks(t, 1)
+			dir, _, r := startWatcher(t, m)
 			mustRename(t, dir, dir+".away")
 			r.log.waitLine(t, "cannot read the store")
 			r.expectNoReport(t)

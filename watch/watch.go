@@ -123,7 +123,6 @@ type state struct {
 	reported  [32]byte    // store fingerprint last reported (or the Baseline)
 	storeErr  string      // last store error logged, to log it once
 	files     []fileState // parallel to Watcher.files
-	checked   bool        // the files were checked once
 	storeDirs map[string]fs.FileInfo
 	fileDirs  map[string]fs.FileInfo
 	watched   map[string]watchEntry

@@ -37,7 +37,7 @@
 #  5. Runs dnsperf pinned to CPU 1: a warm-up of every case, then --rounds
 #     rounds in which the static baseline runs before every case and after
 #     the last. Each case is compared with the baseline runs next to it: the
-#     speed of a shared virtual machine drifts by several percent over
+#     speed of a shared virtual machine drifts by up to 15% over
 #     minutes, so only neighbouring runs compare well.
 #  6. `benchtool report` prints the table and writes it to the results.
 #
@@ -79,7 +79,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$root"
-cmdline="bench/run.sh $*"
+cmdline="bench/run.sh$(printf ' %q' "$@")"
 
 geoip=test
 duration=5
@@ -111,7 +111,11 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-for tool in go dnsperf taskset dig; do
+tools="go dnsperf taskset dig"
+if [ "$profile" = 1 ]; then
+	tools+=" curl"
+fi
+for tool in $tools; do
 	command -v "$tool" >/dev/null || { echo "run.sh: $tool is not installed (dnsperf, dig: apt-get install dnsperf bind9-dnsutils)" >&2; exit 1; }
 done
 if [ "$(nproc)" -lt 2 ]; then
@@ -281,7 +285,7 @@ run() {
 
 if [ "$warmup" -gt 0 ]; then
 	echo "== warm-up: ${warmup}s per case"
-	for c in file "${run_cases[@]}"; do
+	for c in $(printf '%s\n' file "${run_cases[@]}" | awk '!seen[$0]++'); do
 		measure "$c" "$warmup" "$res/warmup-$c"
 	done
 fi

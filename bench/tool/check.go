@@ -62,7 +62,8 @@ func check(args []string) error {
 		if len(problems) > 0 {
 			failed = true
 			slices.Sort(problems)
-			for _, p := range slices.Compact(problems)[:min(5, len(slices.Compact(problems)))] {
+			problems = slices.Compact(problems)
+			for _, p := range problems[:min(5, len(problems))] {
 				fmt.Println("   ", p)
 			}
 		}

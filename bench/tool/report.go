@@ -41,7 +41,7 @@ type run struct {
 	// CPU 0 (the server's) and CPU 1 (dnsperf's) over the run, in seconds
 	// (from /proc/stat): user+nice+system, softirq, idle+iowait.
 	cpu0Busy, cpu0Softirq, cpu0Idle, cpu0Steal float64
-	cpu1Busy, cpu1Softirq, cpu1Idle, cpu1Steal float64
+	cpu1Busy, cpu1Idle, cpu1Steal              float64
 }
 
 // Thresholds of a clean run, in shares of the run's wall time: other
@@ -84,7 +84,7 @@ func (r *run) disturbed() string {
 // run.sh runs the static baseline before every other case and after the
 // last one, and lists the runs in order in runs.txt. Each case run is
 // compared with the clean baseline runs just before and after it: the speed
-// of a shared virtual machine drifts by 10-20% over minutes, even when
+// of a shared virtual machine drifts by up to 15% over minutes, even when
 // nothing else visibly runs on it, so only neighbouring runs compare well.
 func report(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ExitOnError)
@@ -333,39 +333,20 @@ func readRun(base string) (run, error) {
 		return r, err
 	}
 	defer mf.Close()
+	fields := map[string]*float64{
+		"server_cpu_s": &r.serverCPU, "dnsperf_cpu_s": &r.clientCPU, "wall_s": &r.wall,
+		"cpu0_busy_s": &r.cpu0Busy, "cpu0_softirq_s": &r.cpu0Softirq, "cpu0_idle_s": &r.cpu0Idle, "cpu0_steal_s": &r.cpu0Steal,
+		"cpu1_busy_s": &r.cpu1Busy, "cpu1_idle_s": &r.cpu1Idle, "cpu1_steal_s": &r.cpu1Steal,
+	}
 	sc := bufio.NewScanner(mf)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), "=")
-		if !ok {
+		dst := fields[k]
+		if !ok || dst == nil {
 			continue
 		}
-		x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil {
+		if *dst, err = strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
 			return r, fmt.Errorf("%s.meta: %s: %w", base, k, err)
-		}
-		switch k {
-		case "server_cpu_s":
-			r.serverCPU = x
-		case "dnsperf_cpu_s":
-			r.clientCPU = x
-		case "wall_s":
-			r.wall = x
-		case "cpu0_busy_s":
-			r.cpu0Busy = x
-		case "cpu0_softirq_s":
-			r.cpu0Softirq = x
-		case "cpu0_idle_s":
-			r.cpu0Idle = x
-		case "cpu0_steal_s":
-			r.cpu0Steal = x
-		case "cpu1_busy_s":
-			r.cpu1Busy = x
-		case "cpu1_softirq_s":
-			r.cpu1Softirq = x
-		case "cpu1_idle_s":
-			r.cpu1Idle = x
-		case "cpu1_steal_s":
-			r.cpu1Steal = x
 		}
 	}
 	if r.wall == 0 {

@@ -2,6 +2,7 @@ package trafficflow
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -101,7 +102,7 @@ func TestExampleServer(t *testing.T) {
 		{"no GeoIP data", "214.1.1.0/24", "192.0.2.99", 24},
 		{"IPv6 JP by continent", "2001:218::/32", "192.0.2.51", 32},
 		{"IPv6 DE by continent", "2a02:d180::/29", "192.0.2.40", 29},
-		{"IPv6 without data", "2001:db8::/48", "192.0.2.99", 0},
+		{"IPv6 without data", "2001:db8::/48", "192.0.2.99", 32}, // the database network without data
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,7 +117,7 @@ func TestExampleServer(t *testing.T) {
 			if e == nil {
 				t.Fatal("no ECS option in the reply")
 			}
-			if tc.scope != 0 && e.SourceScope != tc.scope {
+			if e.SourceScope != tc.scope {
 				t.Errorf("ECS scope %d, want %d (the GeoIP network)", e.SourceScope, tc.scope)
 			}
 		})
@@ -125,11 +126,27 @@ func TestExampleServer(t *testing.T) {
 	if r := exchange(t, addr, "geo.example.org.", dns.TypeA, ""); len(r.Answer) != 1 || r.Answer[0].(*dns.A).A.String() != "192.0.2.99" || ecsOf(r) != nil {
 		t.Errorf("no ECS: %v %v", r.Answer, ecsOf(r))
 	}
-	// Every rule type answers.
-	for name, n := range map[string]int{"www.example.org.": 1, "example.org.": 1, "nearest.example.org.": 1, "latency.example.org.": 1,
-		"weighted.example.org.": 1, "pool.example.org.": 8, "tree.example.org.": 1, "app.example.org.": 1} {
-		if r := exchange(t, addr, name, dns.TypeA, "89.160.20.112/32"); r.Rcode != dns.RcodeSuccess || len(r.Answer) != n {
-			t.Errorf("%s: rcode %d, %d answers, want %d", name, r.Rcode, len(r.Answer), n)
+	// Every rule type answers, for a client in Sweden: the answers each
+	// rule can give it.
+	for _, tc := range []struct {
+		name string
+		n    int      // records per answer
+		from []string // the records they come from
+	}{
+		{"www.example.org.", 1, []string{"192.0.2.1", "192.0.2.2"}},
+		{"example.org.", 1, []string{"192.0.2.1", "192.0.2.2"}},
+		{"nearest.example.org.", 1, []string{"198.51.100.2"}}, // Frankfurt
+		{"latency.example.org.", 1, []string{"203.0.113.2"}},  // eu-west-2, by distance (no latency table)
+		{"weighted.example.org.", 1, []string{"192.0.2.101", "192.0.2.102"}},
+		{"pool.example.org.", 8, []string{"198.51.100.11", "198.51.100.12", "198.51.100.13", "198.51.100.14", "198.51.100.15", "198.51.100.16", "198.51.100.17", "198.51.100.18", "198.51.100.19", "198.51.100.20"}},
+		{"tree.example.org.", 1, []string{"203.0.113.10", "203.0.113.11", "203.0.113.20", "203.0.113.21"}}, // Europe
+		{"app.example.org.", 1, []string{"203.0.113.10", "203.0.113.11", "203.0.113.20", "203.0.113.21"}},
+	} {
+		r := exchange(t, addr, tc.name, dns.TypeA, "89.160.20.112/32")
+		got := values(r)
+		distinct := len(slices.Compact(slices.Sorted(slices.Values(got))))
+		if r.Rcode != dns.RcodeSuccess || len(got) != tc.n || distinct != tc.n || slices.ContainsFunc(got, func(v string) bool { return !slices.Contains(tc.from, v) }) {
+			t.Errorf("%s: rcode %d, answer %v, want %d of %v", tc.name, r.Rcode, got, tc.n, tc.from)
 		}
 	}
 	if r := exchange(t, addr, "cdn.example.org.", dns.TypeA, ""); len(r.Answer) == 0 || r.Answer[0].Header().Rrtype != dns.TypeCNAME {

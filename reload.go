@@ -89,7 +89,11 @@ func (tf *TrafficFlow) load(geoChanged, latencyChanged bool) (fp [32]byte, err e
 	if err := probs.Err(); err != nil {
 		return fp, err
 	}
-	if err := tf.checkLocation(store, db, lat); err != nil {
+	locProbs := tf.checkLocation(store, db, lat)
+	for _, w := range locProbs.Warnings() {
+		log.Warning(w.String())
+	}
+	if err := locProbs.Err(); err != nil {
 		return fp, err
 	}
 	tf.health.Update(store.HealthChecks, store.Forced)

@@ -154,11 +154,13 @@ func newEntry(name, zone string, rec *policyfile.Record, p *evaluate.Policy) *en
 	return e
 }
 
-// checkLocation rejects a store whose records need the client's location
-// (geo and geoproximity rules, latency rules without a latency table) when
-// there is no GeoIP database.
-func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *latencyTable) error {
-	if db != nil || tf.Locator != nil {
+// checkLocation checks that the records' policies have the client data
+// they need: geo and geoproximity rules, and latency rules without a latency
+// table, need a GeoIP database (an error without one); geoproximity and
+// latency rules without a table need coordinates, which Country databases
+// do not have (a warning: their items are taken in document order).
+func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *latencyTable) policyfile.Problems {
+	if tf.Locator != nil || db != nil && db.HasCoordinates() {
 		return nil
 	}
 	var probs policyfile.Problems
@@ -169,16 +171,25 @@ func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *l
 		}
 		seen[rec.Ver] = true
 		for _, r := range rec.Ver.Document.Reachable() {
-			if r.Type != policyfile.Geo && r.Type != policyfile.Geoproximity && (r.Type != policyfile.Latency || lat != nil) {
+			needsCoords := r.Type == policyfile.Geoproximity || r.Type == policyfile.Latency && lat == nil
+			var p policyfile.Problem
+			switch {
+			case db == nil && (r.Type == policyfile.Geo || needsCoords):
+				p.Message = fmt.Sprintf("a %s rule needs the client's location, but the trafficflow directive has no geoip database (policy record %s uses policy %q version %d); add \"geoip FILE\"",
+					r.Type, rec.Name, rec.Policy, rec.Version)
+			case db != nil && needsCoords:
+				p.Severity = policyfile.Warning
+				p.Message = fmt.Sprintf("a %s rule needs the client's coordinates, but the geoip database %s (%s) has none; it takes its items in document order (policy record %s uses policy %q version %d)",
+					r.Type, tf.cfg.geoipPath, db.Type(), rec.Name, rec.Policy, rec.Version)
+			default:
 				continue
 			}
-			probs = append(probs, policyfile.Problem{File: rec.Ver.File, Path: r.Path,
-				Message: fmt.Sprintf("a %s rule needs the client's location, but the trafficflow directive has no geoip database (policy record %s uses policy %q version %d); add \"geoip FILE\"",
-					r.Type, rec.Name, rec.Policy, rec.Version)})
+			p.File, p.Path = rec.Ver.File, r.Path
+			probs = append(probs, p)
 			break
 		}
 	}
-	return probs.Err()
+	return probs
 }
 
 // synthesizedSOA is the SOA negative answers carry when the next plugin

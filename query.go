@@ -2,6 +2,7 @@ package trafficflow
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"strings"
@@ -220,14 +221,11 @@ func (qs *queryState) flatten(e *entry, target, owner string, qtype uint16) ([]d
 	if qtype != dns.TypeA && qtype != dns.TypeAAAA {
 		return nil, true
 	}
-	loop, _ := qs.ctx.Value(dnsserver.LoopKey{}).(int)
-	if loop >= maxChain {
+	msg, err := qs.lookup(target, qtype)
+	if err == errLoop {
 		log.Warningf("alias loop resolving %s for %s; answering SERVFAIL", target, owner)
 		return nil, false
 	}
-	ctx := context.WithValue(qs.ctx, dnsserver.LoopKey{}, loop+1)
-	state := request.Request{W: qs.w, Req: qs.r}
-	msg, err := qs.tf.Resolver.Lookup(ctx, state, target, qtype)
 	if err != nil || msg == nil {
 		log.Warningf("resolving alias target %s for %s: %v", target, owner, err)
 		return nil, false
@@ -248,17 +246,27 @@ func (qs *queryState) flatten(e *entry, target, owner string, qtype uint16) ([]d
 	return out, true
 }
 
+// errLoop says that a lookup through the server would nest deeper than
+// maxChain (an alias or CNAME loop through other plugins).
+var errLoop = errors.New("lookup loop")
+
+// lookup resolves name through the server (Resolver), counting the nesting
+// in the context as CoreDNS's loop detection does.
+func (qs *queryState) lookup(name string, qtype uint16) (*dns.Msg, error) {
+	loop, _ := qs.ctx.Value(dnsserver.LoopKey{}).(int)
+	if loop >= maxChain {
+		return nil, errLoop
+	}
+	ctx := context.WithValue(qs.ctx, dnsserver.LoopKey{}, loop+1)
+	return qs.tf.Resolver.Lookup(ctx, request.Request{W: qs.w, Req: qs.r}, name, qtype)
+}
+
 // external follows a CNAME target outside the store through the server,
 // as the file plugin does, and maps the result onto m.
 func (qs *queryState) external(answer []dns.RR, target string, qtype uint16, m *dns.Msg) []dns.RR {
-	loop, _ := qs.ctx.Value(dnsserver.LoopKey{}).(int)
-	if loop >= maxChain {
-		return answer
-	}
-	ctx := context.WithValue(qs.ctx, dnsserver.LoopKey{}, loop+1)
-	msg, err := qs.tf.Resolver.Lookup(ctx, request.Request{W: qs.w, Req: qs.r}, target, qtype)
+	msg, err := qs.lookup(target, qtype)
 	if err != nil || msg == nil {
-		return answer // the resolver chases the CNAME itself
+		return answer // the resolver chases the CNAME itself (or a loop stops here)
 	}
 	switch msg.Rcode {
 	case dns.RcodeSuccess:

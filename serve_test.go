@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coredns/coredns/core/dnsserver"
 	"github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/file"
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
@@ -464,6 +465,60 @@ func TestFailOpenMetric(t *testing.T) {
 			}
 			if got := count() - before; got != float64(boolInt(tc.failOpenCounts)) {
 				t.Errorf("failopen_answers_total went up by %v, want %d", got, boolInt(tc.failOpenCounts))
+			}
+		})
+	}
+}
+
+// Lookups through the server stop at maxChain nested lookups (a loop
+// through other plugins): an alias target is then SERVFAIL, and a CNAME
+// chain out of the store ends at the CNAME for the resolver to follow.
+func TestLookupLoop(t *testing.T) {
+	files := baseStore()
+	files["policies/lb/1.json"] = albPolicy
+	files["policies/out/1.json"] = fmt.Sprintf(cnamePolicy, "cdn.example.net")
+	files["records.json"] = `{"PolicyRecords":[{"Name":"lb.example.org","Policy":"lb","Version":1,"TTL":300},
+		{"Name":"out.example.org","Policy":"out","Version":1,"TTL":300}]}`
+	tf := newStubbed(t, files, "")
+	res := &fakeResolver{answers: map[string][]dns.RR{
+		"web-1.us-east-1.elb.amazonaws.com./A": {mustRR(t, "web-1.us-east-1.elb.amazonaws.com. 60 IN A 203.0.113.7")},
+		"cdn.example.net./A":                   {mustRR(t, "cdn.example.net. 20 IN A 203.0.113.9")},
+	}}
+	tf.Resolver = res
+	for _, tc := range []struct {
+		loop          int
+		lb, out       string // answers
+		lbRc          int
+		resolverCalls int32
+	}{
+		{0, "203.0.113.7", "cdn.example.net. 203.0.113.9", dns.RcodeSuccess, 2},
+		{maxChain - 1, "203.0.113.7", "cdn.example.net. 203.0.113.9", dns.RcodeSuccess, 2},
+		{maxChain, "", "cdn.example.net.", dns.RcodeServerFailure, 0},
+	} {
+		t.Run(fmt.Sprint(tc.loop), func(t *testing.T) {
+			ctx := context.WithValue(context.Background(), dnsserver.LoopKey{}, tc.loop)
+			calls := res.calls.Load()
+			answer := func(name string) (string, int) {
+				q := new(dns.Msg)
+				q.SetQuestion(name, dns.TypeA)
+				rec := dnstest.NewRecorder(&test.ResponseWriter{})
+				rc, err := tf.ServeDNS(ctx, rec, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rec.Msg == nil {
+					return "", rc
+				}
+				return strings.Join(values(rec.Msg), " "), rec.Msg.Rcode
+			}
+			if got, rc := answer("lb.example.org."); got != tc.lb || rc != tc.lbRc {
+				t.Errorf("alias endpoint: %q rcode %d, want %q rcode %d", got, rc, tc.lb, tc.lbRc)
+			}
+			if got, _ := answer("out.example.org."); got != tc.out {
+				t.Errorf("CNAME out of the store: %q, want %q", got, tc.out)
+			}
+			if got := res.calls.Load() - calls; got != tc.resolverCalls {
+				t.Errorf("%d lookups through the server, want %d", got, tc.resolverCalls)
 			}
 		})
 	}

@@ -523,3 +523,23 @@ func TestLookupLoop(t *testing.T) {
 		})
 	}
 }
+
+// missing_healthcheck healthy|unhealthy: a HealthCheck ID healthchecks.json
+// does not define is a check fixed in that state.
+func TestMissingHealthCheckModes(t *testing.T) {
+	files := map[string]string{
+		"policies/web/1.json": strings.Replace(failoverPolicy, `"HealthCheck":"hp"`, `"HealthCheck":"nope"`, 1),
+		"healthchecks.json":   healthChecks,
+		"records.json":        `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":60}]}`,
+	}
+	for mode, want := range map[string]string{"healthy": "192.0.2.1", "unhealthy": "192.0.2.2"} {
+		t.Run(mode, func(t *testing.T) {
+			tf := setupPlugin(t, writeFiles(t, files), "missing_healthcheck "+mode)
+			tf.health.Cell("hs").Store(true)
+			m, _ := ask(t, tf, "www.example.org.", dns.TypeA, "", "")
+			if got := strings.Join(values(m), " "); got != want {
+				t.Errorf("answer %q, want %q", got, want)
+			}
+		})
+	}
+}

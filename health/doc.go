@@ -19,4 +19,10 @@
 // The DNS query path reads a check's state with Cell(id).Load(): one atomic
 // load, no lock. Update applies a new configuration while running and keeps
 // unchanged checks, their cells and their state.
+//
+// Each check has the metrics coredns_trafficflow_healthcheck_status,
+// _transitions_total and _forced, labelled by check ID. Engines with the same
+// check ID (the old and the new engine during a Corefile reload, server blocks
+// sharing checks) share its series: they exist while any engine has the
+// check, and the gauges show the values the last publishing engine gave them.
 package health

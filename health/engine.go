@@ -116,7 +116,9 @@ func New(opts Options) *Engine {
 // state, stops removed ones (cancelling their in-flight probe) and keeps
 // unchanged checks running with their cell and state. Forced states apply at
 // once; probing continues underneath them. If checks holds an ID twice, the
-// first definition counts. Update is safe for concurrent use.
+// first definition counts. Update publishes the metrics of new checks and
+// lets go of those of removed ones (see owners); after Stop it publishes
+// none. Update is safe for concurrent use.
 //
 // The checks are as policyfile's loader returns them: Route 53's defaults
 // are filled in (RequestInterval, FailureThreshold, Port, a ResourcePath
@@ -147,7 +149,7 @@ func (e *Engine) Update(checks []*policyfile.HealthCheck, forced map[string]poli
 		}
 		old.cancel()
 		if next[id] == nil {
-			deleteMetrics(id)
+			releaseMetrics(e, id)
 			e.log.Infof("health check %q removed", id)
 		}
 	}
@@ -212,6 +214,10 @@ func (e *Engine) Start() {
 	e.started = true
 	n := 0
 	for _, c := range e.checks {
+		// The metrics show the checks of started engines only: an engine
+		// that is set up and dropped without Start and Stop (a Corefile
+		// reload that fails after setup) must not own series.
+		e.report(c, false)
 		if e.launch(c) {
 			n++
 		}
@@ -221,11 +227,20 @@ func (e *Engine) Start() {
 
 // Stop stops every prober, cancels in-flight probes and waits until all the
 // engine's goroutines have exited. It is idempotent and final: the engine
-// cannot be started again, and the cells keep their last states.
+// cannot be started again, and the cells keep their last states. It lets go
+// of the engine's metric series: those of checks no other engine has are
+// deleted (see owners), and a later Update publishes none.
 func (e *Engine) Stop() {
 	e.mu.Lock()
 	wasRunning := e.started && !e.stopped
-	e.stopped = true
+	if !e.stopped {
+		e.stopped = true
+		ids := make([]string, 0, len(e.checks))
+		for id := range e.checks {
+			ids = append(ids, id)
+		}
+		releaseMetrics(e, ids...)
+	}
 	e.mu.Unlock()
 	e.stopOnce.Do(e.stopAll)
 	e.wg.Wait()

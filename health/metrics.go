@@ -1,14 +1,27 @@
 package health
 
 import (
+	"slices"
+	"sync"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // The metrics are labelled by health-check ID; their number is bounded by the
-// configuration. An engine deletes a check's series when Update removes the
-// check, but not on Stop: during a CoreDNS reload the new engine is already
-// running when the old one stops.
+// configuration. Several engines may have a check with the same ID at once:
+// the old and the new engine during a Corefile reload, or the engines of
+// server blocks that share checks. They share its series, which exist while
+// at least one engine has the check (from the Update that adds it until the
+// Update that removes it or the engine's Stop) and go when none has it any
+// more; see owners.
+//
+// While several engines share a check, healthcheck_status and
+// healthcheck_forced show the values most recently published by any of them
+// (last writer wins), and when that engine lets go of the check, those of
+// the remaining engine that published most recently (during a reload: the
+// new engine's). healthcheck_transitions_total counts the transitions of all
+// of them, so it keeps counting across reloads.
 var (
 	// statusGauge is 1 while a check is healthy (as queries see it), else 0.
 	statusGauge = promauto.NewGaugeVec(prometheus.GaugeOpts{
@@ -35,7 +48,71 @@ var (
 	}, []string{"check"})
 )
 
-// deleteMetrics removes the series of a check that no longer exists.
+// owners lists, per check ID, the engines that have the check, with the
+// values each last published, least recently published first: the gauges
+// show the last entry's. An ID has series exactly while it has owners. All
+// writes of the series happen under its lock (an engine calls in holding its
+// own mu; owners never takes an engine's mu).
+var owners = struct {
+	sync.Mutex
+	m map[string][]ownerValues
+}{m: map[string][]ownerValues{}}
+
+// ownerValues is what an engine last published for a check.
+type ownerValues struct {
+	e               *Engine
+	healthy, forced bool
+}
+
+// publishMetrics makes e an owner of check id (if it is not yet) and
+// publishes its values: healthy as queries see it, forced by
+// healthstate.json; transition counts one change of the state queries see.
+func publishMetrics(e *Engine, id string, healthy, forced, transition bool) {
+	owners.Lock()
+	defer owners.Unlock()
+	list := slices.DeleteFunc(owners.m[id], func(o ownerValues) bool { return o.e == e })
+	owners.m[id] = append(list, ownerValues{e: e, healthy: healthy, forced: forced})
+	setGauges(id, healthy, forced)
+	c := transitionsCount.WithLabelValues(id) // exists from the first publication
+	if transition {
+		c.Inc()
+	}
+}
+
+// releaseMetrics ends e's ownership of the checks ids. The series of a check
+// no engine has any more are deleted; if the gauges showed e's values, they
+// show those of the remaining owner that published most recently.
+func releaseMetrics(e *Engine, ids ...string) {
+	owners.Lock()
+	defer owners.Unlock()
+	for _, id := range ids {
+		list := owners.m[id]
+		i := slices.IndexFunc(list, func(o ownerValues) bool { return o.e == e })
+		if i < 0 {
+			continue
+		}
+		shown := i == len(list)-1
+		list = slices.Delete(list, i, i+1)
+		if len(list) == 0 {
+			delete(owners.m, id)
+			deleteMetrics(id)
+			continue
+		}
+		owners.m[id] = list
+		if shown {
+			o := list[len(list)-1]
+			setGauges(id, o.healthy, o.forced)
+		}
+	}
+}
+
+func setGauges(id string, healthy, forced bool) {
+	statusGauge.WithLabelValues(id).Set(boolGauge(healthy))
+	forcedGauge.WithLabelValues(id).Set(boolGauge(forced))
+}
+
+// deleteMetrics removes the series of a check. Outside tests, only
+// releaseMetrics calls it.
 func deleteMetrics(id string) {
 	statusGauge.DeleteLabelValues(id)
 	transitionsCount.DeleteLabelValues(id)

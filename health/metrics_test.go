@@ -1,6 +1,7 @@
 package health
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -56,6 +57,10 @@ func TestMetrics(t *testing.T) {
 	id := "metrics-web"
 	checks := []*policyfile.HealthCheck{hc(id, policyfile.HTTP, b.ap, func(c *policyfile.HealthCheck) { c.FailureThreshold = 2 })}
 	e.Update(checks, nil)
+	if _, ok := metricValue(t, status, id); ok {
+		t.Errorf("%s{check=%q} exists before Start", status, id)
+	}
+	e.startQuiet()
 
 	want := func(step string, wantStatus, wantTransitions, wantForced float64) {
 		t.Helper()
@@ -85,20 +90,142 @@ func TestMetrics(t *testing.T) {
 	e.Update(checks, nil)
 	want("unforced", 1, 4, 0)
 
-	// Stop keeps the series (a reloaded engine may own them); removal
-	// deletes them.
+	// Removal deletes the series (the sharing of series between engines is
+	// TestMetricsOwners').
 	e.Update(nil, nil)
 	for _, name := range []string{status, transitions, forced} {
 		if _, ok := metricValue(t, name, id); ok {
 			t.Errorf("%s{check=%q} still exists after the check was removed", name, id)
 		}
 	}
-	e2, _ := newEngine(t, Options{})
-	e2.Update([]*policyfile.HealthCheck{hc("metrics-kept", policyfile.TCP, b.ap)}, nil)
-	e2.Start()
-	e2.Stop()
-	if _, ok := metricValue(t, status, "metrics-kept"); !ok {
-		t.Error("Stop must not delete the series")
+}
+
+// TestMetricsOwners: engines share the series of a check ID (the old and the
+// new engine during a Corefile reload, server blocks with the same checks). A
+// series lives while any engine has the check, and shows the values of the
+// engine that published last; when that one lets go, those of the remaining
+// engine that published most recently.
+func TestMetricsOwners(t *testing.T) {
+	const (
+		status      = "coredns_trafficflow_healthcheck_status"
+		transitions = "coredns_trafficflow_healthcheck_transitions_total"
+		forced      = "coredns_trafficflow_healthcheck_forced"
+	)
+	const (
+		old = iota // engine indexes
+		cur
+	)
+	const (
+		update = iota
+		start
+		stop
+	)
+	unhealthy := policyfile.ForcedUnhealthy
+	// series is the values of one check's series: status, transitions,
+	// forced. A nil *series means there must be none.
+	type series [3]float64
+	type step struct {
+		engine int
+		op     int
+		checks []string // update: the checks (short names, CLOUDWATCH, healthy)
+		forced map[string]policyfile.ForcedState
+		want   map[string]*series // after the step
+	}
+	for _, tt := range []struct {
+		name  string
+		steps []step
+	}{
+		{"reload", []step{
+			// Nothing is published before Start (an instance dropped
+			// after setup never starts or stops).
+			{old, update, []string{"gone", "kept"}, nil, map[string]*series{"gone": nil, "kept": nil}},
+			{old, start, nil, nil, map[string]*series{"gone": {1, 0, 0}, "kept": {1, 0, 0}}},
+			// The new engine is configured and started before the old
+			// one stops.
+			{cur, update, []string{"kept", "added"}, nil, map[string]*series{"gone": {1, 0, 0}, "kept": {1, 0, 0}, "added": nil}},
+			{cur, start, nil, nil, map[string]*series{"kept": {1, 0, 0}, "added": {1, 0, 0}}},
+			// The old engine publishes last (healthstate.json changed
+			// under it): the shared series shows its values for now.
+			{old, update, []string{"gone", "kept"}, map[string]policyfile.ForcedState{"kept": unhealthy}, map[string]*series{"kept": {0, 1, 1}}},
+			// Its Stop deletes what only it had and hands the shared
+			// series back to the new engine's values; the transition
+			// counted stays counted.
+			{old, stop, nil, nil, map[string]*series{"gone": nil, "kept": {1, 1, 0}, "added": {1, 0, 0}}},
+			// A stopped engine publishes nothing any more.
+			{old, update, []string{"gone", "kept"}, map[string]policyfile.ForcedState{"kept": unhealthy, "gone": unhealthy}, map[string]*series{"gone": nil, "kept": {1, 1, 0}}},
+			{cur, stop, nil, nil, map[string]*series{"kept": nil, "added": nil}},
+		}},
+		{"two engines, removal", []step{
+			{old, update, []string{"shared", "a"}, nil, map[string]*series{"shared": nil, "a": nil}},
+			{cur, update, []string{"shared"}, nil, map[string]*series{"shared": nil}},
+			{old, start, nil, nil, map[string]*series{"shared": {1, 0, 0}, "a": {1, 0, 0}}},
+			{cur, start, nil, nil, map[string]*series{"shared": {1, 0, 0}}},
+			{cur, update, []string{"shared"}, map[string]policyfile.ForcedState{"shared": unhealthy}, map[string]*series{"shared": {0, 1, 1}}},
+			// Removing it from the engine whose values it shows hands the
+			// series to the other one.
+			{cur, update, nil, nil, map[string]*series{"shared": {1, 1, 0}, "a": {1, 0, 0}}},
+			{old, update, []string{"a"}, nil, map[string]*series{"shared": nil, "a": {1, 0, 0}}},
+		}},
+		{"two engines, removal from the other", []step{
+			{old, update, []string{"shared"}, nil, nil},
+			{old, start, nil, nil, map[string]*series{"shared": {1, 0, 0}}},
+			{cur, update, []string{"shared"}, map[string]policyfile.ForcedState{"shared": unhealthy}, map[string]*series{"shared": {1, 0, 0}}},
+			{cur, start, nil, nil, map[string]*series{"shared": {0, 0, 1}}},
+			// Not the engine whose values it shows: nothing changes.
+			{old, update, nil, nil, map[string]*series{"shared": {0, 0, 1}}},
+			{old, stop, nil, nil, map[string]*series{"shared": {0, 0, 1}}},
+			{cur, update, nil, nil, map[string]*series{"shared": nil}},
+		}},
+		{"stop of the only engine", []step{
+			{old, update, []string{"x"}, nil, map[string]*series{"x": nil}},
+			{old, start, nil, nil, map[string]*series{"x": {1, 0, 0}}},
+			{old, stop, nil, nil, map[string]*series{"x": nil}},
+		}},
+		{"set up, never started", []step{
+			{old, update, []string{"x"}, nil, map[string]*series{"x": nil}},
+			{old, stop, nil, nil, map[string]*series{"x": nil}},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// Check IDs unique to the case: the series are process-wide.
+			id := func(short string) string { return "owners/" + tt.name + "/" + short }
+			engines := [2]*Engine{}
+			for i := range engines {
+				engines[i], _ = newEngine(t, Options{})
+			}
+			for i, s := range tt.steps {
+				e := engines[s.engine]
+				switch s.op {
+				case update:
+					var checks []*policyfile.HealthCheck
+					for _, c := range s.checks {
+						checks = append(checks, hc(id(c), policyfile.CloudWatch, netip.AddrPort{}, func(c *policyfile.HealthCheck) {
+							c.InsufficientDataHealthStatus = policyfile.InsufficientHealthy
+						}))
+					}
+					forcedStates := map[string]policyfile.ForcedState{}
+					for c, f := range s.forced {
+						forcedStates[id(c)] = f
+					}
+					e.Update(checks, forcedStates)
+				case start:
+					e.Start()
+				case stop:
+					e.Stop()
+				}
+				for c, w := range s.want {
+					for j, name := range []string{status, transitions, forced} {
+						got, ok := metricValue(t, name, id(c))
+						switch {
+						case w == nil && ok:
+							t.Errorf("step %d: %s{check=%q} = %v, want no series", i, name, id(c), got)
+						case w != nil && (!ok || got != w[j]):
+							t.Errorf("step %d: %s{check=%q} = %v (exists %v), want %v", i, name, id(c), got, ok, w[j])
+						}
+					}
+				}
+			}
+		})
 	}
 }
 

@@ -171,9 +171,7 @@ func (e *Engine) publish(c *check, note string) (changed bool) {
 		c.cell.Store(state)
 		c.reason = reason
 		c.since = e.now()
-		statusGauge.WithLabelValues(id).Set(boolGauge(state))
-		transitionsCount.WithLabelValues(id).Add(0)
-		forcedGauge.WithLabelValues(id).Set(boolGauge(c.forced != policyfile.NotForced))
+		e.report(c, false)
 		if c.forced != policyfile.NotForced {
 			e.log.Infof("health check %q is %s", id, reason)
 		}
@@ -185,8 +183,7 @@ func (e *Engine) publish(c *check, note string) (changed bool) {
 	}
 	c.cell.Store(state)
 	c.since = e.now()
-	statusGauge.WithLabelValues(id).Set(boolGauge(state))
-	transitionsCount.WithLabelValues(id).Inc()
+	e.report(c, true)
 	if state {
 		e.log.Infof("health check %q is now healthy: %s", id, reason)
 	} else {
@@ -195,13 +192,24 @@ func (e *Engine) publish(c *check, note string) (changed bool) {
 	return true
 }
 
+// report publishes c's metrics: its state as queries see it and whether it
+// is forced; transition counts one change of that state. The first report of
+// a check makes e an owner of its series (see owners). A stopped engine
+// reports nothing: it owns no series any more. Caller holds e.mu.
+func (e *Engine) report(c *check, transition bool) {
+	if !e.started || e.stopped {
+		return // Start publishes what Updates before it set
+	}
+	publishMetrics(e, c.cfg.ID, c.cell.Load(), c.forced != policyfile.NotForced, transition)
+}
+
 // setForced applies a forced state to an existing check. Caller holds e.mu.
 func (e *Engine) setForced(c *check, f policyfile.ForcedState) {
 	if f == c.forced {
 		return
 	}
 	c.forced = f
-	forcedGauge.WithLabelValues(c.cfg.ID).Set(boolGauge(f != policyfile.NotForced))
+	e.report(c, false)
 	note := ""
 	if f == policyfile.NotForced {
 		note = "no longer forced by healthstate.json: "

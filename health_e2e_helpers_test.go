@@ -1,13 +1,11 @@
 package trafficflow
 
 import (
-	"context"
 	"fmt"
 	"io"
 	stdlog "log"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,16 +15,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coredns/coredns/plugin/pkg/dnstest"
-	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/health"
 )
 
 // Helpers of the end-to-end health tests (health_e2e_test.go): real
-// health-check targets on 127.0.0.1, a plugin started for real, and polling
-// of DNS answers with deadlines.
+// health-check targets on 127.0.0.1 and polling of DNS answers with
+// deadlines. The plugin is started for real by newWatched (reload_test.go),
+// the store changed with renameOver and conditions awaited with pollUntil
+// (helpers_test.go).
 
 const (
 	// e2eDeadline is how long a test waits for an expected change before it
@@ -189,41 +187,17 @@ func e2eHealthChecks(checks ...string) string {
 	return `{"HealthChecks":[` + strings.Join(checks, ",\n") + `]}`
 }
 
-// e2eStart sets the plugin up on a store in zone example.org. (block is the
-// directive's block, as for newPlugin) and starts it for real: the health
-// checks probe on their own schedule and the store watcher runs. Cleanup
-// shuts it down.
-func e2eStart(t testing.TB, files map[string]string, block string) *TrafficFlow {
-	t.Helper()
-	tf := newPlugin(t, files, block)
-	if err := tf.startup(); err != nil {
-		t.Fatalf("startup: %v", err)
-	}
-	return tf
-}
-
 // e2eAnswer asks the plugin for the A records of name (from the subnet ecs
 // when not empty) and returns the answer's addresses, sorted and joined
 // with ",". It is safe to call from any goroutine.
 func e2eAnswer(tf *TrafficFlow, name, ecs string) (string, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(name, dns.TypeA)
-	if ecs != "" {
-		p := netip.MustParsePrefix(ecs)
-		m.SetEdns0(1232, false)
-		o := m.IsEdns0()
-		o.Option = append(o.Option, &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 1,
-			SourceNetmask: uint8(p.Bits()), Address: net.IP(p.Addr().AsSlice())})
-	}
-	rec := dnstest.NewRecorder(&test.ResponseWriter{})
-	rc, err := tf.ServeDNS(context.Background(), rec, m)
+	rc, v, err := answerOf(tf, name, ecs)
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("%s: %v", name, err)
-	case rc != dns.RcodeSuccess || rec.Msg == nil:
+		return "", err
+	case rc != dns.RcodeSuccess:
 		return "", fmt.Errorf("%s: rcode %s", name, dns.RcodeToString[rc])
 	}
-	v := values(rec.Msg)
 	slices.Sort(v)
 	return strings.Join(v, ","), nil
 }
@@ -258,16 +232,6 @@ func e2eAwait(t testing.TB, tf *TrafficFlow, name, ecs, from, want string, since
 	}
 }
 
-// e2eWaitFor polls cond until it holds, failing the test after limit.
-func e2eWaitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(limit); !cond(); time.Sleep(e2ePoll) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within %s", what, limit)
-		}
-	}
-}
-
 // e2eStatus returns the engine's status of check id.
 func e2eStatus(t testing.TB, tf *TrafficFlow, id string) health.CheckStatus {
 	t.Helper()
@@ -285,20 +249,9 @@ func e2eStatus(t testing.TB, tf *TrafficFlow, id string) health.CheckStatus {
 func e2eAwaitProbed(t testing.TB, tf *TrafficFlow, since time.Time, ids ...string) {
 	t.Helper()
 	for _, id := range ids {
-		e2eWaitFor(t, e2eDeadline, "probe of "+id, func() bool { return e2eStatus(t, tf, id).LastProbe.After(since) })
-	}
-}
-
-// e2eReplace replaces (or creates) the store file rel with content in one
-// rename, so that the watcher never reads half a file.
-func e2eReplace(t testing.TB, tf *TrafficFlow, rel, content string) {
-	t.Helper()
-	tmp := filepath.Join(t.TempDir(), "new")
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, filepath.Join(tf.cfg.dir, filepath.FromSlash(rel))); err != nil {
-		t.Fatal(err)
+		pollUntil(t, e2eDeadline, func() (bool, string) {
+			return e2eStatus(t, tf, id).LastProbe.After(since), "no probe of " + id + " since " + since.Format(time.StampMilli)
+		})
 	}
 }
 
@@ -315,13 +268,7 @@ func e2eRemove(t testing.TB, tf *TrafficFlow, rel string) {
 // fsnotify) and the dump of all stacks.
 func e2eGoroutines() (int, []string, string) {
 	all := stacks()
-	var plugin []string
-	for _, s := range strings.Split(all, "\n\n") {
-		if strings.Contains(s, "github.com/trafficflow/trafficflow/health.") ||
-			strings.Contains(s, "github.com/trafficflow/trafficflow/watch.") ||
-			strings.Contains(s, "github.com/fsnotify/fsnotify.") {
-			plugin = append(plugin, s)
-		}
-	}
+	plugin := stacksWith(all, "github.com/trafficflow/trafficflow/health.",
+		"github.com/trafficflow/trafficflow/watch.", "github.com/fsnotify/fsnotify.")
 	return runtime.NumGoroutine(), plugin, all
 }

@@ -2,6 +2,7 @@ package trafficflow
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,10 +19,6 @@ import (
 // TestHealthE2EFailoverBound and TestHealthE2ENoGoroutineLeak run alone
 // (they measure time and count goroutines); the others run in parallel.
 
-const e2eFailover = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"switch",
-"Endpoints":{"primary":{"Type":"value","Value":"192.0.2.1"},"secondary":{"Type":"value","Value":"192.0.2.2"}},
-"Rules":{"switch":{"RuleType":"failover","Primary":{"EndpointReference":"primary","HealthCheck":"hp"},"Secondary":{"EndpointReference":"secondary","HealthCheck":"hs"}}}}`
-
 const e2eWWW = `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":60}]}`
 
 const (
@@ -36,11 +33,11 @@ func TestHealthE2EFailoverBound(t *testing.T) {
 	const interval, threshold = 1, 2
 	primary, secondary := newE2EBackend(t, "HTTP"), newE2EBackend(t, "TCP")
 	begin := time.Now()
-	tf := e2eStart(t, map[string]string{
-		"policies/web/1.json": e2eFailover,
+	tf := newWatched(t, writeFiles(t, map[string]string{
+		"policies/web/1.json": failoverPolicy,
 		"healthchecks.json":   e2eHealthChecks(e2eCheck("hp", "", primary, interval, threshold), e2eCheck("hs", "", secondary, interval, threshold)),
 		"records.json":        e2eWWW,
-	}, "")
+	}), "")
 	e2eAwaitProbed(t, tf, begin, "hp", "hs")
 	if got := e2eMustAnswer(t, tf, "www.example.org.", ""); got != e2ePrimary {
 		t.Fatalf("both servers up: answer %q, want the primary %s", got, e2ePrimary)
@@ -80,13 +77,13 @@ func TestHealthE2EMultivalue(t *testing.T) {
 	t.Parallel()
 	b := []*e2eBackend{newE2EBackend(t, "TCP"), newE2EBackend(t, "HTTP"), newE2EBackend(t, "TCP")}
 	begin := time.Now()
-	tf := e2eStart(t, map[string]string{
+	tf := newWatched(t, writeFiles(t, map[string]string{
 		"policies/pool/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"m",
 			"Endpoints":{"a":{"Type":"value","Value":"192.0.2.11"},"b":{"Type":"value","Value":"192.0.2.12"},"c":{"Type":"value","Value":"192.0.2.13"}},
 			"Rules":{"m":{"RuleType":"multivalue","Items":[{"EndpointReference":"a","HealthCheck":"ha"},{"EndpointReference":"b","HealthCheck":"hb"},{"EndpointReference":"c","HealthCheck":"hc"}]}}}`,
 		"healthchecks.json": e2eHealthChecks(e2eCheck("ha", "", b[0], 1, 1), e2eCheck("hb", "", b[1], 1, 1), e2eCheck("hc", "", b[2], 1, 1)),
 		"records.json":      `{"PolicyRecords":[{"Name":"pool.example.org","Policy":"pool","Version":1,"TTL":30}]}`,
-	}, "")
+	}), "")
 	e2eAwaitProbed(t, tf, begin, "ha", "hb", "hc")
 	const all, withoutB = "192.0.2.11,192.0.2.12,192.0.2.13", "192.0.2.11,192.0.2.13"
 	steady := func(want string) {
@@ -114,8 +111,9 @@ func TestHealthE2EMultivalue(t *testing.T) {
 	for _, s := range b {
 		s.stop()
 	}
-	e2eWaitFor(t, e2eDeadline, "unhealthy checks", func() bool {
-		return !tf.health.Cell("ha").Load() && !tf.health.Cell("hb").Load() && !tf.health.Cell("hc").Load()
+	pollUntil(t, e2eDeadline, func() (bool, string) {
+		ha, hb, hc := tf.health.Cell("ha").Load(), tf.health.Cell("hb").Load(), tf.health.Cell("hc").Load()
+		return !ha && !hb && !hc, fmt.Sprintf("checks still healthy: ha %v, hb %v, hc %v", ha, hb, hc)
 	})
 	steady(all)
 }
@@ -127,14 +125,14 @@ func TestHealthE2EWeighted(t *testing.T) {
 	t.Parallel()
 	b := []*e2eBackend{newE2EBackend(t, "HTTP"), newE2EBackend(t, "TCP"), newE2EBackend(t, "HTTP")}
 	begin := time.Now()
-	tf := e2eStart(t, map[string]string{
+	tf := newWatched(t, writeFiles(t, map[string]string{
 		"policies/w/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"w",
 			"Endpoints":{"a":{"Type":"value","Value":"192.0.2.21"},"b":{"Type":"value","Value":"192.0.2.22"},"c":{"Type":"value","Value":"192.0.2.23"}},
 			"Rules":{"w":{"RuleType":"weighted","Items":[{"EndpointReference":"a","Weight":2,"HealthCheck":"ha"},
 				{"EndpointReference":"b","Weight":1,"HealthCheck":"hb"},{"EndpointReference":"c","Weight":1,"HealthCheck":"hc"}]}}}`,
 		"healthchecks.json": e2eHealthChecks(e2eCheck("ha", "", b[0], 1, 1), e2eCheck("hb", "", b[1], 1, 1), e2eCheck("hc", "", b[2], 1, 1)),
 		"records.json":      `{"PolicyRecords":[{"Name":"w.example.org","Policy":"w","Version":1,"TTL":30}]}`,
-	}, "")
+	}), "")
 	e2eAwaitProbed(t, tf, begin, "ha", "hb", "hc")
 	count := func(n int) map[string]int {
 		t.Helper()
@@ -160,7 +158,10 @@ func TestHealthE2EWeighted(t *testing.T) {
 	// While a is healthy it is half of every batch; a batch of 64 without it
 	// (odds 2^-64 otherwise) means it is no longer chosen.
 	b[0].stop()
-	e2eWaitFor(t, e2eDeadline, "batch without a", func() bool { return count(64)["192.0.2.21"] == 0 })
+	pollUntil(t, e2eDeadline, func() (bool, string) {
+		c := count(64)
+		return c["192.0.2.21"] == 0, fmt.Sprintf("a still chosen in a batch of 64: %v", c)
+	})
 	c = count(n)
 	if c["192.0.2.21"] != 0 {
 		t.Errorf("a's server is down, yet a was chosen %d times in %d", c["192.0.2.21"], n)
@@ -169,7 +170,10 @@ func TestHealthE2EWeighted(t *testing.T) {
 	share(c, n, "192.0.2.23", 0.4, 0.6)
 
 	b[0].start()
-	e2eWaitFor(t, e2eDeadline, "batch with a", func() bool { return count(64)["192.0.2.21"] > 0 })
+	pollUntil(t, e2eDeadline, func() (bool, string) {
+		c := count(64)
+		return c["192.0.2.21"] > 0, fmt.Sprintf("a not chosen in a batch of 64: %v", c)
+	})
 	c = count(n)
 	share(c, n, "192.0.2.21", 0.4, 0.6)
 	share(c, n, "192.0.2.22", 0.15, 0.35)
@@ -184,7 +188,7 @@ func TestHealthE2EGeo(t *testing.T) {
 	t.Parallel()
 	ca, us, na, gb, def := newE2EBackend(t, "HTTP"), newE2EBackend(t, "HTTP"), newE2EBackend(t, "TCP"), newE2EBackend(t, "TCP"), newE2EBackend(t, "HTTP")
 	begin := time.Now()
-	tf := e2eStart(t, map[string]string{
+	tf := newWatched(t, writeFiles(t, map[string]string{
 		"policies/geo/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"where",
 			"Endpoints":{"ca":{"Type":"value","Value":"192.0.2.10"},"us":{"Type":"value","Value":"192.0.2.20"},"na":{"Type":"value","Value":"192.0.2.30"},
 				"gb":{"Type":"value","Value":"192.0.2.40"},"def":{"Type":"value","Value":"192.0.2.99"}},
@@ -197,7 +201,7 @@ func TestHealthE2EGeo(t *testing.T) {
 		"healthchecks.json": e2eHealthChecks(e2eCheck("hca", "", ca, 1, 1), e2eCheck("hus", "HTTP_STR_MATCH", us, 1, 1),
 			e2eCheck("hna", "", na, 1, 1), e2eCheck("hgb", "", gb, 1, 1), e2eCheck("hdef", "", def, 1, 1)),
 		"records.json": `{"PolicyRecords":[{"Name":"geo.example.org","Policy":"geo","Version":1,"TTL":30}]}`,
-	}, "geoip "+testdataPath(t, "geoip/GeoIP2-City-Test.mmdb"))
+	}), "geoip "+testdataPath(t, "geoip/GeoIP2-City-Test.mmdb"))
 	e2eAwaitProbed(t, tf, begin, "hca", "hus", "hna", "hgb", "hdef")
 	const client = "214.78.120.0/24"
 	answer := e2eMustAnswer(t, tf, "geo.example.org.", client)
@@ -242,11 +246,11 @@ func TestHealthE2EForcedState(t *testing.T) {
 	t.Parallel()
 	primary, secondary := newE2EBackend(t, "HTTP"), newE2EBackend(t, "TCP")
 	begin := time.Now()
-	tf := e2eStart(t, map[string]string{
-		"policies/web/1.json": e2eFailover,
+	tf := newWatched(t, writeFiles(t, map[string]string{
+		"policies/web/1.json": failoverPolicy,
 		"healthchecks.json":   e2eHealthChecks(e2eCheck("hp", "", primary, 1, 1), e2eCheck("hs", "", secondary, 1, 1)),
 		"records.json":        e2eWWW,
-	}, "")
+	}), "")
 	e2eAwaitProbed(t, tf, begin, "hp", "hs")
 	const limit = 2 * time.Second
 	force := func(content string, from, want string) {
@@ -255,7 +259,7 @@ func TestHealthE2EForcedState(t *testing.T) {
 		if content == "" {
 			e2eRemove(t, tf, "healthstate.json")
 		} else {
-			e2eReplace(t, tf, "healthstate.json", content)
+			renameOver(t, filepath.Join(tf.cfg.dir, "healthstate.json"), content)
 		}
 		took := e2eAwait(t, tf, "www.example.org.", "", from, want, start, e2eDeadline)
 		t.Logf("healthstate.json %q: %s after %s", content, want, took.Round(time.Millisecond))
@@ -300,12 +304,12 @@ func TestHealthE2EReloadKeepsState(t *testing.T) {
 			{"Name":"other.example.org","Policy":"other","Version":%d,"TTL":60}`, otherVersion)
 	}
 	begin := time.Now()
-	tf := e2eStart(t, map[string]string{
-		"policies/web/1.json":   e2eFailover,
+	tf := newWatched(t, writeFiles(t, map[string]string{
+		"policies/web/1.json":   failoverPolicy,
 		"policies/other/1.json": other1,
 		"healthchecks.json":     e2eHealthChecks(checks...),
 		"records.json":          records(1) + `]}`,
-	}, "")
+	}), "")
 	e2eAwaitProbed(t, tf, begin, "hp", "hs")
 	primary.stop()
 	e2eAwait(t, tf, "www.example.org.", "", e2ePrimary, e2eSecondary, time.Now(), e2eDeadline)
@@ -361,9 +365,9 @@ func TestHealthE2EReloadKeepsState(t *testing.T) {
 	for _, r := range reloads {
 		prev := tf.snap.Load()
 		for rel, content := range r.files {
-			e2eReplace(t, tf, rel, content)
+			renameOver(t, filepath.Join(tf.cfg.dir, rel), content)
 		}
-		e2eWaitFor(t, e2eDeadline, "reload ("+r.what+")", func() bool { return tf.snap.Load() != prev && r.done() })
+		pollUntil(t, e2eDeadline, func() (bool, string) { return tf.snap.Load() != prev && r.done(), "no reload (" + r.what + ")" })
 		if c := tf.health.Cell("hp"); c != hp || c.Load() {
 			t.Errorf("%s: check hp has cell %p (healthy %v), want the same cell %p, unhealthy", r.what, c, c.Load(), hp)
 		}
@@ -400,8 +404,8 @@ func TestHealthE2ENoGoroutineLeak(t *testing.T) {
 	up, tcp, hang, down := newE2EBackend(t, "HTTP"), newE2EBackend(t, "TCP"), newE2EBackend(t, "HANG"), newE2EBackend(t, "TCP")
 	down.stop()
 	begin := time.Now()
-	tf := e2eStart(t, map[string]string{
-		"policies/web/1.json": e2eFailover,
+	tf := newWatched(t, writeFiles(t, map[string]string{
+		"policies/web/1.json": failoverPolicy,
 		"policies/pool/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"m",
 			"Endpoints":{"a":{"Type":"value","Value":"192.0.2.11"},"b":{"Type":"value","Value":"192.0.2.12"}},
 			"Rules":{"m":{"RuleType":"multivalue","Items":[{"EndpointReference":"a","HealthCheck":"hang"},{"EndpointReference":"b","HealthCheck":"down"}]}}}`,
@@ -411,21 +415,21 @@ func TestHealthE2ENoGoroutineLeak(t *testing.T) {
 			e2eCheck("hang", "", hang, 3, 1), e2eCheck("down", "", down, 1, 1)),
 		"records.json": `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":60},
 			{"Name":"pool.example.org","Policy":"pool","Version":1,"TTL":60}]}`,
-	}, "")
+	}), "")
 	e2eAwaitProbed(t, tf, begin, "hp", "hs", "down")
 	// A reload while running.
 	prev := tf.snap.Load()
-	e2eReplace(t, tf, "records.json", `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":30}]}`)
-	e2eWaitFor(t, e2eDeadline, "reload", func() bool { return tf.snap.Load() != prev })
+	renameOver(t, filepath.Join(tf.cfg.dir, "records.json"), `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":30}]}`)
+	pollUntil(t, e2eDeadline, func() (bool, string) { return tf.snap.Load() != prev, "no reload" })
 	if _, plugin, _ := e2eGoroutines(); len(plugin) < len(plugin0)+5 {
 		t.Fatalf("%d plugin goroutines while running (%d before), want at least 4 probers and the watcher more:\n%s",
 			len(plugin), len(plugin0), strings.Join(plugin, "\n\n"))
 	}
 	// Shut down just after a probe of the hanging server began: it would
 	// last 2 s more.
-	e2eWaitFor(t, e2eDeadline, "probe in flight to the hanging server", func() bool {
+	pollUntil(t, e2eDeadline, func() (bool, string) {
 		n, at := hang.open()
-		return n > 0 && time.Since(at) < 300*time.Millisecond
+		return n > 0 && time.Since(at) < 300*time.Millisecond, "no probe in flight to the hanging server"
 	})
 	start := time.Now()
 	if err := tf.shutdown(); err != nil {

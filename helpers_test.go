@@ -2,13 +2,17 @@ package trafficflow
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/coredns/caddy"
 	"github.com/coredns/coredns/plugin"
@@ -75,6 +79,21 @@ func stacks() string {
 	}
 }
 
+// stacksWith returns the goroutine stacks of dump (a stacks() result)
+// that contain any of frags.
+func stacksWith(dump string, frags ...string) []string {
+	var out []string
+	for _, g := range strings.Split(dump, "\n\n") {
+		for _, f := range frags {
+			if strings.Contains(g, f) {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // testdataPath returns the absolute path of a file in the repository's
 // testdata directory.
 func testdataPath(t testing.TB, rel string) string {
@@ -87,13 +106,28 @@ func testdataPath(t testing.TB, rel string) string {
 }
 
 // ask sends one query through the plugin, from client address from (and
-// with ECS subnet ecs when not empty), and returns the reply and rcode.
+// with ECS subnet ecs when not empty), and returns the reply and rcode. It
+// fails the test on a ServeDNS error or a breach of the rcode contract.
 func ask(t testing.TB, h plugin.Handler, name string, qtype uint16, from, ecs string) (*dns.Msg, int) {
 	t.Helper()
+	m, rc, err := serveQuery(h, name, qtype, from, ecs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, rc
+}
+
+// errRcodeContract marks a handler that broke CoreDNS's rcode contract.
+var errRcodeContract = errors.New("rcode contract broken")
+
+// serveQuery is ask without a test, safe on any goroutine: it returns the
+// reply h wrote (nil if none) and h's rcode, or an error when ServeDNS
+// failed or h broke CoreDNS's rcode contract (errRcodeContract).
+func serveQuery(h plugin.Handler, name string, qtype uint16, from, ecs string) (*dns.Msg, int, error) {
 	m := new(dns.Msg)
 	m.SetQuestion(name, qtype)
 	if ecs != "" {
-		addECS(t, m, ecs)
+		addECS(nil, m, ecs)
 	}
 	var w dns.ResponseWriter = &test.ResponseWriter{RemoteIP: from}
 	if strings.Contains(from, ":") {
@@ -102,14 +136,30 @@ func ask(t testing.TB, h plugin.Handler, name string, qtype uint16, from, ecs st
 	rec := dnstest.NewRecorder(w)
 	rc, err := h.ServeDNS(context.Background(), rec, m)
 	if err != nil {
-		t.Fatalf("ServeDNS: %v", err)
+		return rec.Msg, rc, fmt.Errorf("%s %s: ServeDNS: %w", name, dns.TypeToString[qtype], err)
 	}
 	// CoreDNS's contract: the rcode tells the server whether the plugin
 	// wrote the reply; otherwise it writes a second one itself.
 	if written := rec.Msg != nil; written != plugin.ClientWrite(rc) {
-		t.Fatalf("%s %s: reply written: %v, but rcode %d says %v", name, dns.TypeToString[qtype], written, rc, plugin.ClientWrite(rc))
+		return rec.Msg, rc, fmt.Errorf("%s %s: %w: reply written: %v, but rcode %d says %v",
+			name, dns.TypeToString[qtype], errRcodeContract, written, rc, plugin.ClientWrite(rc))
 	}
-	return rec.Msg, rc
+	return rec.Msg, rc, nil
+}
+
+// answerOf asks h for the A records of name (with ECS subnet ecs when not
+// empty) through serveQuery, so it is safe on any goroutine. It returns the
+// rcode the client gets (the reply's, or the one the server writes when h
+// wrote none) and the answer's RDATA, or serveQuery's error.
+func answerOf(h plugin.Handler, name, ecs string) (int, []string, error) {
+	m, rc, err := serveQuery(h, name, dns.TypeA, "", ecs)
+	if err != nil {
+		return rc, nil, err
+	}
+	if m == nil {
+		return rc, nil, nil
+	}
+	return m.Rcode, values(m), nil
 }
 
 // addECS adds an EDNS Client Subnet option (CIDR notation) to a query.
@@ -140,8 +190,12 @@ func ecsOf(m *dns.Msg) *dns.EDNS0_SUBNET {
 	return nil
 }
 
-// values returns the RDATA of the answer section, one string per RR.
+// values returns the RDATA of the answer section, one string per RR (none
+// for a nil reply).
 func values(m *dns.Msg) []string {
+	if m == nil {
+		return nil
+	}
 	var out []string
 	for _, rr := range m.Answer {
 		hdr := rr.Header().String()
@@ -184,4 +238,44 @@ func mustRR(t testing.TB, s string) dns.RR {
 		t.Fatal(err)
 	}
 	return rr
+}
+
+// pollUntil polls cond every few milliseconds until it holds, and fails the
+// test with cond's last description if that takes longer than within.
+func pollUntil(t testing.TB, within time.Duration, cond func() (ok bool, state string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", within, state)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// mustWriteFile writes a file (creating its directory) or fails the test.
+func mustWriteFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// renameOver replaces (or creates) a file the way editors and atomic
+// writers do: a new file next to it (a dotfile, which the store ignores),
+// renamed over it, so that a watcher never reads half a file.
+func renameOver(t testing.TB, path, content string) {
+	t.Helper()
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".swp")
+	mustWriteFile(t, tmp, content)
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
 }

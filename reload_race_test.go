@@ -1,7 +1,6 @@
 package trafficflow
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -9,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coredns/coredns/plugin/pkg/dnstest"
-	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
 )
 
@@ -51,16 +48,6 @@ func TestReloadConcurrentQueries(t *testing.T) {
 		failed atomic.Int64
 		wg     sync.WaitGroup
 	)
-	query := func() (int, []string, error) {
-		m := new(dns.Msg)
-		m.SetQuestion("c.example.org.", dns.TypeA)
-		rec := dnstest.NewRecorder(&test.ResponseWriter{})
-		rc, err := tf.ServeDNS(context.Background(), rec, m)
-		if err != nil || rec.Msg == nil {
-			return rc, nil, fmt.Errorf("rcode %d, error %v", rc, err)
-		}
-		return rc, values(rec.Msg), nil
-	}
 	for g := 0; g < 4; g++ {
 		wg.Add(1)
 		go func() {
@@ -71,7 +58,7 @@ func TestReloadConcurrentQueries(t *testing.T) {
 					// for the watcher and the writer.
 					time.Sleep(200 * time.Microsecond)
 				}
-				rc, got, err := query()
+				rc, got, err := answerOf(tf, "c.example.org.", "")
 				switch {
 				case err != nil || rc != dns.RcodeSuccess:
 					if failed.Add(1) <= 5 {
@@ -106,7 +93,7 @@ func TestReloadConcurrentQueries(t *testing.T) {
 			continue
 		}
 		pollUntil(t, answerWait, func() (bool, string) {
-			_, got, _ := query()
+			_, got, _ := answerOf(tf, "c.example.org.", "")
 			return slices.Equal(got, answers[v]), fmt.Sprintf("rewrite %d: answer %q, want %q", i, got, answers[v])
 		})
 	}

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -84,15 +83,7 @@ func TestReloadCorefileRestart(t *testing.T) {
 }
 
 // goroutinesIn counts the goroutines with a frame of the function fn.
-func goroutinesIn(fn string) int {
-	count := 0
-	for _, g := range strings.Split(stacks(), "\n\n") {
-		if strings.Contains(g, fn) {
-			count++
-		}
-	}
-	return count
-}
+func goroutinesIn(fn string) int { return len(stacksWith(stacks(), fn)) }
 
 // inotifyInstances counts the process's inotify file descriptors, or
 // returns -1 where /proc/self/fd does not tell.

@@ -1,12 +1,15 @@
 package trafficflow
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coredns/caddy"
 	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/coredns/coredns/plugin/test"
+	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/evaluate"
 	"github.com/trafficflow/trafficflow/policyfile"
@@ -83,15 +86,46 @@ func TestParseRoot(t *testing.T) {
 func TestSetup(t *testing.T) {
 	good := writeFiles(t, map[string]string{"policies/web/1.json": failoverPolicy, "healthchecks.json": healthChecks,
 		"records.json": `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":60}]}`})
-	c := caddy.NewTestController("dns", "trafficflow "+good)
+	// The handler setup adds is the plugin it parsed, with the store
+	// loaded, in front of the next plugin. That setup registers OnStartup
+	// and OnShutdown is not observable through a test controller (its
+	// instance is unexported); TestReloadCorefileRestart checks, through
+	// caddy, that they start and stop the watcher and health probers.
+	input := "trafficflow " + good + " example.org example.net {\n ecs off\n bias_formula linear\n reload 0s\n fallthrough\n}"
+	c := caddy.NewTestController("dns", input)
 	c.ServerBlockKeys = []string{"example.org:53"}
 	if err := setup(c); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(dnsserver.GetConfig(c).Plugin); n != 1 {
-		t.Errorf("%d plugins added, want 1", n)
+	plugins := dnsserver.GetConfig(c).Plugin
+	if n := len(plugins); n != 1 {
+		t.Fatalf("%d plugins added, want 1", n)
 	}
-	c.ServerBlockKeys = nil
+	next := test.NextHandler(dns.RcodeRefused, nil)
+	tf, ok := plugins[0](next).(*TrafficFlow)
+	if !ok {
+		t.Fatalf("setup added a %T, want a *TrafficFlow", plugins[0](next))
+	}
+	pc := caddy.NewTestController("dns", input)
+	pc.ServerBlockKeys = []string{"example.org:53"}
+	want, err := parse(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tf.cfg != want.cfg || !slices.Equal(tf.Zones, []string{"example.org.", "example.net."}) || !tf.Fall.Through("www.example.net.") {
+		t.Errorf("handler config %+v zones %v fallthrough %v, want %+v zones [example.org. example.net.] fallthrough",
+			tf.cfg, tf.Zones, tf.Fall.Through("www.example.net."), want.cfg)
+	}
+	if tf.Resolver == nil || tf.Seed == nil || tf.health == nil || !tf.Ready() {
+		t.Errorf("handler not set up: resolver %v, seed set %v, health engine %v, ready %v", tf.Resolver, tf.Seed != nil, tf.health, tf.Ready())
+	}
+	// The store was loaded, and other names go to next.
+	if m, rc := ask(t, tf, "www.example.org.", dns.TypeA, "", ""); rc != dns.RcodeSuccess || !slices.Equal(values(m), []string{"192.0.2.1"}) {
+		t.Errorf("www.example.org. A: rcode %d, answer %v, want 192.0.2.1", rc, values(m))
+	}
+	if _, rc := ask(t, tf, "other.example.org.", dns.TypeA, "", ""); rc != dns.RcodeRefused {
+		t.Errorf("other.example.org. A: rcode %d, want next's REFUSED", rc)
+	}
 
 	bad := writeFiles(t, map[string]string{"policies/web/1.json": strings.Replace(failoverPolicy, "192.0.2.1", "::1", 1),
 		"records.json": `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":2,"TTL":60}]}`})

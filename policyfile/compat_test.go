@@ -31,7 +31,7 @@ func TestCompatCorpus(t *testing.T) {
 	datahorders := func(extra ...string) []string {
 		var out []string
 		for _, k := range extra {
-			out = append(out, k+": warning: unknown key, ignored")
+			out = append(out, k+": warning: unknown key; ignored")
 		}
 		out = append(out, geoproxMismatch(0)...)
 		out = append(out, truncations...)

@@ -1,6 +1,7 @@
 package policyfile
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -28,6 +29,10 @@ func ParseDocument(data []byte, yaml, strict bool) (*Document, Problems) {
 		return nil, probs
 	}
 	doc := parseDocument(r, n, root, jsonSize(n), &docContext{locations: &Locations{}})
+	probs.promote()
+	if probs.Err() != nil {
+		doc = nil
+	}
 	return doc, probs
 }
 
@@ -137,7 +142,7 @@ func parseRecordType(r *reporter, p *jpath, s string) uint16 {
 	t, ok := dns.StringToType[s]
 	if !ok {
 		if t2, ok2 := dns.StringToType[strings.ToUpper(s)]; ok2 && slices.Contains(supportedTypes, t2) {
-			r.warnf(p, "%q should be upper case; accepted as %s", s, strings.ToUpper(s))
+			r.warn(p, fmt.Sprintf("%q should be upper case", s), "accepted as "+strings.ToUpper(s), fmt.Sprintf("write %q", strings.ToUpper(s)))
 			return t2
 		}
 		r.errorf(p, "%q is not a record type a traffic policy can have (%s)", s, supportedTypeList())
@@ -198,7 +203,7 @@ func parseEndpoint(r *reporter, n *node, p *jpath, id string, rrtype uint16, ctx
 			e.Region = ctx.plainRegion(r, p.k("Region"), s)
 		}
 	case f["Region"] != nil:
-		r.warnf(p.k("Region"), "only s3-website endpoints have a Region; ignored")
+		r.warn(p.k("Region"), "only s3-website endpoints have a Region", "ignored", "remove it")
 	}
 
 	if rrtype != 0 {
@@ -211,6 +216,9 @@ func parseEndpoint(r *reporter, n *node, p *jpath, id string, rrtype uint16, ctx
 			}
 		} else {
 			e.Target = hostName(r, p.k("Value"), e.Value)
+			if e.Type == S3Website && e.Target != "" && e.Region != "" {
+				s3WebsiteTarget(r, p, e)
+			}
 		}
 	}
 	if r.failed(mark) {

@@ -37,6 +37,13 @@ func runDocCases(t *testing.T, cases []docCase) {
 	}
 }
 
+// strictly turns a lenient warning (formatted) into the error strict mode
+// gives for it: no "warning: " and, instead of what lenient mode does, fix.
+func strictly(warning, fix string) string {
+	w := strings.Replace(warning, "warning: ", "", 1)
+	return w[:strings.LastIndex(w, "; ")+2] + fix
+}
+
 // rulesDoc wraps endpoints and rules into an A document starting at "start".
 func rulesDoc(endpoints, rules string) string {
 	return `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"start",
@@ -128,9 +135,10 @@ func TestFormatVersionSyntaxMismatch(t *testing.T) {
 	w3 := "Rules.start.GeoproximityLocations[0].Location: warning: Location is 2023-05-09 syntax, but the document declares 2015-10-01; accepted"
 	runDocCases(t, []docCase{
 		{name: "2015 syntax in 2023 lenient", doc: legacyIn2023, want: []string{w1, w2}},
-		{name: "2015 syntax in 2023 strict", doc: legacyIn2023, strict: true, want: []string{strings.Replace(w1, "warning: ", "", 1), strings.Replace(w2, "warning: ", "", 1)}},
+		{name: "2015 syntax in 2023 strict", doc: legacyIn2023, strict: true, want: []string{strictly(w1, "use a Location object, or declare AWSPolicyFormatVersion 2015-10-01"),
+			strictly(w2, "use a Location object, or declare AWSPolicyFormatVersion 2015-10-01")}},
 		{name: "Location in 2015 lenient", doc: locationIn2015, want: []string{w3}},
-		{name: "Location in 2015 strict", doc: locationIn2015, strict: true, want: []string{strings.Replace(w3, "warning: ", "", 1)}},
+		{name: "Location in 2015 strict", doc: locationIn2015, strict: true, want: []string{strictly(w3, "declare AWSPolicyFormatVersion 2023-05-09, or use Region or Latitude and Longitude")}},
 	})
 }
 
@@ -249,8 +257,8 @@ func TestCoordinates(t *testing.T) {
 			`Rules.start.GeoproximityLocations[0].Latitude: warning: 43.6532 has more than two decimal places; truncated to 43.65`,
 			`Rules.start.GeoproximityLocations[0].Longitude: warning: -79.3832 has more than two decimal places; truncated to -79.38`}},
 		{name: "precision strict", strict: true, doc: coordDoc(`"43.6532"`, `"-79.3832"`), want: []string{
-			`Rules.start.GeoproximityLocations[0].Latitude: 43.6532 has more than two decimal places; truncated to 43.65`,
-			`Rules.start.GeoproximityLocations[0].Longitude: -79.3832 has more than two decimal places; truncated to -79.38`}},
+			`Rules.start.GeoproximityLocations[0].Latitude: 43.6532 has more than two decimal places; write at most two (such as 43.65)`,
+			`Rules.start.GeoproximityLocations[0].Longitude: -79.3832 has more than two decimal places; write at most two (such as -79.38)`}},
 		{name: "latitude alone", doc: rulesDoc(twoEndpoints, `"start":{"RuleType":"geoproximity","GeoproximityLocations":[{"EndpointReference":"a","Latitude":"1"}]}`),
 			want: []string{`Rules.start.GeoproximityLocations[0]: Latitude and Longitude go together; one of them is missing`}},
 	})
@@ -284,7 +292,7 @@ func TestRegions(t *testing.T) {
 		{name: "13 geoproximity region without prefix", doc: geoprox,
 			want: []string{`Rules.start.GeoproximityLocations[0].Region: warning: "us-east-1" should be "aws:route53:us-east-1" (geoproximity regions have the aws:route53: prefix); accepted`}},
 		{name: "13 strict", doc: geoprox, strict: true,
-			want: []string{`Rules.start.GeoproximityLocations[0].Region: "us-east-1" should be "aws:route53:us-east-1" (geoproximity regions have the aws:route53: prefix); accepted`}},
+			want: []string{`Rules.start.GeoproximityLocations[0].Region: "us-east-1" should be "aws:route53:us-east-1" (geoproximity regions have the aws:route53: prefix); write "aws:route53:us-east-1"`}},
 		{name: "13 latency region with prefix", doc: latencyDoc("aws:route53:us-east-1", "eu-west-1"),
 			want: []string{`Rules.start.Regions[0].Region: warning: "aws:route53:us-east-1" should be "us-east-1" (no aws:route53: prefix here); accepted`}},
 		{name: "14 availability zone", doc: latencyDoc("us-east-1a", "eu-west-1"),
@@ -341,7 +349,7 @@ func TestGeoLocations(t *testing.T) {
 		{name: "18 UK lenient", doc: geoDoc(`{"EndpointReference":"a","Country":"UK"}`, `{"EndpointReference":"b","IsDefault":true}`),
 			want: []string{`Rules.start.Locations[0].Country: warning: "UK" is not an ISO 3166-1 country code (the United Kingdom is GB); this location never matches`}},
 		{name: "18 UK strict", strict: true, doc: geoDoc(`{"EndpointReference":"a","Country":"UK"}`, `{"EndpointReference":"b","IsDefault":true}`),
-			want: []string{`Rules.start.Locations[0].Country: "UK" is not an ISO 3166-1 country code (the United Kingdom is GB); this location never matches`}},
+			want: []string{`Rules.start.Locations[0].Country: "UK" is not an ISO 3166-1 country code (the United Kingdom is GB); write "GB"`}},
 		{name: "18 BV", doc: geoDoc(`{"EndpointReference":"a","Country":"BV"}`),
 			want: []string{`Rules.start.Locations[0].Country: Route 53 has no location data for BV and cannot route by it`}},
 		{name: "18 CX EH HM", doc: geoDoc(`{"EndpointReference":"a","Country":"CX"}`, `{"EndpointReference":"a","Country":"EH"}`, `{"EndpointReference":"b","Country":"HM"}`),
@@ -351,7 +359,7 @@ func TestGeoLocations(t *testing.T) {
 		{name: "19 continent name lenient", doc: geoDoc(`{"EndpointReference":"a","Continent":"Europe"}`, `{"EndpointReference":"b","IsDefault":true}`),
 			want: []string{`Rules.start.Locations[0].Continent: warning: "Europe" is a continent name; Route 53 uses the code "EU"; accepted as EU`}},
 		{name: "19 continent name strict", strict: true, doc: geoDoc(`{"EndpointReference":"a","Continent":"Europe"}`, `{"EndpointReference":"b","IsDefault":true}`),
-			want: []string{`Rules.start.Locations[0].Continent: "Europe" is a continent name; Route 53 uses the code "EU"; accepted as EU`}},
+			want: []string{`Rules.start.Locations[0].Continent: "Europe" is a continent name; Route 53 uses the code "EU"; write "EU"`}},
 		{name: "19 not a continent", doc: geoDoc(`{"EndpointReference":"a","Continent":"XX"}`),
 			want: []string{`Rules.start.Locations[0].Continent: "XX" is not a continent code (AF, AN, AS, EU, NA, OC, SA)`}},
 	})
@@ -433,7 +441,7 @@ func TestRuleShapes(t *testing.T) {
 			want: []string{`Rules.m.Items[0].EndpointReference: warning: multivalue items should reference value endpoints, and "a" is network-load-balancer; its addresses are answered as values`}},
 		{name: "22 multivalue alias endpoint strict", strict: true, doc: `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"m","Endpoints":{"a":{"Type":"network-load-balancer","Value":"nlb.elb.us-east-1.amazonaws.com"}},
 			"Rules":{"m":{"RuleType":"multivalue","Items":[{"EndpointReference":"a"}]}}}`,
-			want: []string{`Rules.m.Items[0].EndpointReference: multivalue items should reference value endpoints, and "a" is network-load-balancer; its addresses are answered as values`}},
+			want: []string{`Rules.m.Items[0].EndpointReference: multivalue items should reference value endpoints, and "a" is network-load-balancer; reference a value endpoint`}},
 		{name: "23 failover without secondary", doc: rulesDoc(twoEndpoints, `"start":{"RuleType":"failover","Primary":{"EndpointReference":"a"}}`),
 			want: []string{`Rules.start: a failover rule needs Secondary`}},
 		{name: "23 failover without primary", doc: rulesDoc(twoEndpoints, `"start":{"RuleType":"failover","Secondary":{"EndpointReference":"a"}}`),
@@ -443,9 +451,9 @@ func TestRuleShapes(t *testing.T) {
 		{name: "missing container", doc: rulesDoc(twoEndpoints, `"start":{"RuleType":"geo","Items":[{"EndpointReference":"a","Weight":1}]}`),
 			want: []string{`Rules.start.Items: warning: geo rules do not use Items; ignored`, `Rules.start: a geo rule needs Locations`}},
 		{name: "25 extra keys lenient", doc: `{"_description":"x","AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"192.0.2.1"}}}`,
-			want: []string{`_description: warning: unknown key, ignored`}},
+			want: []string{`_description: warning: unknown key; ignored`}},
 		{name: "25 extra keys strict", strict: true, doc: `{"_description":"x","AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"192.0.2.1"}}}`,
-			want: []string{`_description: unknown key, ignored`}},
+			want: []string{`_description: unknown key; remove it, or correct its name`}},
 		{name: "wrong key case", doc: `{"AWSPolicyFormatVersion":"2015-10-01","recordType":"A","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"192.0.2.1"}}}`,
 			want: []string{`recordType: warning: key should be spelled "RecordType"; accepted`}},
 		{name: "26 duplicate endpoint", doc: `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"192.0.2.1"},"e":{"Type":"value","Value":"192.0.2.2"}}}`,
@@ -456,7 +464,7 @@ func TestRuleShapes(t *testing.T) {
 			want: []string{`Rules.start.Items[0].Weight: duplicate key`}},
 		{name: "27 too large", doc: big, want: []string{
 			fmt.Sprintf(`the document is %d characters long; Route 53 allows at most 102400`, len(big)),
-			`_pad: warning: unknown key, ignored`}},
+			`_pad: warning: unknown key; ignored`}},
 		{name: "unreachable", doc: rulesDoc(twoEndpoints+`,"c":{"Type":"value","Value":"192.0.2.3"}`, `"start":{"RuleType":"failover","Primary":{"EndpointReference":"a"},"Secondary":{"EndpointReference":"b"}},"orphan":{"RuleType":"multivalue","Items":[{"EndpointReference":"a"}]}`),
 			want: []string{`Rules.orphan: warning: rule is not reachable from the start; ignored`, `Endpoints.c: warning: endpoint is not reachable from the start; ignored`}},
 		{name: "syntax error", doc: `{"AWSPolicyFormatVersion": "2015-10-01",}`,

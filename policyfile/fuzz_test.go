@@ -25,7 +25,9 @@ func FuzzParseDocument(f *testing.F) {
 	}
 	for _, doc := range []string{legacyIn2023, locationIn2015, weightedDoc(`"3"`), biasDoc(`-10`), coordDoc(`"43.6532"`, `1`),
 		latencyDoc("us-east-1", "eu-west-1"), geoDoc(`{"EndpointReference":"a","Country":"*"}`, `{"EndpointReference":"b","Continent":"EU"}`),
-		endpointDoc("MX", `{"Type":"value","Value":"10 mail.example.com"}`), `{"a":"\ud83d\ude00\u0000"}`, `[1e10,-0.5,true,null]`} {
+		endpointDoc("MX", `{"Type":"value","Value":"10 mail.example.com"}`), `{"a":"\ud83d\ude00\u0000"}`, `[1e10,-0.5,true,null]`,
+		rulesDoc(twoEndpoints, `"start":{"RuleType":"failover","Primary":{"EndpointReference":null,"RuleReference":"w"},"Secondary":{"EndpointReference":"b","_x":1}},"w":{"RuleType":"weighted","Items":[{"EndpointReference":"a","Weight":"1"}]},"u":{"RuleType":"weighted","Items":[{"EndpointReference":"a","Weight":1}]}`),
+		endpointDoc("A", `{"Type":"s3-website","Region":"us-east-1","Value":"www.example.com.s3-website-us-west-2.amazonaws.com"}`)} {
 		f.Add([]byte(doc), false)
 	}
 	f.Add([]byte("AWSPolicyFormatVersion: 2015-10-01\nRecordType: A\nStartEndpoint: e\nEndpoints:\n  e: {Type: value, Value: 192.0.2.1}\n"), true)
@@ -35,6 +37,16 @@ func FuzzParseDocument(f *testing.F) {
 		for _, p := range probs {
 			if p.Message == "" {
 				t.Fatalf("problem without a message: %+v", p)
+			}
+		}
+		// Strict mode finds exactly what lenient mode finds, as errors.
+		_, strict := ParseDocument(data, yaml, true)
+		if len(strict) != len(probs) {
+			t.Fatalf("strict: %d problems, lenient %d:\n%v\n%v", len(strict), len(probs), strict, probs)
+		}
+		for i, p := range probs {
+			if s := strict[i]; s.Path != p.Path || s.Severity != Error || p.Severity == Warning && s.Message == p.Message {
+				t.Fatalf("strict %q for lenient %q", s, p)
 			}
 		}
 		if d == nil {

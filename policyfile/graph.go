@@ -1,6 +1,7 @@
 package policyfile
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -56,7 +57,8 @@ func checkGraph(r *reporter, p *jpath, d *Document, f map[string]*node, partial 
 		}
 		for _, it := range rule.Items {
 			if e := d.endpoints[it.Endpoint]; e != nil && e.Type.IsAlias() {
-				r.addAt(Warning, it.Path+".EndpointReference", "multivalue items should reference value endpoints, and %q is %s; its addresses are answered as values", e.ID, e.Type)
+				r.warnAt(it.Path+".EndpointReference", fmt.Sprintf("multivalue items should reference value endpoints, and %q is %s", e.ID, e.Type),
+					"its addresses are answered as values", "reference a value endpoint")
 			}
 		}
 	}
@@ -141,12 +143,12 @@ func checkReachable(r *reporter, d *Document) {
 	}
 	for _, rule := range d.Rules {
 		if !seenRule[rule.ID] {
-			r.addAt(Warning, rule.Path, "rule is not reachable from the start; ignored")
+			r.warnAt(rule.Path, "rule is not reachable from the start", "ignored", "remove it, or reference it")
 		}
 	}
 	for _, e := range d.Endpoints {
 		if !seenEndpoint[e.ID] {
-			r.addAt(Warning, e.Path, "endpoint is not reachable from the start; ignored")
+			r.warnAt(e.Path, "endpoint is not reachable from the start", "ignored", "remove it, or reference it")
 		}
 	}
 }

@@ -2,6 +2,7 @@ package policyfile
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -41,7 +42,8 @@ func (l *loader) loadHealthChecks(r *reporter, n *node) {
 		f := r.fields(n, root, healthChecksKeys...)
 		if t := f["IsTruncated"]; t != nil {
 			if b, ok := r.boolean(t, root.k("IsTruncated")); ok && b {
-				r.warnf(root.k("IsTruncated"), "the listing is truncated; health checks after NextMarker are missing")
+				r.warn(root.k("IsTruncated"), "the listing is truncated", "health checks after NextMarker are missing",
+					"list every health check (aws route53 list-health-checks without --max-items), so that none is missing")
 			}
 		}
 		elems, ok := r.array(f["HealthChecks"], root.k("HealthChecks"))
@@ -165,7 +167,7 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 
 	unused := func(key, why string) {
 		if f[key] != nil {
-			r.warnf(p.k(key), "%s; ignored", why)
+			r.warn(p.k(key), why, "ignored", "remove it")
 		}
 	}
 	str := func(key string, max int) string {
@@ -314,7 +316,8 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 		if elems, ok := r.array(v, p.k("Regions")); ok {
 			for i, e := range elems {
 				if s, ok := r.str(e, p.k("Regions").i(i)); ok && !healthCheckerRegions[s] {
-					r.warnf(p.k("Regions").i(i), "%q is not a Route 53 health-checker region; trafficflow probes from where it runs anyway", s)
+					r.warn(p.k("Regions").i(i), fmt.Sprintf("%q is not a Route 53 health-checker region", s), "trafficflow probes from where it runs anyway",
+						"use a health-checker region (us-east-1, eu-west-1, ...) or remove it")
 				}
 			}
 		}
@@ -353,7 +356,7 @@ func (l *loader) loadHealthState(r *reporter, n *node) {
 			continue
 		}
 		if !known[m.key] {
-			r.warnf(p, "no health check %q in healthchecks.json; ignored", m.key)
+			r.warn(p, fmt.Sprintf("no health check %q in healthchecks.json", m.key), "ignored", "remove it, or define the check in healthchecks.json")
 			continue
 		}
 		l.store.Forced[m.key] = st
@@ -425,13 +428,15 @@ func (l *loader) checkHealthRefs() {
 		r := l.reporter(ref.ver.File)
 		switch {
 		case !used[ref.ver]:
-			r.addAt(Warning, ref.path, "no health check %q in healthchecks.json (no record uses this version)", ref.id)
+			r.warnAt(ref.path, fmt.Sprintf("no health check %q in healthchecks.json (no record uses this version)", ref.id), "",
+				"define the check in healthchecks.json, or remove the reference")
 		case l.opts.MissingHealthCheck == MissingHealthy || l.opts.MissingHealthCheck == MissingUnhealthy:
 			if l.store.Missing == nil {
 				l.store.Missing = map[string]bool{}
 			}
 			l.store.Missing[ref.id] = l.opts.MissingHealthCheck == MissingHealthy
-			r.addAt(Warning, ref.path, "no health check %q in healthchecks.json; treated as %s (missing_healthcheck)", ref.id, l.opts.MissingHealthCheck)
+			r.warnAt(ref.path, fmt.Sprintf("no health check %q in healthchecks.json", ref.id), fmt.Sprintf("treated as %s (missing_healthcheck)", l.opts.MissingHealthCheck),
+				"define the check in healthchecks.json")
 		default:
 			r.addAt(Error, ref.path, "no health check %q in healthchecks.json", ref.id)
 		}

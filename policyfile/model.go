@@ -67,6 +67,26 @@ func (d *Document) Reachable() []*Rule {
 	return out
 }
 
+// ReachableEndpoints returns the endpoints the start reaches, in document
+// order.
+func (d *Document) ReachableEndpoints() []*Endpoint {
+	seen := map[string]bool{d.StartEndpoint: d.StartEndpoint != ""}
+	for _, r := range d.Reachable() {
+		for _, it := range r.Items {
+			if it.Endpoint != "" {
+				seen[it.Endpoint] = true
+			}
+		}
+	}
+	var out []*Endpoint
+	for _, e := range d.Endpoints {
+		if seen[e.ID] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // EndpointType is the Type of an endpoint.
 type EndpointType string
 
@@ -95,11 +115,16 @@ type Endpoint struct {
 	Value string
 	// Region is the bucket's region of an s3-website endpoint.
 	Region string
+	// Bucket is the bucket of an s3-website endpoint ("" when its Value is
+	// a regional website host without one).
+	Bucket string
 	// RR is the record of a value endpoint, with owner "." and TTL 0: a
 	// template for answers.
 	RR dns.RR
-	// Target is the fully qualified, lower-case DNS name of an alias-type
-	// endpoint.
+	// Target is the fully qualified, lower-case DNS name an alias-type
+	// endpoint resolves through: its Value, except for an s3-website
+	// endpoint given as a bare bucket name, which resolves through its
+	// region's website endpoint (S3WebsiteHost).
 	Target string
 	// Path is the JSON path of the endpoint, for messages.
 	Path string

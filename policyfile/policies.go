@@ -38,7 +38,7 @@ func (l *loader) loadPolicies() {
 		}
 		ext := strings.ToLower(path.Ext(name))
 		if _, ok := syntaxExts[ext]; !ok {
-			l.reporter(rel).addAt(Warning, "", "not a .json, .yaml or .yml file; ignored")
+			l.reporter(rel).warnAt("", "not a .json, .yaml or .yml file", "ignored", "remove it from the store")
 			continue
 		}
 		l.loadVersionFile(rel, strings.TrimSuffix(name, path.Ext(name)), 0)
@@ -66,7 +66,7 @@ func (l *loader) loadPolicyDir(name string) {
 		rel := path.Join("policies", name, fname)
 		ext := strings.ToLower(path.Ext(fname))
 		if _, ok := syntaxExts[ext]; !ok {
-			l.reporter(rel).addAt(Warning, "", "not a .json, .yaml or .yml file; ignored")
+			l.reporter(rel).warnAt("", "not a .json, .yaml or .yml file", "ignored", "remove it from the store")
 			continue
 		}
 		fi, err := fs.Stat(l.fsys, rel) // follows symlinks
@@ -75,7 +75,7 @@ func (l *loader) loadPolicyDir(name string) {
 			continue
 		}
 		if fi.IsDir() {
-			l.reporter(rel).addAt(Warning, "", "is not a regular file; ignored")
+			l.reporter(rel).warnAt("", "is not a regular file", "ignored", "remove it from the store")
 			continue
 		}
 		stem := strings.TrimSuffix(fname, path.Ext(fname))
@@ -173,7 +173,7 @@ func (l *loader) docContext() *docContext {
 func (l *loader) comment(r *reporter, p *jpath, n *node) string {
 	s, ok := r.str(n, p)
 	if ok && len(s) > 1024 {
-		r.warnf(p, "is %d characters long; Route 53 allows at most 1024", len(s))
+		r.warn(p, fmt.Sprintf("is %d characters long; Route 53 allows at most 1024", len(s)), "", "shorten it")
 	}
 	return s
 }
@@ -254,7 +254,8 @@ func (l *loader) trafficPolicy(r *reporter, n *node, p *jpath, name string, file
 	}
 	if nn := f["Name"]; nn != nil {
 		if s, ok := r.str(nn, p.k("Name")); ok && s != name {
-			r.warnf(p.k("Name"), "%q differs from the policy's name in the store, %q (records refer to %q)", s, name, name)
+			r.warn(p.k("Name"), fmt.Sprintf("%q differs from the policy's name in the store, %q (records refer to %q)", s, name, name), "",
+				fmt.Sprintf("write %q, or rename the file", name))
 		}
 	}
 	if c := f["Comment"]; c != nil {
@@ -289,7 +290,8 @@ func (l *loader) loadVersionList(r *reporter, n *node, name string) {
 	f := r.fields(n, root, "TrafficPolicies", "IsTruncated", "TrafficPolicyVersionMarker", "MaxItems")
 	if t := f["IsTruncated"]; t != nil {
 		if b, ok := r.boolean(t, root.k("IsTruncated")); ok && b {
-			r.warnf(root.k("IsTruncated"), "the listing is truncated; versions after TrafficPolicyVersionMarker are missing (use --no-paginate off, or list again with --traffic-policy-version-marker)")
+			r.warn(root.k("IsTruncated"), "the listing is truncated", "versions after TrafficPolicyVersionMarker are missing (use --no-paginate off, or list again with --traffic-policy-version-marker)",
+				"list every version (without --max-items, or again with --traffic-policy-version-marker), so that none is missing")
 		}
 	}
 	elems, ok := r.array(f["TrafficPolicies"], root.k("TrafficPolicies"))
@@ -304,7 +306,7 @@ func (l *loader) loadVersionList(r *reporter, n *node, name string) {
 // policyID records the Route 53 Id of a policy.
 func (l *loader) policyID(r *reporter, p *jpath, name, id string) {
 	if len(id) > 36 {
-		r.warnf(p, "is %d characters long; Route 53 Ids have at most 36", len(id))
+		r.warn(p, fmt.Sprintf("is %d characters long; Route 53 Ids have at most 36", len(id)), "", "shorten it")
 	}
 	for other, pol := range l.store.Policies {
 		if other != name && pol.ID == id {
@@ -317,7 +319,7 @@ func (l *loader) policyID(r *reporter, p *jpath, name, id string) {
 	case pol.ID == "":
 		pol.ID = id
 	case pol.ID != id:
-		r.warnf(p, "Id %q differs from the Id %q other versions of %q have", id, pol.ID, name)
+		r.warn(p, fmt.Sprintf("Id %q differs from the Id %q other versions of %q have", id, pol.ID, name), "", fmt.Sprintf("write %q", pol.ID))
 	}
 }
 

@@ -14,6 +14,11 @@ type Severity uint8
 const (
 	Error Severity = iota
 	Warning
+	// promoted is a warning that strict mode turns into an error once
+	// loading is done. Until then it does not count as an error, so that
+	// strict mode reads exactly as far as lenient mode does and loses none
+	// of its findings.
+	promoted
 )
 
 // Problem is one thing wrong with a store: the file (relative to the store
@@ -106,17 +111,42 @@ func (r *reporter) add(sev Severity, p *jpath, format string, args ...any) {
 	r.addAt(sev, r.base.concat(p).String(), format, args...)
 }
 
-// addAt records a problem at an already formatted full path. It is the
-// one place where strict mode turns warnings into errors.
+// addAt records an error at an already formatted full path.
 func (r *reporter) addAt(sev Severity, path string, format string, args ...any) {
-	if sev == Warning && r.strict {
-		sev = Error
-	}
 	*r.out = append(*r.out, Problem{File: r.file, Path: path, Message: fmt.Sprintf(format, args...), Severity: sev})
 }
 
 func (r *reporter) errorf(p *jpath, format string, args ...any) { r.add(Error, p, format, args...) }
-func (r *reporter) warnf(p *jpath, format string, args ...any)  { r.add(Warning, p, format, args...) }
+
+// warn records a finding that lenient mode accepts: what was found, what
+// lenient mode does about it (may be empty) and what must change, which
+// strict mode says instead. It is the one place where strict mode turns
+// warnings into errors.
+func (r *reporter) warn(p *jpath, found, lenient, fix string) {
+	r.warnAt(r.base.concat(p).String(), found, lenient, fix)
+}
+
+// warnAt is warn at an already formatted full path.
+func (r *reporter) warnAt(path, found, lenient, fix string) {
+	sev, msg := Warning, found
+	switch {
+	case r.strict:
+		sev, msg = promoted, found+"; "+fix
+	case lenient != "":
+		msg = found + "; " + lenient
+	}
+	*r.out = append(*r.out, Problem{File: r.file, Path: path, Message: msg, Severity: sev})
+}
+
+// promote turns the warnings strict mode recorded into errors (see
+// promoted).
+func (ps Problems) promote() {
+	for i := range ps {
+		if ps[i].Severity == promoted {
+			ps[i].Severity = Error
+		}
+	}
+}
 
 // failed reports whether any error was recorded since mark (a length of
 // r.out taken earlier).

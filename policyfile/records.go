@@ -36,7 +36,8 @@ func (l *loader) loadRecords(r *reporter, n *node) {
 	if v := f["TrafficPolicyInstances"]; v != nil {
 		if t := f["IsTruncated"]; t != nil {
 			if b, ok := r.boolean(t, root.k("IsTruncated")); ok && b {
-				r.warnf(root.k("IsTruncated"), "the listing is truncated; instances after the markers are missing")
+				r.warn(root.k("IsTruncated"), "the listing is truncated", "instances after the markers are missing",
+					"list every instance (aws route53 list-traffic-policy-instances without --max-items), so that none is missing")
 			}
 		}
 		if elems, ok := r.array(v, root.k("TrafficPolicyInstances")); ok {
@@ -69,6 +70,7 @@ func (l *loader) loadRecords(r *reporter, n *node) {
 			l.checkName(r, a.Path, a.Name, a.Record.Ver.Document.RecordType)
 		}
 	}
+	l.checkLookupLoops(r)
 }
 
 // policyRecord reads one PolicyRecords entry.
@@ -303,16 +305,12 @@ func (l *loader) checkRecord(r *reporter, rec *Record) {
 		}
 	}
 	for _, e := range doc.Endpoints {
-		if e.Type != S3Website {
+		if e.Type != S3Website || e.Bucket == "" {
 			continue
 		}
-		bucket := strings.TrimSuffix(strings.ToLower(e.Value), ".")
-		if i := strings.Index(bucket, ".s3-website"); i > 0 {
-			bucket = bucket[:i]
-		}
-		if want := strings.TrimSuffix(rec.Name, "."); bucket != want {
-			r.addAt(Warning, rec.Path+".Name", "s3-website endpoint %q of policy %q version %d is bucket %q, but S3 serves a website only under its bucket's name (%s)",
-				e.ID, rec.Policy, rec.Version, bucket, want)
+		if want := strings.TrimSuffix(rec.Name, "."); e.Bucket != want {
+			r.warnAt(rec.Path+".Name", fmt.Sprintf("s3-website endpoint %q of policy %q version %d is bucket %q, but S3 serves a website only under its bucket's name (%s)",
+				e.ID, rec.Policy, rec.Version, e.Bucket, want), "", "name the bucket after the record")
 		}
 	}
 }
@@ -330,7 +328,8 @@ func (l *loader) checkName(r *reporter, path, name string, rrtype uint16) {
 	}
 	switch {
 	case zone == "":
-		r.addAt(Warning, path+".Name", "%s is outside the zones %s; it is not served", name, strings.Join(l.opts.Zones, " "))
+		r.warnAt(path+".Name", fmt.Sprintf("%s is outside the zones %s", name, strings.Join(l.opts.Zones, " ")), "it is not served",
+			"remove it, or serve its zone")
 	case zone == name && rrtype == dns.TypeCNAME:
 		r.addAt(Error, path+".Name", "%s is the apex of zone %s, and a CNAME cannot be at a zone apex", name, zone)
 	}

@@ -55,7 +55,7 @@ func parseRule(r *reporter, n *node, p *jpath, id string, d *Document, ctx *docC
 		}
 		own := containerOf[rule.Type] == key || (rule.Type == Failover && key == "Secondary")
 		if !own {
-			r.warnf(p.k(key), "%s rules do not use %s; ignored", rule.Type, key)
+			r.warn(p.k(key), fmt.Sprintf("%s rules do not use %s", rule.Type, key), "ignored", "remove it")
 		}
 	}
 
@@ -85,7 +85,8 @@ func parseRule(r *reporter, n *node, p *jpath, id string, d *Document, ctx *docC
 			r.errorf(p.k(key), "is empty; a %s rule needs at least one item", rule.Type)
 		}
 		if max := maxItems[rule.Type]; len(elems) > max {
-			r.warnf(p.k(key), "has %d items; Route 53 allows at most %d", len(elems), max)
+			r.warn(p.k(key), fmt.Sprintf("has %d items; Route 53 allows at most %d", len(elems), max), "",
+				fmt.Sprintf("keep at most %d (nest rules to route more)", max))
 		}
 		for i, e := range elems {
 			if it := parseItem(r, e, p.k(key).i(i), rule.Type, d, ctx); it != nil {
@@ -141,7 +142,7 @@ func parseItem(r *reporter, n *node, p *jpath, rt RuleType, d *Document, ctx *do
 	}
 	if v := f["EvaluateTargetHealth"]; v != nil {
 		if rt == Multivalue {
-			r.warnf(p.k("EvaluateTargetHealth"), "multivalue items do not use EvaluateTargetHealth; ignored")
+			r.warn(p.k("EvaluateTargetHealth"), "multivalue items do not use EvaluateTargetHealth", "ignored", "remove it")
 		} else if b, ok := r.boolean(v, p.k("EvaluateTargetHealth")); ok {
 			it.EvaluateTargetHealth = b
 		}
@@ -240,12 +241,12 @@ func geoContinent(r *reporter, p *jpath, s string) string {
 		return s
 	}
 	if _, ok := Continents[strings.ToUpper(s)]; ok {
-		r.warnf(p, "%q should be upper case; accepted as %s", s, strings.ToUpper(s))
+		r.warn(p, fmt.Sprintf("%q should be upper case", s), "accepted as "+strings.ToUpper(s), fmt.Sprintf("write %q", strings.ToUpper(s)))
 		return strings.ToUpper(s)
 	}
 	for code, name := range Continents {
 		if strings.EqualFold(name, s) {
-			r.warnf(p, "%q is a continent name; Route 53 uses the code %q; accepted as %s", s, code, code)
+			r.warn(p, fmt.Sprintf("%q is a continent name; Route 53 uses the code %q", s, code), "accepted as "+code, fmt.Sprintf("write %q", code))
 			return code
 		}
 	}
@@ -262,26 +263,28 @@ func geoCountry(r *reporter, p *jpath, s string) string {
 	case countryContinent[s] != "":
 		return s
 	case countryContinent[up] != "":
-		r.warnf(p, "%q should be upper case; accepted as %s", s, up)
+		r.warn(p, fmt.Sprintf("%q should be upper case", s), "accepted as "+up, fmt.Sprintf("write %q", up))
 		return up
 	case up == "UK":
-		r.warnf(p, "%q is not an ISO 3166-1 country code (the United Kingdom is GB); this location never matches", s)
+		r.warn(p, fmt.Sprintf("%q is not an ISO 3166-1 country code (the United Kingdom is GB)", s), "this location never matches", `write "GB"`)
 		return s
 	}
-	r.warnf(p, "%q is not a country code Route 53 knows; this location never matches", s)
+	r.warn(p, fmt.Sprintf("%q is not a country code Route 53 knows", s), "this location never matches",
+		"use an ISO 3166-1 alpha-2 code (such as DE), or remove the location")
 	return s
 }
 
 func geoSubdivision(r *reporter, p *jpath, country, s string) string {
 	if country != "US" {
-		r.warnf(p, "Route 53 documents subdivisions for the US only; %s-%s is matched against the GeoIP database's ISO 3166-2 code", country, s)
+		r.warn(p, "Route 53 documents subdivisions for the US only", fmt.Sprintf("%s-%s is matched against the GeoIP database's ISO 3166-2 code", country, s),
+			fmt.Sprintf("route country %s as a whole (remove the Subdivision)", country))
 		return s
 	}
 	if usStates[s] {
 		return s
 	}
 	if usStates[strings.ToUpper(s)] {
-		r.warnf(p, "%q should be upper case; accepted as %s", s, strings.ToUpper(s))
+		r.warn(p, fmt.Sprintf("%q should be upper case", s), "accepted as "+strings.ToUpper(s), fmt.Sprintf("write %q", strings.ToUpper(s)))
 		return strings.ToUpper(s)
 	}
 	r.errorf(p, "%q is not a US state code", s)
@@ -347,16 +350,19 @@ func parseGeoproximity(r *reporter, f map[string]*node, p *jpath, it *Item, d *D
 		return
 	case loc != nil:
 		if d.FormatVersion == Format2015 {
-			r.warnf(p.k("Location"), "Location is %s syntax, but the document declares %s; accepted", Format2023, Format2015)
+			r.warn(p.k("Location"), fmt.Sprintf("Location is %s syntax, but the document declares %s", Format2023, Format2015), "accepted",
+				fmt.Sprintf("declare AWSPolicyFormatVersion %s, or use Region or Latitude and Longitude", Format2023))
 		}
 		parseLocationObject(r, loc, p.k("Location"), it, ctx)
 		return
 	}
 	if d.FormatVersion == Format2023 {
 		if region != nil {
-			r.warnf(p.k("Region"), "Region is %s syntax, but the document declares %s (which uses Location); accepted", Format2015, Format2023)
+			r.warn(p.k("Region"), fmt.Sprintf("Region is %s syntax, but the document declares %s (which uses Location)", Format2015, Format2023), "accepted",
+				fmt.Sprintf("use a Location object, or declare AWSPolicyFormatVersion %s", Format2015))
 		} else {
-			r.warnf(p.k("Latitude"), "Latitude and Longitude are %s syntax, but the document declares %s (which uses Location); accepted", Format2015, Format2023)
+			r.warn(p.k("Latitude"), fmt.Sprintf("Latitude and Longitude are %s syntax, but the document declares %s (which uses Location)", Format2015, Format2023), "accepted",
+				fmt.Sprintf("use a Location object, or declare AWSPolicyFormatVersion %s", Format2015))
 		}
 	}
 	switch {
@@ -430,7 +436,7 @@ func parseLocationObject(r *reporter, n *node, p *jpath, it *Item, ctx *docConte
 	case LocationCoordinate:
 		it.LocationType = typ
 		if name != nil {
-			r.warnf(p.k("LocationName"), "a Coordinate location has no LocationName; ignored")
+			r.warn(p.k("LocationName"), "a Coordinate location has no LocationName", "ignored", "remove it")
 		}
 		lat, lon := f["Latitude"], f["Longitude"]
 		if lat == nil || lon == nil {
@@ -453,7 +459,7 @@ func (c *docContext) prefixedRegion(r *reporter, p *jpath, s string) (string, La
 	code, ok := strings.CutPrefix(s, "aws:route53:")
 	if !ok {
 		if pt, known := c.locations.Region(s); known {
-			r.warnf(p, "%q should be %q (geoproximity regions have the aws:route53: prefix); accepted", s, "aws:route53:"+s)
+			r.warn(p, fmt.Sprintf("%q should be %q (geoproximity regions have the aws:route53: prefix)", s, "aws:route53:"+s), "accepted", fmt.Sprintf("write %q", "aws:route53:"+s))
 			return s, pt
 		}
 		r.errorf(p, "%s", c.unknownRegion(s))
@@ -473,7 +479,7 @@ func (c *docContext) prefixedRegion(r *reporter, p *jpath, s string) (string, La
 func (c *docContext) plainRegion(r *reporter, p *jpath, s string) string {
 	if rest, ok := strings.CutPrefix(s, "aws:route53:"); ok {
 		if _, known := c.locations.Region(rest); known {
-			r.warnf(p, "%q should be %q (no aws:route53: prefix here); accepted", s, rest)
+			r.warn(p, fmt.Sprintf("%q should be %q (no aws:route53: prefix here)", s, rest), "accepted", fmt.Sprintf("write %q", rest))
 			return rest
 		}
 	}

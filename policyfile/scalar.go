@@ -1,6 +1,7 @@
 package policyfile
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -9,27 +10,35 @@ import (
 
 // fields reads an object against its known keys. Duplicate keys are
 // errors; unknown keys are warnings and ignored; a key that differs from a
-// known one only in case is accepted with a warning. A nil map means n was
-// not an object (which has been reported).
+// known one only in case is accepted with a warning; a null value is an
+// absent field, with a warning (tools that write every field write null
+// for the ones they do not use). A nil map means n was not an object
+// (which has been reported).
 func (r *reporter) fields(n *node, p *jpath, known ...string) map[string]*node {
 	if n.kind != kObject {
 		r.errorf(p, "must be an object, not %s", n.kind)
 		return nil
 	}
 	out := make(map[string]*node, len(n.members))
+	seen := make(map[string]bool, len(n.members))
 	for _, m := range n.members {
 		key := m.key
 		if !slices.Contains(known, key) {
 			canon := foldMatch(known, key)
 			if canon == "" {
-				r.warnf(p.k(key), "unknown key, ignored")
+				r.warn(p.k(key), "unknown key", "ignored", "remove it, or correct its name")
 				continue
 			}
-			r.warnf(p.k(key), "key should be spelled %q; accepted", canon)
+			r.warn(p.k(key), fmt.Sprintf("key should be spelled %q", canon), "accepted", fmt.Sprintf("write %q", canon))
 			key = canon
 		}
-		if _, dup := out[key]; dup {
+		if seen[key] {
 			r.errorf(p.k(m.key), "duplicate key")
+			continue
+		}
+		seen[key] = true
+		if m.val.kind == kNull {
+			r.warn(p.k(m.key), "is null", "treated as absent", "remove it, or give it a value")
 			continue
 		}
 		out[key] = m.val
@@ -168,7 +177,8 @@ func (r *reporter) coordinate(n *node, p *jpath, limit float64) (float64, bool) 
 	if dot := strings.IndexByte(text, '.'); dot >= 0 && len(text)-dot-1 > 2 {
 		cut := text[:dot+3]
 		t, _ := strconv.ParseFloat(cut, 64)
-		r.warnf(p, "%s has more than two decimal places; truncated to %s", text, strconv.FormatFloat(t, 'f', -1, 64))
+		short := strconv.FormatFloat(t, 'f', -1, 64)
+		r.warn(p, text+" has more than two decimal places", "truncated to "+short, "write at most two (such as "+short+")")
 		return t, true
 	}
 	return v, true

@@ -208,6 +208,7 @@ func LoadFS(fsys fs.FS, dir string, opts Options) (*Store, Problems) {
 	l.checkHealthRefs()
 
 	sortProblems(l.probs)
+	l.probs.promote()
 	l.store.Warnings = l.probs.Warnings()
 	return l.store, l.probs
 }

@@ -473,7 +473,7 @@ func TestStrictStore(t *testing.T) {
 	if s, probs := Load(dir, Options{}); probs.Err() != nil || len(s.Warnings) != 1 {
 		t.Errorf("lenient: %v", probs)
 	}
-	if _, probs := Load(dir, Options{Strict: true}); probs.Err() == nil || probs[0].String() != "policies/web/1.json: _note: unknown key, ignored" {
+	if _, probs := Load(dir, Options{Strict: true}); probs.Err() == nil || probs[0].String() != "policies/web/1.json: _note: unknown key; remove it, or correct its name" {
 		t.Errorf("strict: %v", probs)
 	}
 	err := Problems{{File: "a.json", Path: "X", Message: "bad"}, {File: "b.json", Message: "worse"}}.Err()
@@ -539,36 +539,36 @@ func TestDocumentSizeInStore(t *testing.T) {
 	recs := records(rec("www.example.com", "web", 1))
 	runStoreCases(t, []storeCase{
 		{name: "yaml wrapper over", files: map[string]string{"policies/web/1.yaml": "Comment: big\nDocument:\n" + padYAML("  ", over)},
-			want: []string{`policies/web/1.yaml: Document: ` + tooLong, `policies/web/1.yaml: Document._pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web/1.yaml: Document: ` + tooLong, `policies/web/1.yaml: Document._pad: warning: unknown key; ignored`}},
 		{name: "yaml wrapper at the limit", files: map[string]string{"policies/web/1.yaml": "Comment: big\nDocument:\n" + padYAML("  ", fit), "records.json": recs},
-			want: []string{`policies/web/1.yaml: Document._pad: warning: unknown key, ignored`},
+			want: []string{`policies/web/1.yaml: Document._pad: warning: unknown key; ignored`},
 			check: func(t *testing.T, s *Store) {
 				if got := s.Record("www.example.com.").Ver.Document.Size; got != MaxDocumentSize {
 					t.Errorf("Size = %d, want %d", got, MaxDocumentSize)
 				}
 			}},
 		{name: "yaml characters not bytes", files: map[string]string{"policies/web/1.yaml": "Document:\n" + padYAML("  ", fitWide)},
-			want: []string{`policies/web/1.yaml: Document._pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web/1.yaml: Document._pad: warning: unknown key; ignored`}},
 		{name: "yaml traffic policy over", files: map[string]string{"policies/web/1.yml": "TrafficPolicy:\n  Version: 1\n  Document:\n" + padYAML("    ", over)},
-			want: []string{`policies/web/1.yml: TrafficPolicy.Document: ` + tooLong, `policies/web/1.yml: TrafficPolicy.Document._pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web/1.yml: TrafficPolicy.Document: ` + tooLong, `policies/web/1.yml: TrafficPolicy.Document._pad: warning: unknown key; ignored`}},
 		{name: "yaml version list over", files: map[string]string{"policies/web.yaml": "TrafficPolicies:\n  - Version: 1\n    Document:\n" + padYAML("      ", over)},
-			want: []string{`policies/web.yaml: TrafficPolicies[0].Document: ` + tooLong, `policies/web.yaml: TrafficPolicies[0].Document._pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web.yaml: TrafficPolicies[0].Document: ` + tooLong, `policies/web.yaml: TrafficPolicies[0].Document._pad: warning: unknown key; ignored`}},
 		{name: "yaml document file over", files: map[string]string{"policies/web/1.yaml": padYAML("", over)},
-			want: []string{`policies/web/1.yaml: ` + tooLong, `policies/web/1.yaml: _pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web/1.yaml: ` + tooLong, `policies/web/1.yaml: _pad: warning: unknown key; ignored`}},
 		{name: "yaml document file at the limit", files: map[string]string{"policies/web/1.yaml": "# a comment\n" + padYAML("", fit)},
-			want: []string{`policies/web/1.yaml: _pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web/1.yaml: _pad: warning: unknown key; ignored`}},
 		{name: "json wrapper over", files: map[string]string{"policies/web/1.json": `{"Comment":"big","Document":` + compactJSON(t, padDoc(over)) + `}`},
-			want: []string{`policies/web/1.json: Document: ` + tooLong, `policies/web/1.json: Document._pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web/1.json: Document: ` + tooLong, `policies/web/1.json: Document._pad: warning: unknown key; ignored`}},
 		{name: "json document file over", files: map[string]string{"policies/web/1.json": compactJSON(t, padDoc(over))},
-			want: []string{`policies/web/1.json: ` + tooLong, `policies/web/1.json: _pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web/1.json: ` + tooLong, `policies/web/1.json: _pad: warning: unknown key; ignored`}},
 		{name: "json document file white space not counted", files: map[string]string{"policies/web/1.json": strings.ReplaceAll(compactJSON(t, padDoc(fit)), ",", ",\n    ")},
-			want: []string{`policies/web/1.json: _pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web/1.json: _pad: warning: unknown key; ignored`}},
 		{name: "json string over", files: map[string]string{"policies/web/1.json": `{"TrafficPolicy":{"Version":1,"Document":` + jsonString(compactJSON(t, padDoc(over))) + `}}`},
-			want: []string{`policies/web/1.json: TrafficPolicy.Document: ` + tooLong, `policies/web/1.json: TrafficPolicy.Document._pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web/1.json: TrafficPolicy.Document: ` + tooLong, `policies/web/1.json: TrafficPolicy.Document._pad: warning: unknown key; ignored`}},
 		{name: "json string counts its white space", files: map[string]string{"policies/web/1.json": `{"TrafficPolicy":{"Version":1,"Document":` + jsonString(" "+compactJSON(t, padDoc(fit))) + `}}`},
-			want: []string{`policies/web/1.json: TrafficPolicy.Document: ` + tooLong, `policies/web/1.json: TrafficPolicy.Document._pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web/1.json: TrafficPolicy.Document: ` + tooLong, `policies/web/1.json: TrafficPolicy.Document._pad: warning: unknown key; ignored`}},
 		{name: "json string characters not bytes", files: map[string]string{"policies/web/1.json": `{"TrafficPolicy":{"Version":1,"Document":` + jsonString(compactJSON(t, padDoc(fitWide))) + `}}`},
-			want: []string{`policies/web/1.json: TrafficPolicy.Document._pad: warning: unknown key, ignored`}},
+			want: []string{`policies/web/1.json: TrafficPolicy.Document._pad: warning: unknown key; ignored`}},
 	})
 }
 
@@ -616,13 +616,13 @@ func TestStoreFileProblems(t *testing.T) {
 		{name: "version twice in one file", files: map[string]string{"policies/web.json": list},
 			want: []string{`policies/web.json: TrafficPolicies[1].Version: version 1 of policy "web" is already defined earlier in this file`}},
 		{name: "strict: not a store file", opts: Options{Strict: true}, files: map[string]string{"policies/notes.txt": "x", "policies/web/notes.txt": "x"},
-			want: []string{`policies/notes.txt: not a .json, .yaml or .yml file; ignored`, `policies/web/notes.txt: not a .json, .yaml or .yml file; ignored`}},
+			want: []string{`policies/notes.txt: not a .json, .yaml or .yml file; remove it from the store`, `policies/web/notes.txt: not a .json, .yaml or .yml file; remove it from the store`}},
 	})
 	// No record uses the version, so the missing check only warns; strict
 	// makes that an error.
 	dir := writeStore(t, map[string]string{"policies/web/1.json": failoverHC})
 	_, probs := Load(dir, Options{Strict: true})
-	if err := probs.Err(); err == nil || err.Error() != `policies/web/1.json: Rules.r.Primary.HealthCheck: no health check "web-primary" in healthchecks.json (no record uses this version)` {
+	if err := probs.Err(); err == nil || err.Error() != `policies/web/1.json: Rules.r.Primary.HealthCheck: no health check "web-primary" in healthchecks.json (no record uses this version); define the check in healthchecks.json, or remove the reference` {
 		t.Errorf("strict unused version: %v", err)
 	}
 }
@@ -640,11 +640,11 @@ func TestVersionFileNotRegular(t *testing.T) {
 		for _, p := range probs {
 			got = append(got, p.String())
 		}
-		warning := "warning: "
+		last := `policies/web/3.json: warning: is not a regular file; ignored`
 		if strict {
-			warning = ""
+			last = `policies/web/3.json: is not a regular file; remove it from the store`
 		}
-		want := []string{`policies/web/2.json: no such file or directory`, `policies/web/3.json: ` + warning + `is not a regular file; ignored`}
+		want := []string{`policies/web/2.json: no such file or directory`, last}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("strict %v:\n got: %q\nwant: %q", strict, got, want)
 		}

@@ -51,20 +51,24 @@ type member struct {
 	val *node
 }
 
-// get returns the value of the first member named key, or nil.
+// get returns the value of the first member named key, or nil when there
+// is none or its value is null (a null field is an absent one).
 func (n *node) get(key string) *node {
 	if n == nil || n.kind != kObject {
 		return nil
 	}
 	for _, m := range n.members {
 		if m.key == key {
+			if m.val.kind == kNull {
+				return nil
+			}
 			return m.val
 		}
 	}
 	return nil
 }
 
-// has reports whether the object has a member named key.
+// has reports whether the object has a non-null member named key.
 func (n *node) has(key string) bool { return n.get(key) != nil }
 
 // describe renders a scalar for messages: strings quoted, numbers as written.

@@ -34,7 +34,7 @@ func startServer(t testing.TB, corefile string) (*caddy.Instance, string) {
 		caddy.Quiet, dnsserver.Quiet = true, true
 		// cmd/coredns's order, for the plugins this test binary has.
 		if err := dnsserver.SetDirectives([]string{"reload", "bind", "ready", "prometheus", "errors", "log",
-			"trafficflow", "cache", "file", "whoami"}); err != nil {
+			"trafficflow", "cache", "hosts", "file", "whoami"}); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -36,7 +36,7 @@ type entry struct {
 	name string
 	// zone is the plugin zone the name is in.
 	zone   string
-	policy *evaluate.Policy
+	policy *evaluate.Evaluator
 	rrtype uint16
 	ttl    uint32
 	// answers holds, per endpoint of the policy, the RRset a value
@@ -81,8 +81,8 @@ func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *l
 		cells.missing[id] = c
 	}
 	s := &snapshot{store: store, names: map[string]*entry{}, geo: db, latency: lat, soa: map[string]*dns.SOA{}}
-	compiled := map[*policyfile.Version]*evaluate.Policy{}
-	compile := func(v *policyfile.Version) (*evaluate.Policy, error) {
+	compiled := map[*policyfile.Version]*evaluate.Evaluator{}
+	compile := func(v *policyfile.Version) (*evaluate.Evaluator, error) {
 		if p := compiled[v]; p != nil {
 			return p, nil
 		}
@@ -125,7 +125,7 @@ func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *l
 // newEntry precomputes the answers of every value endpoint for a name. The
 // RRs of an entry are allocated together, so that answering a name touches
 // few cache lines even when the store holds many names.
-func newEntry(name, zone string, rec *policyfile.Record, p *evaluate.Policy) *entry {
+func newEntry(name, zone string, rec *policyfile.Record, p *evaluate.Evaluator) *entry {
 	eps := p.Endpoints()
 	e := &entry{name: name, zone: zone, policy: p, rrtype: p.RecordType(), ttl: rec.TTL,
 		answers: make([][]dns.RR, len(eps)), targets: make([]string, len(eps))}

@@ -38,9 +38,9 @@ type Options struct {
 	BiasFormula BiasFormula
 }
 
-// Policy is one policy version compiled for evaluation. It is immutable
+// Evaluator is one policy version compiled for evaluation. It is immutable
 // and safe for concurrent use.
-type Policy struct {
+type Evaluator struct {
 	doc       *policyfile.Document
 	start     ref
 	rules     []rule
@@ -104,8 +104,8 @@ type item struct {
 }
 
 // Compile turns a validated document into an evaluator.
-func Compile(doc *policyfile.Document, opts Options) (*Policy, error) {
-	p := &Policy{doc: doc, endpoints: doc.Endpoints}
+func Compile(doc *policyfile.Document, opts Options) (*Evaluator, error) {
+	p := &Evaluator{doc: doc, endpoints: doc.Endpoints}
 	epIndex := make(map[string]int, len(doc.Endpoints))
 	for i, e := range doc.Endpoints {
 		epIndex[e.ID] = i
@@ -178,7 +178,7 @@ func Compile(doc *policyfile.Document, opts Options) (*Policy, error) {
 // a rule at most once: rules form no cycle), so it needs no slot. Only
 // reachable rules are evaluated. Slots are dense, so that the memo's two
 // bitmasks cover up to 64 such rules whatever the size of the policy.
-func (p *Policy) assignMemo(reachable []*policyfile.Rule, ruleIndex map[string]int) {
+func (p *Evaluator) assignMemo(reachable []*policyfile.Rule, ruleIndex map[string]int) {
 	for i := range p.rules {
 		p.rules[i].memo = -1
 	}
@@ -207,20 +207,20 @@ func biasFactor(bias int, f BiasFormula) float64 {
 // NeedsLocation reports whether evaluation may use the client's location
 // (a reachable geo, geoproximity or latency rule). When it does not, the
 // caller can skip the GeoIP lookup.
-func (p *Policy) NeedsLocation() bool { return p.needsLocation }
+func (p *Evaluator) NeedsLocation() bool { return p.needsLocation }
 
 // HasGeo reports whether a geo or geoproximity rule is reachable.
-func (p *Policy) HasGeo() bool { return p.geo }
+func (p *Evaluator) HasGeo() bool { return p.geo }
 
 // HasMultivalue reports whether a multivalue rule is reachable (an answer
 // may hold several endpoints).
-func (p *Policy) HasMultivalue() bool { return p.multivalue }
+func (p *Evaluator) HasMultivalue() bool { return p.multivalue }
 
 // HasLatency reports whether a latency rule is reachable.
-func (p *Policy) HasLatency() bool { return p.latency }
+func (p *Evaluator) HasLatency() bool { return p.latency }
 
 // Endpoints returns the policy's endpoints; Result.Endpoints index it.
-func (p *Policy) Endpoints() []*policyfile.Endpoint { return p.endpoints }
+func (p *Evaluator) Endpoints() []*policyfile.Endpoint { return p.endpoints }
 
 // RecordType is the DNS type of the policy's answers.
-func (p *Policy) RecordType() uint16 { return p.doc.RecordType }
+func (p *Evaluator) RecordType() uint16 { return p.doc.RecordType }

@@ -24,7 +24,7 @@ type Query struct {
 
 // Result is one evaluation's output.
 type Result struct {
-	// Endpoints[:N] are indexes into Policy.Endpoints of the answer, in
+	// Endpoints[:N] are indexes into Evaluator.Endpoints of the answer, in
 	// answer order. N is 0 when the policy has no answer for the client (a
 	// geo rule without a matching location or default).
 	Endpoints [MaxAnswers]int16
@@ -40,7 +40,7 @@ type Result struct {
 	UsedLocation bool
 }
 
-// memoSize is how many memo slots (Policy.memoSlots) the per-query memo
+// memoSize is how many memo slots (Evaluator.memoSlots) the per-query memo
 // holds in its bitmasks.
 const memoSize = 64
 
@@ -48,7 +48,7 @@ const memoSize = 64
 // it holds copies of the client and the result rather than pointers into
 // the caller's memory, so that nothing of the caller escapes to the heap.
 type state struct {
-	p      *Policy
+	p      *Evaluator
 	client Client
 	res    Result
 	trace  *Trace
@@ -65,7 +65,7 @@ type state struct {
 // to res. It takes no lock, and allocates only when q.Trace is set or
 // more than 64 reachable rules are targets of items with
 // EvaluateTargetHealth (however many rules the policy has).
-func (p *Policy) Evaluate(q *Query, res *Result) {
+func (p *Evaluator) Evaluate(q *Query, res *Result) {
 	s := state{p: p, trace: q.Trace, rng: q.Seed}
 	if q.Client != nil {
 		s.client = *q.Client

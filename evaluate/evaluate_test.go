@@ -12,7 +12,7 @@ import (
 )
 
 // compile parses and compiles a document, failing the test on any error.
-func compile(t testing.TB, doc string, health Static, formula BiasFormula) *Policy {
+func compile(t testing.TB, doc string, health Static, formula BiasFormula) *Evaluator {
 	t.Helper()
 	d, probs := policyfile.ParseDocument([]byte(doc), false, false)
 	if d == nil {
@@ -26,7 +26,7 @@ func compile(t testing.TB, doc string, health Static, formula BiasFormula) *Poli
 }
 
 // answer evaluates and returns the endpoint IDs answered.
-func answer(p *Policy, c *Client, seed uint64) []string {
+func answer(p *Evaluator, c *Client, seed uint64) []string {
 	var res Result
 	p.Evaluate(&Query{Client: c, Seed: seed}, &res)
 	out := make([]string, res.N)
@@ -36,7 +36,7 @@ func answer(p *Policy, c *Client, seed uint64) []string {
 	return out
 }
 
-func one(t *testing.T, p *Policy, c *Client) string {
+func one(t *testing.T, p *Evaluator, c *Client) string {
 	t.Helper()
 	got := answer(p, c, 1)
 	if len(got) != 1 {
@@ -274,7 +274,7 @@ func TestFailover(t *testing.T) {
 }
 
 // counts evaluates n seeded queries and counts the endpoints answered.
-func counts(p *Policy, c *Client, n int) map[string]int {
+func counts(p *Evaluator, c *Client, n int) map[string]int {
 	out := map[string]int{}
 	for i := range n {
 		for _, id := range answer(p, c, uint64(i)*0x9e3779b97f4a7c15+12345) {
@@ -293,7 +293,7 @@ func within(got, n int, want, tol float64) bool {
 func TestWeighted(t *testing.T) {
 	h := Static{}
 	const n = 10000
-	w := func(weights ...int) *Policy {
+	w := func(weights ...int) *Evaluator {
 		var items []string
 		var ids []string
 		for i, wt := range weights {
@@ -396,7 +396,7 @@ func TestMultivalue(t *testing.T) {
 			h.Set(fmt.Sprintf("m%d", i), i < healthy)
 		}
 	}
-	check := func(name string, p *Policy, n, healthy, want int, wantHealthy bool) {
+	check := func(name string, p *Evaluator, n, healthy, want int, wantHealthy bool) {
 		t.Helper()
 		seen := map[string]bool{}
 		for seed := range uint64(200) {
@@ -859,7 +859,7 @@ func TestResultHealthy(t *testing.T) {
 		"pool":{"RuleType":"multivalue","Items":[{"EndpointReference":"a","HealthCheck":"ha"},{"EndpointReference":"b","HealthCheck":"hb"}]}`), h, BiasLegacy)
 	for _, tc := range []struct {
 		name    string
-		p       *Policy
+		p       *Evaluator
 		ha, hb  bool
 		want    string
 		healthy bool

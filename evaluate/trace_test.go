@@ -9,7 +9,7 @@ import (
 )
 
 // traced evaluates with a trace and returns the answer's endpoint IDs.
-func traced(p *Policy, c *Client, seed uint64) ([]string, *Trace, Result) {
+func traced(p *Evaluator, c *Client, seed uint64) ([]string, *Trace, Result) {
 	tr := &Trace{}
 	var res Result
 	p.Evaluate(&Query{Client: c, Seed: seed, Trace: tr}, &res)

@@ -2,12 +2,9 @@ package trafficflow
 
 import (
 	"fmt"
-	"net/netip"
 	"sync/atomic"
-	"time"
 
 	"github.com/coredns/coredns/plugin"
-	"github.com/coredns/coredns/plugin/pkg/dnsutil"
 	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/evaluate"
@@ -45,12 +42,6 @@ type entry struct {
 	answers [][]dns.RR
 	// targets holds the DNS name of each alias-type endpoint.
 	targets []string
-}
-
-// Locator returns the location of a client address and the prefix length
-// of the network the answer is valid for. *geo.DB is one.
-type Locator interface {
-	Lookup(addr netip.Addr) (geo.Location, int)
 }
 
 // healthCells resolves health-check IDs to the engine's cells, and the IDs
@@ -152,57 +143,4 @@ func newEntry(name, zone string, rec *policyfile.Record, p *evaluate.Evaluator) 
 		e.answers[i] = backing[i : i+1 : i+1]
 	}
 	return e
-}
-
-// checkLocation checks that the records' policies have the client data
-// they need: geo and geoproximity rules, and latency rules without a latency
-// table, need a GeoIP database (an error without one); geoproximity and
-// latency rules without a table need coordinates, which Country databases
-// do not have (a warning: their items are taken in document order).
-func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *latencyTable) policyfile.Problems {
-	if tf.Locator != nil || db != nil && db.HasCoordinates() {
-		return nil
-	}
-	var probs policyfile.Problems
-	seen := map[*policyfile.Version]bool{}
-	for _, rec := range store.Records {
-		if seen[rec.Ver] {
-			continue // one message per version
-		}
-		seen[rec.Ver] = true
-		for _, r := range rec.Ver.Document.Reachable() {
-			needsCoords := r.Type == policyfile.Geoproximity || r.Type == policyfile.Latency && lat == nil
-			var p policyfile.Problem
-			switch {
-			case db == nil && (r.Type == policyfile.Geo || needsCoords):
-				p.Message = fmt.Sprintf("a %s rule needs the client's location, but the trafficflow directive has no geoip database (policy record %s uses policy %q version %d); add \"geoip FILE\"",
-					r.Type, rec.Name, rec.Policy, rec.Version)
-			case db != nil && needsCoords:
-				p.Severity = policyfile.Warning
-				p.Message = fmt.Sprintf("a %s rule needs the client's coordinates, but the geoip database %s (%s) has none; it takes its items in document order (policy record %s uses policy %q version %d)",
-					r.Type, tf.cfg.geoipPath, db.Type(), rec.Name, rec.Policy, rec.Version)
-			default:
-				continue
-			}
-			p.File, p.Path = rec.Ver.File, r.Path
-			probs = append(probs, p)
-			break
-		}
-	}
-	return probs
-}
-
-// synthesizedSOA is the SOA negative answers carry when the next plugin
-// has none for the zone.
-func synthesizedSOA(zone string) *dns.SOA {
-	return &dns.SOA{
-		Hdr:     dns.RR_Header{Name: zone, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: 60},
-		Ns:      dnsutil.Join("ns", zone),
-		Mbox:    dnsutil.Join("hostmaster", zone),
-		Serial:  uint32(time.Now().Unix()),
-		Refresh: 7200,
-		Retry:   1800,
-		Expire:  1209600,
-		Minttl:  60,
-	}
 }

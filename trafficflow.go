@@ -5,16 +5,12 @@
 package trafficflow
 
 import (
-	"context"
 	"math/rand/v2"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/pkg/fall"
-	"github.com/coredns/coredns/request"
-	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/evaluate"
 	"github.com/trafficflow/trafficflow/health"
@@ -76,42 +72,5 @@ func (tf *TrafficFlow) Name() string { return pluginName }
 // Ready implements ready.Readiness: the plugin is ready once a store has
 // loaded.
 func (tf *TrafficFlow) Ready() bool { return tf.snap.Load() != nil }
-
-// ServeDNS implements plugin.Handler. It answers the names of policy
-// records and aliases and hands every other query to the next plugin.
-func (tf *TrafficFlow) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
-	snap := tf.snap.Load()
-	if snap == nil || len(r.Question) != 1 || r.Question[0].Qclass != dns.ClassINET {
-		return plugin.NextOrFailure(pluginName, tf.Next, ctx, w, r)
-	}
-	q := r.Question[0]
-	e := snap.names[strings.ToLower(q.Name)] // no allocation when already lower case
-	if e == nil {
-		return plugin.NextOrFailure(pluginName, tf.Next, ctx, w, r)
-	}
-	if q.Qtype != e.rrtype && e.rrtype != dns.TypeCNAME {
-		return tf.otherType(ctx, w, r, snap, e)
-	}
-	m, rc := tf.answer(ctx, w, r, snap, e)
-	if m == nil {
-		if rc == fallThrough {
-			return plugin.NextOrFailure(pluginName, tf.Next, ctx, w, r)
-		}
-		return rc, nil
-	}
-	// The reply is written from ServeDNS's small frame, rather than from
-	// deep inside answer: see stack_test.go.
-	if err := w.WriteMsg(m); err != nil {
-		return dns.RcodeServerFailure, err
-	}
-	// Written, even when it is a SERVFAIL with a partial answer: an rcode
-	// that plugin.ClientWrite rejects would make the server write another.
-	return dns.RcodeSuccess, nil
-}
-
-// Resolver looks up names through the server (CoreDNS's upstream).
-type Resolver interface {
-	Lookup(ctx context.Context, state request.Request, name string, typ uint16) (*dns.Msg, error)
-}
 
 func defaultSeed() uint64 { return rand.Uint64() }

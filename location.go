@@ -1,0 +1,166 @@
+package trafficflow
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+
+	"github.com/trafficflow/trafficflow/evaluate"
+	"github.com/trafficflow/trafficflow/geo"
+	"github.com/trafficflow/trafficflow/policyfile"
+)
+
+// The client's location: which address it comes from (ECS or the
+// resolver's), what the GeoIP database and the latency table say about it,
+// and, when a store loads, whether its policies have the location data
+// they need.
+
+// Locator returns the location of a client address and the prefix length
+// of the network the answer is valid for. *geo.DB is one.
+type Locator interface {
+	Lookup(addr netip.Addr) (geo.Location, int)
+}
+
+// clientAddr is the address the client's location comes from: the ECS
+// address when the query has one with a non-zero source prefix, else the
+// address the query came from.
+func (qs *queryState) clientAddr() (netip.Addr, bool) {
+	if e := qs.ecs; e != nil && e.SourceNetmask > 0 {
+		if a, ok := netip.AddrFromSlice(e.Address); ok {
+			a = a.Unmap()
+			if p, err := a.Prefix(int(e.SourceNetmask)); err == nil {
+				return p.Addr(), true
+			}
+			return a, true
+		}
+	}
+	switch ra := qs.w.RemoteAddr().(type) {
+	case *net.UDPAddr:
+		a, ok := netip.AddrFromSlice(ra.IP)
+		return a.Unmap(), ok
+	case *net.TCPAddr:
+		a, ok := netip.AddrFromSlice(ra.IP)
+		return a.Unmap(), ok
+	}
+	return netip.Addr{}, false
+}
+
+// locate looks the client up once per query: its location in the GeoIP
+// database (or the test Locator) and its latency-table row. The ECS scope
+// of the reply becomes the longest prefix either answer depends on.
+func (qs *queryState) locate() {
+	if qs.located {
+		return
+	}
+	qs.located = true
+	addr, ok := qs.clientAddr()
+	if !ok {
+		return
+	}
+	fromECS := qs.ecs != nil && qs.ecs.SourceNetmask > 0
+	if loc := qs.tf.Locator; loc != nil || qs.snap.geo != nil {
+		if loc == nil {
+			loc = qs.snap.geo
+		}
+		l, bits := loc.Lookup(addr)
+		qs.client = evaluate.NewClient(l.Country, l.Subdivision, l.Continent, l.HasCoordinates, l.Latitude, l.Longitude)
+		if fromECS {
+			qs.scope = bits
+		}
+	}
+	if qs.snap.latency != nil {
+		if row, bits := qs.snap.latency.lookup(addr); row != nil {
+			qs.client.RTT = row
+			if fromECS {
+				qs.scope = max(qs.scope, bits)
+			}
+		}
+	}
+}
+
+// latencyTable finds a client's row of a latency table by longest prefix.
+type latencyTable struct {
+	// lengths4 and lengths6 are the prefix lengths in use, longest first.
+	lengths4, lengths6 []int
+	rows               map[netip.Prefix]map[string]float64
+}
+
+func newLatencyTable(t *policyfile.LatencyTable) *latencyTable {
+	lt := &latencyTable{rows: make(map[netip.Prefix]map[string]float64, len(t.Entries))}
+	for _, e := range t.Entries {
+		lt.rows[e.Prefix] = e.RTT
+		if e.Prefix.Addr().Is4() {
+			lt.lengths4 = append(lt.lengths4, e.Prefix.Bits())
+		} else {
+			lt.lengths6 = append(lt.lengths6, e.Prefix.Bits())
+		}
+	}
+	lt.lengths4, lt.lengths6 = longestFirst(lt.lengths4), longestFirst(lt.lengths6)
+	return lt
+}
+
+// longestFirst returns the distinct prefix lengths, longest first.
+func longestFirst(bits []int) []int {
+	slices.Sort(bits)
+	bits = slices.Compact(bits)
+	slices.Reverse(bits)
+	return bits
+}
+
+// lookup returns the row of the longest prefix containing addr and that
+// prefix's length, or nil.
+func (t *latencyTable) lookup(addr netip.Addr) (map[string]float64, int) {
+	lengths := t.lengths6
+	if addr.Is4() {
+		lengths = t.lengths4
+	}
+	for _, bits := range lengths {
+		p, err := addr.Prefix(bits)
+		if err != nil {
+			continue
+		}
+		if row, ok := t.rows[p]; ok {
+			return row, bits
+		}
+	}
+	return nil, 0
+}
+
+// checkLocation checks that the records' policies have the client data
+// they need: geo and geoproximity rules, and latency rules without a latency
+// table, need a GeoIP database (an error without one); geoproximity and
+// latency rules without a table need coordinates, which Country databases
+// do not have (a warning: their items are taken in document order).
+func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *latencyTable) policyfile.Problems {
+	if tf.Locator != nil || db != nil && db.HasCoordinates() {
+		return nil
+	}
+	var probs policyfile.Problems
+	seen := map[*policyfile.Version]bool{}
+	for _, rec := range store.Records {
+		if seen[rec.Ver] {
+			continue // one message per version
+		}
+		seen[rec.Ver] = true
+		for _, r := range rec.Ver.Document.Reachable() {
+			needsCoords := r.Type == policyfile.Geoproximity || r.Type == policyfile.Latency && lat == nil
+			var p policyfile.Problem
+			switch {
+			case db == nil && (r.Type == policyfile.Geo || needsCoords):
+				p.Message = fmt.Sprintf("a %s rule needs the client's location, but the trafficflow directive has no geoip database (policy record %s uses policy %q version %d); add \"geoip FILE\"",
+					r.Type, rec.Name, rec.Policy, rec.Version)
+			case db != nil && needsCoords:
+				p.Severity = policyfile.Warning
+				p.Message = fmt.Sprintf("a %s rule needs the client's coordinates, but the geoip database %s (%s) has none; it takes its items in document order (policy record %s uses policy %q version %d)",
+					r.Type, tf.cfg.geoipPath, db.Type(), rec.Name, rec.Policy, rec.Version)
+			default:
+				continue
+			}
+			p.File, p.Path = rec.Ver.File, r.Path
+			probs = append(probs, p)
+			break
+		}
+	}
+	return probs
+}

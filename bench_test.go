@@ -123,7 +123,7 @@ func benchPlugin(b testing.TB, filler int) (*TrafficFlow, plugin.Handler) {
 	if err := tf.init(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { tf.shutdown() })
+	b.Cleanup(func() { tf.loader.stop() })
 	z, err := file.Parse(strings.NewReader(benchZone), "example.org.", "db.example.org", 0)
 	if err != nil {
 		b.Fatal(err)
@@ -234,9 +234,10 @@ func BenchmarkReload(b *testing.B) {
 	tf := &TrafficFlow{Zones: []string{"example.org."}, Resolver: &fakeResolver{}, Seed: defaultSeed,
 		cfg: config{dir: dir, ecs: true, geoipPath: testdataPath(b, "geoip/GeoIP2-City-Test.mmdb")}}
 	tf.health = health.New(health.Options{})
+	tf.loader = &loader{tf: tf}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := tf.reload(false, false); err != nil {
+		if _, err := tf.loader.load(files{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -245,7 +246,7 @@ func BenchmarkReload(b *testing.B) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	if err := tf.reload(false, false); err != nil {
+	if _, err := tf.loader.load(files{}); err != nil {
 		b.Fatal(err)
 	}
 	runtime.GC()

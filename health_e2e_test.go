@@ -432,7 +432,7 @@ func TestHealthE2ENoGoroutineLeak(t *testing.T) {
 		return n > 0 && time.Since(at) < 300*time.Millisecond, "no probe in flight to the hanging server"
 	})
 	start := time.Now()
-	if err := tf.shutdown(); err != nil {
+	if err := tf.loader.stop(); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
 	if took := time.Since(start); took > time.Second {

@@ -6,21 +6,56 @@ import (
 	"time"
 
 	"github.com/trafficflow/trafficflow/geo"
+	"github.com/trafficflow/trafficflow/health"
 	"github.com/trafficflow/trafficflow/policyfile"
 	"github.com/trafficflow/trafficflow/watch"
 )
 
-// reloader owns what OnStartup starts: the store watcher.
-type reloader struct {
-	watcher *watch.Watcher
-	// geoPending and latencyPending say that the GeoIP database or the
-	// latency table changed and no reload has applied the change yet
-	// (because the store was invalid): the next reload reads them again.
-	// Only reloadChanged uses them, on the watcher's goroutine.
-	geoPending, latencyPending bool
+// The reload protocol. One loader per plugin instance loads the store, the
+// GeoIP database and the latency table into a new snapshot and publishes it
+// with one atomic store; a load with any error leaves the snapshot in
+// service. setup makes the first load (an invalid store stops CoreDNS from
+// starting); OnStartup starts the watcher, which calls back on every real
+// change, and OnShutdown stops it. Its methods run on one goroutine at a
+// time: setup's, then the watcher's.
+//
+// A load reads a consistent copy of the store (watch.ReadStable) and tells
+// the watcher the Sum of what it read, so that a store that changed again
+// during the load is reloaded.
+
+// loaderState is where an instance is in its life.
+type loaderState uint8
+
+const (
+	// setUp: loaded at setup; nothing runs yet.
+	setUp loaderState = iota
+	// running: OnStartup has started the health checks and the watcher.
+	running
+	// stopped: OnShutdown has stopped them.
+	stopped
+)
+
+// files names the files besides the store that a load reads again.
+type files struct {
+	geoip, latency bool
 }
 
-// fileError is a reload failure caused by the GeoIP database or the latency
+// loader owns an instance's reload protocol.
+type loader struct {
+	tf    *TrafficFlow
+	state loaderState
+	// watcher reports changes of the store and the extra files (while
+	// running).
+	watcher *watch.Watcher
+	// loaded is the Sum of the store content the first load read: the
+	// watcher reports any difference from it.
+	loaded watch.Sum
+	// pending lists the extra files that changed without a load applying
+	// the change yet (the store was invalid): the next load reads them.
+	pending files
+}
+
+// fileError is a load failure caused by the GeoIP database or the latency
 // table itself: the one in service stays, and is read again only when its
 // file changes again.
 type fileError struct {
@@ -32,29 +67,15 @@ type fileError struct {
 func (e *fileError) Error() string { return e.err.Error() }
 func (e *fileError) Unwrap() error { return e.err }
 
-// maxReads bounds how often one reload reads a store that changes while it
-// is read.
-const maxReads = 3
-
-// errStoreChanging says that the store changed every time it was read.
-var errStoreChanging = errors.New("the store kept changing while it was read")
-
-// reload reads the store, and the GeoIP database and latency table when
-// geoChanged / latencyChanged say so (or nothing is loaded yet), builds a
-// snapshot and publishes it with one atomic store. On any error the
-// snapshot in service stays, every problem is logged with its file and
-// path, and the error is returned.
-func (tf *TrafficFlow) reload(geoChanged, latencyChanged bool) error {
-	_, err := tf.load(geoChanged, latencyChanged)
-	return err
-}
-
-// load is reload. It also returns the fingerprint (watch.Fingerprint) of
-// the store content it read, valid or not; zero if it read none or cannot
-// tell.
-func (tf *TrafficFlow) load(geoChanged, latencyChanged bool) (fp [32]byte, err error) {
+// load reads the store, and the extra files that read says (or that no
+// load has read yet), builds a snapshot and publishes it. On any error the
+// snapshot in service stays and the error is returned, every problem named
+// with its file and path. It also returns the Sum of the store content it
+// read, valid or not; zero if it read none.
+func (l *loader) load(read files) (sum watch.Sum, err error) {
+	tf := l.tf
 	defer func() {
-		if err != nil && err != errStoreChanging {
+		if err != nil && err != watch.ErrChanging {
 			reloads.WithLabelValues("failure").Inc()
 		}
 	}()
@@ -65,154 +86,172 @@ func (tf *TrafficFlow) load(geoChanged, latencyChanged bool) (fp [32]byte, err e
 	if prev != nil {
 		db, lat, prevStore = prev.geo, prev.latency, prev.store
 	}
-	if tf.cfg.geoipPath != "" && (geoChanged || db == nil) {
+	if tf.cfg.geoipPath != "" && (read.geoip || db == nil) {
 		d, err := geo.Open(tf.cfg.geoipPath)
 		if err != nil {
-			return fp, &fileError{"GeoIP database", tf.cfg.geoipPath, err}
+			return sum, &fileError{"GeoIP database", tf.cfg.geoipPath, err}
 		}
 		db = d
 	}
-	if tf.cfg.latencyPath != "" && (latencyChanged || lat == nil) {
+	if tf.cfg.latencyPath != "" && (read.latency || lat == nil) {
 		t, probs := policyfile.LoadLatencyTable(tf.cfg.latencyPath)
 		if err := probs.Err(); err != nil {
-			return fp, &fileError{"latency table", tf.cfg.latencyPath, err}
+			return sum, &fileError{"latency table", tf.cfg.latencyPath, err}
 		}
 		lat = newLatencyTable(t)
 	}
-	store, probs, fp, err := tf.readStore(prevStore)
+	store, probs, sum, err := tf.readStore(prevStore)
 	if err != nil {
-		return fp, err
+		return sum, err
 	}
-	for _, w := range probs.Warnings() {
-		log.Warning(w.String())
+	if err := logWarnings(probs); err != nil {
+		return sum, err
 	}
-	if err := probs.Err(); err != nil {
-		return fp, err
+	if err := logWarnings(tf.checkLocation(store, db, lat)); err != nil {
+		return sum, err
 	}
-	locProbs := tf.checkLocation(store, db, lat)
-	for _, w := range locProbs.Warnings() {
-		log.Warning(w.String())
-	}
-	if err := locProbs.Err(); err != nil {
-		return fp, err
-	}
-	tf.health.Update(store.HealthChecks, store.Forced)
-	snap, err := tf.buildSnapshot(store, db, lat)
+	// The snapshot is built on the health plan's cells before the plan
+	// is applied: a build that fails leaves the checks as they were.
+	plan := tf.health.Prepare(health.Config{Checks: store.HealthChecks, Forced: store.Forced, Fixed: fixedStates(store)})
+	snap, err := tf.buildSnapshot(store, db, lat, plan)
 	if err != nil {
-		return fp, err
+		return sum, err
 	}
+	tf.health.Apply(plan)
 	tf.snap.Store(snap)
-	if tf.reloader == nil {
-		// Before OnStartup: the watcher's first check compares with what
-		// was really loaded.
-		tf.baseline = fp
-	}
 	// The replaced database is not closed: queries that loaded the old
 	// snapshot may still look clients up in it. The collector frees it.
 	reloads.WithLabelValues("success").Inc()
 	lastReload.Set(float64(time.Now().UnixNano()) / 1e9)
-	if tf.reloader != nil {
-		// In service (after OnStartup, which publishes the first load's):
-		// an instance that Caddy drops after setup, when a later directive
-		// of a Corefile reload fails, never gets OnShutdown to unpublish.
+	switch l.state {
+	case setUp:
+		// The watcher's first check compares with what was really loaded.
+		l.loaded = sum
+	case running:
+		// OnStartup published the first load's series. An instance that
+		// Caddy drops after setup (a later directive of a Corefile reload
+		// fails) never gets OnShutdown to unpublish them, so setUp
+		// publishes none.
 		tf.publishRecordInfo(prevStore, store)
 	}
 	log.Infof("loaded policy store %s: %s", tf.cfg.dir, store.Summary())
-	return fp, nil
+	return sum, nil
 }
 
-// readStore loads the store from a copy in memory (watch.Read), whose
-// fingerprint is that of exactly what it loads, once a fresh fingerprint
-// of the store agrees with it; it reads the store again while they differ.
-// A store that changed while it was read may mix two versions (a ConfigMap
-// update between records.json and a policy file) and must not be served.
-// It returns the fingerprint of the content loaded; zero, with an error or
-// problems, if it could not read the store (it is missing, unreadable, or
-// kept changing).
-func (tf *TrafficFlow) readStore(prev *policyfile.Store) (*policyfile.Store, policyfile.Problems, [32]byte, error) {
-	opts := policyfile.Options{Zones: tf.Zones, MissingHealthCheck: tf.cfg.missingCheck, Previous: prev}
-	for read := 1; ; read++ {
-		fsys, fp, err := watch.Read(tf.cfg.dir)
-		if err == nil {
-			if now, ferr := watch.Fingerprint(tf.cfg.dir); ferr == nil && now == fp {
-				store, probs := policyfile.LoadFS(fsys, tf.cfg.dir, opts)
-				return store, probs, fp, nil
-			}
-		}
-		if read < maxReads {
-			continue
-		}
-		if err == nil {
-			return nil, nil, [32]byte{}, errStoreChanging
-		}
-		// Load tells what is wrong in the store's terms, if it can.
-		if store, probs := policyfile.Load(tf.cfg.dir, opts); probs.Err() != nil {
-			return store, probs, [32]byte{}, nil
-		}
-		return nil, nil, [32]byte{}, err
+// logWarnings logs the warnings among probs and returns their errors.
+func logWarnings(probs policyfile.Problems) error {
+	for _, w := range probs.Warnings() {
+		log.Warning(w.String())
 	}
+	return probs.Err()
 }
 
-// startup starts the health checks and the store watcher (OnStartup).
-func (tf *TrafficFlow) startup() error {
+// fixedStates returns the states missing_healthcheck healthy|unhealthy
+// gives the health-check IDs that no check defines.
+func fixedStates(store *policyfile.Store) map[string]policyfile.ForcedState {
+	fixed := make(map[string]policyfile.ForcedState, len(store.Missing))
+	for id, healthy := range store.Missing {
+		fixed[id] = policyfile.ForcedUnhealthy
+		if healthy {
+			fixed[id] = policyfile.ForcedHealthy
+		}
+	}
+	return fixed
+}
+
+// readStore loads a consistent copy of the store (watch.ReadStable). It
+// returns the store, its problems and the Sum of the content loaded;
+// without a consistent copy (the store is missing, unreadable, or kept
+// changing), a zero Sum and the problems policyfile finds in the store as
+// it is, or the read error when it finds none.
+func (tf *TrafficFlow) readStore(prev *policyfile.Store) (*policyfile.Store, policyfile.Problems, watch.Sum, error) {
+	opts := policyfile.Options{Zones: tf.Zones, MissingHealthCheck: tf.cfg.missingCheck, Previous: prev}
+	fsys, sum, err := watch.ReadStable(tf.cfg.dir)
+	switch {
+	case err == nil:
+		store, probs := policyfile.LoadFS(fsys, tf.cfg.dir, opts)
+		return store, probs, sum, nil
+	case err == watch.ErrChanging:
+		return nil, nil, watch.Sum{}, err
+	}
+	// Load tells what is wrong in the store's terms, if it can.
+	if store, probs := policyfile.Load(tf.cfg.dir, opts); probs.Err() != nil {
+		return store, probs, watch.Sum{}, nil
+	}
+	return nil, nil, watch.Sum{}, err
+}
+
+// start starts the health checks and the store watcher (OnStartup).
+func (l *loader) start() error {
+	tf := l.tf
 	tf.health.Start()
-	files := []string{}
+	var extra []string
 	if tf.cfg.geoipPath != "" {
-		files = append(files, tf.cfg.geoipPath)
+		extra = append(extra, tf.cfg.geoipPath)
 	}
 	if tf.cfg.latencyPath != "" {
-		files = append(files, tf.cfg.latencyPath)
+		extra = append(extra, tf.cfg.latencyPath)
 	}
-	r := &reloader{}
 	w, err := watch.New(watch.Options{
 		Dir:      tf.cfg.dir,
-		Files:    files,
+		Files:    extra,
 		Poll:     tf.cfg.reload,
 		Logger:   log,
-		Baseline: tf.baseline,
-		OnChange: func(c watch.Change) { tf.reloadChanged(r, c) },
+		Baseline: l.loaded,
+		OnChange: l.changed,
 	})
 	if err != nil {
 		return err
 	}
-	r.watcher = w
-	tf.reloader = r
+	l.watcher = w
+	l.state = running
 	tf.publishRecordInfo(nil, tf.snap.Load().store)
 	return w.Start()
 }
 
-// reloadChanged reloads after the watcher reported a change, and tells the
-// watcher which store content it really read (the store may have changed
-// since the watcher's check). A change of the GeoIP database or the latency
-// table that a failed reload could not apply (the store was invalid) is
-// applied by the next reload; a file that failed to load itself is read
+// changed reloads after the watcher reported a change, and returns the Sum
+// of the store content it really read (the store may have changed since
+// the watcher's check). A change of the GeoIP database or the latency
+// table that a failed load could not apply (the store was invalid) is
+// applied by the next load; a file that failed to load itself is read
 // again only when it changes again.
-func (tf *TrafficFlow) reloadChanged(r *reloader, c watch.Change) {
-	r.geoPending = r.geoPending || slices.Contains(c.Files, tf.cfg.geoipPath)
-	r.latencyPending = r.latencyPending || slices.Contains(c.Files, tf.cfg.latencyPath)
-	fp, err := tf.load(r.geoPending, r.latencyPending)
+func (l *loader) changed(c watch.Change) watch.Sum {
+	tf := l.tf
+	l.pending.geoip = l.pending.geoip || slices.Contains(c.Files, tf.cfg.geoipPath)
+	l.pending.latency = l.pending.latency || slices.Contains(c.Files, tf.cfg.latencyPath)
+	sum, err := l.load(l.pending)
 	var fe *fileError
-	errors.As(err, &fe)
-	switch {
-	case fp != [32]byte{}:
-		c.Loaded(fp)
-	case err != nil && fe == nil:
-		// No consistent read of the store: the watcher checks again, and
-		// reports the store whatever it holds then.
-		c.Loaded([32]byte{})
-	}
 	switch {
 	case err == nil:
-		r.geoPending, r.latencyPending = false, false
-	case err == errStoreChanging:
+		l.pending = files{}
+	case err == watch.ErrChanging:
 		log.Warningf("policy store %s: %v; reading it again", tf.cfg.dir, err)
-	case fe != nil:
-		r.geoPending = r.geoPending && fe.path != tf.cfg.geoipPath
-		r.latencyPending = r.latencyPending && fe.path != tf.cfg.latencyPath
+	case errors.As(err, &fe):
+		l.pending.geoip = l.pending.geoip && fe.path != tf.cfg.geoipPath
+		l.pending.latency = l.pending.latency && fe.path != tf.cfg.latencyPath
 		tf.logReloadError(err)
 	default:
 		tf.logReloadError(err)
 	}
+	return sum
+}
+
+// stop stops the watcher and the health checks (OnShutdown). It is
+// idempotent. The GeoIP database is left to the collector, like a replaced
+// one: queries may still be finishing on it.
+func (l *loader) stop() error {
+	tf := l.tf
+	if l.watcher != nil {
+		l.watcher.Stop() // idempotent
+	}
+	tf.health.Stop()
+	if l.state != stopped {
+		if s := tf.snap.Load(); s != nil {
+			tf.publishRecordInfo(s.store, nil)
+		}
+	}
+	l.state = stopped
+	return nil
 }
 
 // invalid names what a failed load could not use: the GeoIP database, the
@@ -236,18 +275,4 @@ func (tf *TrafficFlow) logReloadError(err error) {
 		return
 	}
 	log.Error(err.Error())
-}
-
-// shutdown stops the watcher and the health checks (OnShutdown). It is
-// idempotent. The GeoIP database is left to the collector, like a replaced
-// one: queries may still be finishing on it.
-func (tf *TrafficFlow) shutdown() error {
-	if r := tf.reloader; r != nil {
-		r.watcher.Stop() // idempotent
-	}
-	tf.health.Stop()
-	if s := tf.snap.Load(); s != nil {
-		tf.publishRecordInfo(s.store, nil)
-	}
-	return nil
 }

@@ -124,7 +124,7 @@ func TestReloadMetrics(t *testing.T) {
 	// instance Caddy drops after setup, when a later directive fails,
 	// never gets OnShutdown to take its series back).
 	waitRecordInfo(t)
-	if err := tf.startup(); err != nil {
+	if err := tf.loader.start(); err != nil {
 		t.Fatal(err)
 	}
 	waitRecordInfo(t, "sw.example.org. sw 1", "www.example.org. web 1")
@@ -179,7 +179,7 @@ func TestReloadRecordInfoInstances(t *testing.T) {
 	dirB := writeFiles(t, storeWith(reloadStore(), map[string]string{"records.json": recordsFile(prec{"other.example.org.", "web", 2})}))
 	a := newWatched(t, dirA, "reload 0s")
 	b := setupPlugin(t, dirB, "reload 0s")
-	if err := b.startup(); err != nil {
+	if err := b.loader.start(); err != nil {
 		t.Fatal(err)
 	}
 	waitRecordInfo(t, "other.example.org. web 2", "sw.example.org. sw 1", "www.example.org. web 1")
@@ -188,19 +188,19 @@ func TestReloadRecordInfoInstances(t *testing.T) {
 	waitAnswer(t, a, "www.example.org.", "", "192.0.2.2")
 	waitRecordInfo(t, "other.example.org. web 2", "www.example.org. web 2")
 
-	b.shutdown()
+	b.loader.stop()
 	waitRecordInfo(t, "www.example.org. web 2")
-	b.shutdown() // idempotent: a's series stay
+	b.loader.stop() // idempotent: a's series stay
 	waitRecordInfo(t, "www.example.org. web 2")
 
 	// The same store in two instances (a Corefile reload): the new
 	// instance's series survive the old instance's shutdown.
 	c := setupPlugin(t, dirA, "reload 0s")
-	if err := c.startup(); err != nil {
+	if err := c.loader.start(); err != nil {
 		t.Fatal(err)
 	}
-	a.shutdown()
+	a.loader.stop()
 	waitRecordInfo(t, "www.example.org. web 2")
-	c.shutdown()
+	c.loader.stop()
 	waitRecordInfo(t)
 }

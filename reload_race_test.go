@@ -88,7 +88,7 @@ func TestReloadConcurrentQueries(t *testing.T) {
 		cm.write(t, versions[v])
 		// Check runs the watcher's check at once instead of after the
 		// debounce.
-		tf.reloader.watcher.Check()
+		tf.loader.watcher.Check()
 		if i > paced && i%burst != 0 && i != rewrites {
 			continue
 		}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/coredns/coredns/plugin"
 	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/watch"
 )
 
 // The hot-reload tests (issue 5). They change real files in t.TempDir() and
@@ -112,9 +114,9 @@ func storeWith(files map[string]string, changes map[string]string) map[string]st
 func newWatched(t testing.TB, dir, block string) *TrafficFlow {
 	t.Helper()
 	tf := setupPlugin(t, dir, block)
-	tf.baseline = [32]byte{}
+	tf.loader.loaded = watch.Sum{}
 	first := tf.snap.Load()
-	if err := tf.startup(); err != nil {
+	if err := tf.loader.start(); err != nil {
 		t.Fatal(err)
 	}
 	pollUntil(t, answerWait, func() (bool, string) {
@@ -478,7 +480,7 @@ func TestReloadChangeBeforeStartup(t *testing.T) {
 	tf := setupPlugin(t, dir, "reload 0s")
 	assertAnswer(t, tf, "www.example.org.", "", "192.0.2.1")
 	renameOver(t, filepath.Join(dir, "records.json"), recordsFile(prec{"www.example.org.", "web", 2}, prec{"sw.example.org.", "sw", 1}))
-	if err := tf.startup(); err != nil {
+	if err := tf.loader.start(); err != nil {
 		t.Fatal(err)
 	}
 	waitAnswer(t, tf, "www.example.org.", "", "192.0.2.2")

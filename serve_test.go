@@ -93,7 +93,7 @@ func newStubbed(t testing.TB, files map[string]string, block string) *TrafficFlo
 	if err := tf.init(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { tf.shutdown() })
+	t.Cleanup(func() { tf.loader.stop() })
 	var n uint64
 	tf.Seed = func() uint64 { n += 0x9e3779b97f4a7c15; return n }
 	return tf

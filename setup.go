@@ -28,8 +28,8 @@ func setup(c *caddy.Controller) error {
 	if err := tf.init(); err != nil {
 		return plugin.Error(pluginName, err)
 	}
-	c.OnStartup(tf.startup)
-	c.OnShutdown(tf.shutdown)
+	c.OnStartup(tf.loader.start)
+	c.OnShutdown(tf.loader.stop)
 	dnsserver.GetConfig(c).AddPlugin(func(next plugin.Handler) plugin.Handler {
 		tf.Next = next
 		return tf
@@ -145,7 +145,8 @@ func oneOf(c *caddy.Controller, words ...string) (string, error) {
 // from starting (as a broken zone file does) before anything runs.
 func (tf *TrafficFlow) init() error {
 	tf.health = health.New(health.Options{Logger: log})
-	if err := tf.reload(true, true); err != nil {
+	tf.loader = &loader{tf: tf}
+	if _, err := tf.loader.load(files{geoip: true, latency: true}); err != nil {
 		return fmt.Errorf("%s:\n%w", tf.invalid(err), err)
 	}
 	return nil

@@ -2,7 +2,6 @@ package trafficflow
 
 import (
 	"fmt"
-	"sync/atomic"
 
 	"github.com/coredns/coredns/plugin"
 	"github.com/miekg/dns"
@@ -44,33 +43,11 @@ type entry struct {
 	targets []string
 }
 
-// healthCells resolves health-check IDs to the engine's cells, and the IDs
-// of missing checks (missing_healthcheck healthy|unhealthy) to fixed ones.
-type healthCells struct {
-	engine  evaluate.HealthSource
-	missing map[string]*atomic.Bool
-}
-
-func (h healthCells) Cell(id string) *atomic.Bool {
-	if c := h.missing[id]; c != nil {
-		return c
-	}
-	if h.engine != nil {
-		return h.engine.Cell(id)
-	}
-	return nil
-}
-
 // buildSnapshot compiles a validated store whose location needs
-// checkLocation has accepted. Compilation cannot fail for a validated
+// checkLocation has accepted, on the health cells of cells (the plan of
+// the health checks that go into service with it). Compilation cannot fail for a validated
 // document; the error only guards against a bug.
-func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *latencyTable) (*snapshot, error) {
-	cells := healthCells{engine: tf.health, missing: map[string]*atomic.Bool{}}
-	for id, healthy := range store.Missing {
-		c := new(atomic.Bool)
-		c.Store(healthy)
-		cells.missing[id] = c
-	}
+func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *latencyTable, cells evaluate.HealthSource) (*snapshot, error) {
 	s := &snapshot{store: store, names: map[string]*entry{}, geo: db, latency: lat, soa: map[string]*dns.SOA{}}
 	compiled := map[*policyfile.Version]*evaluate.Evaluator{}
 	compile := func(v *policyfile.Version) (*evaluate.Evaluator, error) {

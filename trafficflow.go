@@ -36,11 +36,8 @@ type TrafficFlow struct {
 	snap atomic.Pointer[snapshot]
 	// health runs the store's health checks.
 	health *health.Engine
-	// reloader runs the store watcher (nil until OnStartup).
-	reloader *reloader
-	// baseline is the fingerprint of the store content the first load read:
-	// the watcher reports any difference from it.
-	baseline [32]byte
+	// loader loads the store and, once started, watches it.
+	loader *loader
 
 	// Resolver resolves alias-type endpoints and CNAME targets outside the
 	// store (CoreDNS's upstream by default).

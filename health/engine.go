@@ -66,6 +66,9 @@ type Engine struct {
 	stopAll context.CancelFunc
 	wg      sync.WaitGroup
 
+	// updateMu keeps Updates from interleaving their Prepare and Apply.
+	updateMu sync.Mutex
+
 	mu       sync.Mutex
 	checks   map[string]*check
 	parents  map[string][]*check // child ID -> CALCULATED checks listing it
@@ -108,54 +111,99 @@ func New(opts Options) *Engine {
 	return e
 }
 
-// Update applies a complete new configuration: checks is every health check
-// and forced the states healthstate.json forces (by check ID; absent means
-// NotForced). Before Start it only records the configuration (the cells exist
-// and hold the initial states). While running it starts new checks, restarts
-// changed ones (see policyfile.HealthCheck.Equal) with a new cell and a fresh
-// state, stops removed ones (cancelling their in-flight probe) and keeps
-// unchanged checks running with their cell and state. Forced states apply at
-// once; probing continues underneath them. If checks holds an ID twice, the
-// first definition counts. Update publishes the metrics of new checks and
-// lets go of those of removed ones (see owners); after Stop it publishes
-// none. Update is safe for concurrent use.
+// Config is a complete health configuration: every check of the store, the
+// states healthstate.json forces (by check ID; absent means NotForced), and
+// the IDs that documents refer to but no check defines, fixed in the state
+// missing_healthcheck gives them (ForcedHealthy or ForcedUnhealthy).
+type Config struct {
+	Checks []*policyfile.HealthCheck
+	Forced map[string]policyfile.ForcedState
+	Fixed  map[string]policyfile.ForcedState
+}
+
+// Plan is a configuration prepared for an engine and not applied yet. Its
+// cells are the ones queries will read once it is applied, so a snapshot
+// can be built on them first, and a snapshot that fails to build leaves
+// the engine as it was: drop the plan. Apply it at most once.
+type Plan struct {
+	cfg   Config
+	next  map[string]*check // every check of the configuration
+	fresh []*check          // the checks that are new (or changed)
+	cells map[string]*atomic.Bool
+}
+
+// Cell returns the cell that queries will read for id once the plan is
+// applied (see Engine.Cell), or nil if the configuration has no such check.
+func (p *Plan) Cell(id string) *atomic.Bool { return p.cells[id] }
+
+// Prepare prepares cfg for the engine without changing anything: checks
+// whose configuration is unchanged (see policyfile.HealthCheck.Equal) keep
+// their cell and state; new and changed checks get new cells, which hold
+// their initial state once the plan is applied; fixed IDs get cells of
+// their own, in their fixed state. If cfg.Checks holds an ID twice, the
+// first definition counts. A Prepare must be followed by its Apply (or
+// dropped) before the next Prepare: the plugin's loader is the only caller.
 //
 // The checks are as policyfile's loader returns them: Route 53's defaults
-// are filled in (RequestInterval, FailureThreshold, Port, a ResourcePath
-// starting with "/"), and no child of a CALCULATED check is CALCULATED. The
-// engine does not repeat those defaults. An HTTP(S) check whose ResourcePath
-// is not a request path fails every probe, saying why.
-func (e *Engine) Update(checks []*policyfile.HealthCheck, forced map[string]policyfile.ForcedState) {
+// are filled in (RequestInterval, FailureThreshold, Port, a valid
+// ResourcePath), and no child of a CALCULATED check is CALCULATED. The
+// engine trusts them.
+func (e *Engine) Prepare(cfg Config) *Plan {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-
-	next := make(map[string]*check, len(checks))
-	var fresh []*check
-	for _, cfg := range checks {
-		if cfg == nil || next[cfg.ID] != nil {
+	p := &Plan{cfg: cfg, next: make(map[string]*check, len(cfg.Checks))}
+	for _, hc := range cfg.Checks {
+		if hc == nil || p.next[hc.ID] != nil {
 			continue // the first definition of an ID wins
 		}
-		if old := e.checks[cfg.ID]; old != nil && old.cfg.Equal(cfg) {
-			next[cfg.ID] = old
+		if old := e.checks[hc.ID]; old != nil && old.cfg.Equal(hc) {
+			p.next[hc.ID] = old
 			continue
 		}
-		c := e.newCheck(cfg, forced[cfg.ID])
-		next[cfg.ID] = c
-		fresh = append(fresh, c)
+		c := newCheck(hc, cfg.Forced[hc.ID])
+		p.next[hc.ID] = c
+		p.fresh = append(p.fresh, c)
+	}
+	p.cells = make(map[string]*atomic.Bool, len(p.next)+len(cfg.Fixed))
+	for id, state := range cfg.Fixed {
+		if p.next[id] == nil {
+			c := new(atomic.Bool)
+			c.Store(state == policyfile.ForcedHealthy)
+			p.cells[id] = c
+		}
+	}
+	for id, c := range p.next {
+		p.cells[id] = c.cell
+	}
+	return p
+}
+
+// Apply makes a prepared configuration the engine's: before Start it only
+// records it (the cells hold the initial states); while running it starts
+// new checks, stops removed and changed ones (cancelling their in-flight
+// probe) and keeps unchanged checks running with their cell and state.
+// Forced states apply at once; probing continues underneath them. Apply
+// publishes the metrics of new checks and lets go of those of removed ones
+// (see owners); after Stop it publishes none.
+func (e *Engine) Apply(p *Plan) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range p.fresh {
+		c.ctx, c.cancel = context.WithCancel(e.base)
 	}
 	for id, old := range e.checks {
-		if next[id] == old {
+		if p.next[id] == old {
 			continue
 		}
 		old.cancel()
-		if next[id] == nil {
+		if p.next[id] == nil {
 			releaseMetrics(e, id)
 			e.log.Infof("health check %q removed", id)
 		}
 	}
-	e.checks = next
+	e.checks = p.next
 	e.parents = map[string][]*check{}
-	for _, c := range next {
+	for _, c := range p.next {
 		if c.cfg.Type == policyfile.Calculated {
 			for _, child := range c.cfg.ChildHealthChecks {
 				e.parents[child] = append(e.parents[child], c)
@@ -166,39 +214,42 @@ func (e *Engine) Update(checks []*policyfile.HealthCheck, forced map[string]poli
 	// First states of new checks (silently), then forced-state changes of
 	// kept checks, then every CALCULATED check against its current children
 	// (which are not CALCULATED, so they are up to date by then).
-	for _, c := range fresh {
+	for _, c := range p.fresh {
 		if c.cfg.Type != policyfile.Calculated {
 			e.refresh(c, "")
 		}
 	}
-	for _, c := range next {
+	for _, c := range p.next {
 		if c.initialised {
-			e.setForced(c, forced[c.cfg.ID])
+			e.setForced(c, p.cfg.Forced[c.cfg.ID])
 		}
 	}
-	for _, c := range next {
+	for _, c := range p.next {
 		if c.cfg.Type == policyfile.Calculated {
 			e.refresh(c, "")
 		}
 	}
-
-	cells := make(map[string]*atomic.Bool, len(next))
-	for id, c := range next {
-		cells[id] = c.cell
-	}
-	e.cells.Store(&cells)
+	e.cells.Store(&p.cells)
 
 	if e.started && !e.stopped {
-		for _, c := range fresh {
+		for _, c := range p.fresh {
 			e.launch(c)
 		}
 	}
 }
 
+// Update prepares and applies a configuration of checks and forced states
+// at once (Prepare, then Apply). It is safe for concurrent use.
+func (e *Engine) Update(checks []*policyfile.HealthCheck, forced map[string]policyfile.ForcedState) {
+	e.updateMu.Lock()
+	defer e.updateMu.Unlock()
+	e.Apply(e.Prepare(Config{Checks: checks, Forced: forced}))
+}
+
 // Cell returns the live state of check id (true = healthy), or nil if there
 // is no such check. It takes no lock. The pointer stays the same for as long
-// as the check's configuration is unchanged, across any number of Updates; a
-// changed check gets a new cell.
+// as the check's configuration is unchanged, across any number of Applies; a
+// changed check gets a new cell, and so does a fixed ID on every Prepare.
 func (e *Engine) Cell(id string) *atomic.Bool {
 	return (*e.cells.Load())[id]
 }

@@ -105,9 +105,10 @@ func TestStaleResultsDropped(t *testing.T) {
 			return c // still held by the engine
 		}},
 		{"not held", func(e *Engine, c *check) *check {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			return e.newCheck(c.cfg, policyfile.NotForced) // a live context
+			n := newCheck(c.cfg, policyfile.NotForced)
+			n.ctx, n.cancel = context.WithCancel(e.base) // a live context
+			t.Cleanup(n.cancel)
+			return n
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -398,4 +399,58 @@ func BenchmarkCellLoad(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A plan changes nothing until it is applied: the plugin builds its
+// snapshot on a plan's cells, and a snapshot that fails to build drops the
+// plan, leaving the engine's checks, probes and metrics as they were.
+// Applied, the plan's cells are the engine's, and fixed IDs hold their
+// fixed state.
+func TestPrepareApply(t *testing.T) {
+	b := newBackend(t, false)
+	e, _ := newEngine(t, Options{})
+	keep := hc("keep", policyfile.TCP, b.ap)
+	e.Update([]*policyfile.HealthCheck{keep}, nil)
+	e.Start()
+	keepCell := mustCell(t, e, "keep")
+
+	cfg := Config{
+		Checks: []*policyfile.HealthCheck{keep, hc("new", policyfile.TCP, b.ap)},
+		Forced: map[string]policyfile.ForcedState{"keep": policyfile.ForcedUnhealthy},
+		Fixed:  map[string]policyfile.ForcedState{"up": policyfile.ForcedHealthy, "down": policyfile.ForcedUnhealthy, "keep": policyfile.ForcedUnhealthy},
+	}
+	dropped := e.Prepare(cfg)
+	if dropped.Cell("keep") != keepCell || dropped.Cell("new") == nil || dropped.Cell("nope") != nil {
+		t.Errorf("plan cells: keep %p (engine %p), new %p", dropped.Cell("keep"), keepCell, dropped.Cell("new"))
+	}
+	if dropped.Cell("keep") == dropped.Cell("up") || !dropped.Cell("up").Load() || dropped.Cell("down").Load() {
+		t.Error("fixed IDs must have cells of their own, in their fixed state")
+	}
+	// Dropped: nothing changed.
+	if e.Cell("new") != nil || e.Cell("up") != nil || !keepCell.Load() {
+		t.Errorf("a prepared plan changed the engine: new %p, up %p, keep healthy %v", e.Cell("new"), e.Cell("up"), keepCell.Load())
+	}
+	if done, c := e.doneOf("new"); len(e.Status()) != 1 || c != nil || done != nil {
+		t.Errorf("a prepared plan started something: %d checks", len(e.Status()))
+	}
+	if _, ok := metricValue(t, "coredns_trafficflow_healthcheck_status", "new"); ok {
+		t.Error("a prepared plan published metrics for its new check")
+	}
+
+	plan := e.Prepare(cfg)
+	e.Apply(plan)
+	for _, id := range []string{"keep", "new", "up", "down"} {
+		if e.Cell(id) != plan.Cell(id) {
+			t.Errorf("%s: the engine's cell is not the plan's", id)
+		}
+	}
+	if e.Cell("keep") != keepCell || keepCell.Load() {
+		t.Errorf("keep: a check defined in the store is not fixed; it is forced unhealthy (healthy %v)", keepCell.Load())
+	}
+	if !e.Cell("new").Load() || !e.Cell("up").Load() || e.Cell("down").Load() {
+		t.Error("applied states: new starts healthy, up healthy, down unhealthy")
+	}
+	if got, ok := metricValue(t, "coredns_trafficflow_healthcheck_status", "new"); !ok || got != 1 {
+		t.Errorf("healthcheck_status{check=new} = %v (exists %v) once applied, want 1", got, ok)
+	}
 }

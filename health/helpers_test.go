@@ -48,9 +48,8 @@ func (e *Engine) startQuiet() {
 // probeConfig runs one probe of cfg, as the probes of a check with that
 // configuration run, without counting its result.
 func (e *Engine) probeConfig(ctx context.Context, cfg *policyfile.HealthCheck) (bool, string) {
-	e.mu.Lock()
-	c := e.newCheck(cfg, policyfile.NotForced)
-	e.mu.Unlock()
+	c := newCheck(cfg, policyfile.NotForced)
+	c.ctx, c.cancel = context.WithCancel(e.base)
 	defer c.cancel()
 	return e.probe(ctx, c)
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/trafficflow/trafficflow/policyfile"
 )
 
-// check is one configured health check. cfg, cell, ctx, cancel, req and
-// reqErr never change; a changed configuration makes a new check.
+// check is one configured health check. cfg, cell, req and reqErr never
+// change, nor do ctx and cancel once the check is applied (Engine.Apply); a
+// changed configuration makes a new check.
 type check struct {
 	cfg    *policyfile.HealthCheck
 	cell   *atomic.Bool
@@ -41,8 +42,8 @@ type check struct {
 }
 
 // newCheck makes a check in its initial state: healthy until enough data.
-// Caller holds e.mu.
-func (e *Engine) newCheck(cfg *policyfile.HealthCheck, forced policyfile.ForcedState) *check {
+// Its context is made when it is applied (Engine.Apply).
+func newCheck(cfg *policyfile.HealthCheck, forced policyfile.ForcedState) *check {
 	c := &check{
 		cfg:       cfg,
 		cell:      new(atomic.Bool),
@@ -50,7 +51,6 @@ func (e *Engine) newCheck(cfg *policyfile.HealthCheck, forced policyfile.ForcedS
 		rawReason: "new health check, no probe result yet",
 		forced:    forced,
 	}
-	c.ctx, c.cancel = context.WithCancel(e.base)
 	if probed(cfg) && cfg.Type != policyfile.TCP {
 		var err error
 		if c.req, err = newRequest(cfg); err != nil {

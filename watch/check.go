@@ -51,11 +51,8 @@ func (w *Watcher) check(src source, k what, quit <-chan struct{}) (again bool) {
 	// The state is updated already, so report even if Stop is waiting:
 	// otherwise the change would be lost for a later Start.
 	if c.StoreChanged || len(c.Files) > 0 {
-		var l loadedStore
-		c.loaded = &l
-		w.onChange(c)
-		if l.set && l.fp != w.st.reported {
-			w.st.reported = l.fp
+		if loaded := w.onChange(c); loaded != w.st.reported {
+			w.st.reported = loaded
 			again = true
 		}
 	}
@@ -86,7 +83,7 @@ func (w *Watcher) checkStore(src source, quit <-chan struct{}) (changed, again b
 			break
 		}
 	}
-	var fp [32]byte
+	var fp Sum
 	if err == nil {
 		fp, err = hashStore(res.files, quit)
 	}

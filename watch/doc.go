@@ -14,7 +14,7 @@
 //   - Any event except a pure Chmod restarts a debounce timer. When it
 //     fires, the store's content fingerprint (Fingerprint) is recomputed and
 //     OnChange is called only if it differs from the last reported one (or
-//     from the one OnChange said it really read, see Change.Loaded). The
+//     from the one OnChange returned as really read, see Options.OnChange). The
 //     watch set is re-synchronised after every check, so new and removed
 //     subdirectories are followed.
 //   - Extra files (Options.Files) are watched through their parent
@@ -31,9 +31,10 @@
 // Kubernetes ConfigMap volume ("records.json -> ..data/records.json",
 // "..data -> ..2024_01_01_00_00_00.123") reads like a plain directory.
 //
-// Read returns a store's files in memory together with the fingerprint of
-// exactly that content, so that a reader can load what it fingerprinted
-// and tell (with a fresh Fingerprint) whether the store changed meanwhile.
+// ReadStable returns a consistent copy of a store's files in memory
+// together with the Sum of exactly that content (Read, confirmed by a
+// fresh Fingerprint), so that a reader loads what it fingerprinted and
+// never a mix of two versions.
 //
 // A Watcher's goroutine is created by Start and stopped by Stop, which waits
 // for it and closes the inotify instance; Start and Stop may be repeated.

@@ -58,6 +58,13 @@ func (r *scanResult) addDir(dir string, fi fs.FileInfo) {
 	r.dirs[dir] = fi
 }
 
+// Sum is a store's content fingerprint (see Fingerprint). The zero Sum
+// stands for "unknown".
+type Sum [32]byte
+
+// IsZero reports whether s is the zero Sum ("unknown").
+func (s Sum) IsZero() bool { return s == Sum{} }
+
 // Fingerprint returns the content hash of the store in dir: sha256 over
 // every store file's path relative to dir and its content (the file's own
 // sha256), in sorted path order. A store file is a regular file below dir,
@@ -65,14 +72,14 @@ func (r *scanResult) addDir(dir string, fi fs.FileInfo) {
 // do not start with "."; symlink cycles, dangling symlinks and special files
 // are skipped. A missing dir, or one that is not a directory, is an error,
 // as is any other error reading the tree.
-func Fingerprint(dir string) ([32]byte, error) {
+func Fingerprint(dir string) (Sum, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return [32]byte{}, err
+		return Sum{}, err
 	}
 	res, err := scanStore(abs, false)
 	if err != nil {
-		return [32]byte{}, err
+		return Sum{}, err
 	}
 	return hashStore(res.files, nil)
 }
@@ -158,7 +165,7 @@ func (r *scanResult) walk(dir, rel string, ancestors []fs.FileInfo, dirSeen func
 // hashStore computes the store fingerprint of files, which are sorted by rel.
 // Files that vanished since the scan are left out. stop, if not nil, aborts
 // the work with errStopped when closed.
-func hashStore(files []storeFile, stop <-chan struct{}) ([32]byte, error) {
+func hashStore(files []storeFile, stop <-chan struct{}) (Sum, error) {
 	h := newStoreHash()
 	fh := sha256.New()
 	buf := make([]byte, 64<<10)
@@ -168,7 +175,7 @@ func hashStore(files []storeFile, stop <-chan struct{}) ([32]byte, error) {
 			if isMissing(err) || errors.Is(err, errNotRegular) {
 				continue
 			}
-			return [32]byte{}, err
+			return Sum{}, err
 		}
 		h.add(f.rel, fsum)
 	}
@@ -191,8 +198,8 @@ func (s storeHash) add(rel string, sum [32]byte) {
 }
 
 // sum returns the fingerprint of the files added so far.
-func (s storeHash) sum() [32]byte {
-	var fp [32]byte
+func (s storeHash) sum() Sum {
+	var fp Sum
 	s.h.Sum(fp[:0])
 	return fp
 }

@@ -70,14 +70,14 @@ func writeTree(t testing.TB, dir string, tr tree) {
 }
 
 // fpOf returns the fingerprint of tr written as a plain directory.
-func fpOf(t testing.TB, tr tree) [32]byte {
+func fpOf(t testing.TB, tr tree) Sum {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "reference")
 	writeTree(t, dir, tr)
 	return mustFP(t, dir)
 }
 
-func mustFP(t testing.TB, dir string) [32]byte {
+func mustFP(t testing.TB, dir string) Sum {
 	t.Helper()
 	fp, err := Fingerprint(dir)
 	if err != nil {
@@ -169,7 +169,7 @@ func kubeWrite(t testing.TB, dir string, payload tree, seq int) {
 // report is one OnChange call, with the store fingerprint it reported.
 type report struct {
 	Change
-	fp [32]byte
+	fp Sum
 }
 
 // recorder collects what a Watcher does.
@@ -180,11 +180,12 @@ type recorder struct {
 	checked chan struct{} // capacity 1: "checks changed"
 	dropped atomic.Int64  // reports that did not fit into changes
 	dups    atomic.Int64  // store reports equal to the previous one
-	prev    [32]byte      // watcher goroutine only
+	prev    Sum      // watcher goroutine only
 	log     *testLogger
 }
 
-func (r *recorder) onChange(c Change) {
+// onChange records a report and says that it read what the check saw.
+func (r *recorder) onChange(c Change) Sum {
 	rep := report{Change: c, fp: r.w.st.reported} // the watcher's goroutine owns st
 	if c.StoreChanged {
 		if rep.fp == r.prev {
@@ -197,6 +198,7 @@ func (r *recorder) onChange(c Change) {
 	default:
 		r.dropped.Add(1)
 	}
+	return rep.fp
 }
 
 func (r *recorder) afterCheck() {
@@ -223,7 +225,7 @@ func (r *recorder) waitChecks(t testing.TB, n int64) {
 
 // waitStore waits for a report of the store with fingerprint want; reports
 // of intermediate states before it are allowed.
-func (r *recorder) waitStore(t testing.TB, want [32]byte) report {
+func (r *recorder) waitStore(t testing.TB, want Sum) report {
 	t.Helper()
 	deadline := time.NewTimer(waitTimeout)
 	defer deadline.Stop()

@@ -93,14 +93,16 @@ func TestStartStopCycles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
 	writeTree(t, dir, baseTree())
 	log := newTestLogger()
-	reused, err := New(Options{Dir: dir, OnChange: func(Change) {}, Logger: log})
+	fp := mustFP(t, dir)
+	loaded := func(Change) Sum { return fp }
+	reused, err := New(Options{Dir: dir, OnChange: loaded, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range cycles {
 		w := reused
 		if i%2 == 0 { // a new Watcher per cycle, as on a Corefile reload
-			if w, err = New(Options{Dir: dir, OnChange: func(Change) {}, Logger: log}); err != nil {
+			if w, err = New(Options{Dir: dir, OnChange: loaded, Logger: log}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -157,7 +159,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
-	ok := func(Change) {}
+	ok := func(Change) Sum { return Sum{} }
 	for _, opts := range []Options{
 		{OnChange: ok},
 		{Dir: "x"},

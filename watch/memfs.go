@@ -21,8 +21,8 @@ import (
 // changed while it was read: a read spanning a change (a ConfigMap update
 // between two files) may mix two versions, and no re-check of dir alone
 // can tell after the fact (the store may have changed back).
-func Read(dir string) (fs.FS, [32]byte, error) {
-	var fp [32]byte
+func Read(dir string) (fs.FS, Sum, error) {
+	var fp Sum
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fp, err
@@ -49,6 +49,40 @@ func Read(dir string) (fs.FS, [32]byte, error) {
 		slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	}
 	return m, fp, nil
+}
+
+// stableReads bounds how often ReadStable reads a store that changes while
+// it is read.
+const stableReads = 3
+
+// ErrChanging says that the store changed every time ReadStable read it.
+var ErrChanging = errors.New("the store kept changing while it was read")
+
+// ReadStable reads a consistent copy of the store in dir: a Read, which a
+// fresh Fingerprint afterwards confirms; while they differ (the store
+// changed while it was read, so the copy may mix two versions, such as a
+// ConfigMap update between two files), it reads again, up to three times.
+// It returns the copy and the Sum of exactly its content; ErrChanging when
+// the store changed during every read; or the error of the last read.
+func ReadStable(dir string) (fs.FS, Sum, error) { return readStable(dir, Read) }
+
+// readStable is ReadStable with the read function as a parameter (tests
+// change the store between a read and its confirmation).
+func readStable(dir string, read func(string) (fs.FS, Sum, error)) (fs.FS, Sum, error) {
+	var err error
+	for range stableReads {
+		var fsys fs.FS
+		var sum Sum
+		fsys, sum, err = read(dir)
+		if err != nil {
+			continue
+		}
+		if now, ferr := Fingerprint(dir); ferr == nil && now == sum {
+			return fsys, sum, nil
+		}
+		err = ErrChanging
+	}
+	return nil, Sum{}, err
 }
 
 // readFile reads the regular file at p.

@@ -41,15 +41,25 @@ type Options struct {
 	// with itself) when content differs from what was last reported.
 	// StoreChanged says the store's fingerprint changed; Files lists the
 	// extra files that changed. OnChange must not call Stop.
-	OnChange func(c Change)
+	//
+	// OnChange returns the Sum of the store content it really read (as
+	// ReadStable returns it, whether that content was valid or not), or
+	// the zero Sum if it read none (the store kept changing, or a failure
+	// came first). That Sum differs from the one the Watcher checked if
+	// the store changed in between; the Watcher then compares its next
+	// check with it instead, and checks again soon. Without this, a store
+	// that changes and changes back (A, then B while OnChange reads it,
+	// then A again) would leave B in service, as the Watcher has reported A
+	// already.
+	OnChange func(c Change) Sum
 	// Logger receives warnings (unreadable store, missing file, fsnotify
 	// errors); nil discards them.
 	Logger Logger
-	// Baseline is the store fingerprint the caller already loaded (from
-	// Fingerprint before its own load), so that a change made between that
-	// load and Start is not missed. The zero value means "unknown": the
-	// first check then reports the store as changed.
-	Baseline [32]byte
+	// Baseline is the Sum of the store content the caller already loaded
+	// (as ReadStable returned it), so that a change made between that load
+	// and Start is not missed. The zero Sum means "unknown": the first check
+	// then reports the store as changed.
+	Baseline Sum
 }
 
 // Change describes what changed since the last report.
@@ -59,30 +69,6 @@ type Change struct {
 	// Files lists the extra files (as given in Options.Files) whose content
 	// changed.
 	Files []string
-
-	// loaded receives what OnChange passes to Loaded.
-	loaded *loadedStore
-}
-
-// loadedStore is what OnChange passed to Change.Loaded.
-type loadedStore struct {
-	fp  [32]byte
-	set bool
-}
-
-// Loaded tells the Watcher, from OnChange, the fingerprint (as Fingerprint
-// computes it) of the store content that OnChange really read, which
-// differs from the one the Watcher checked if the store changed in between;
-// the zero value means "unknown" (say, the store kept changing while it was
-// read). The Watcher then compares its next check with fp instead, and
-// checks again soon. Without this, a store that changes and changes back
-// (A, then B while OnChange reads it, then A again) would leave B in
-// service, as the Watcher has reported A already. Loaded has no effect once
-// OnChange has returned.
-func (c Change) Loaded(fp [32]byte) {
-	if c.loaded != nil {
-		c.loaded.fp, c.loaded.set = fp, true
-	}
 }
 
 // Watcher watches a policy store directory and extra files and calls
@@ -94,7 +80,7 @@ type Watcher struct {
 	absFiles []string // absolute forms of files
 	poll     time.Duration
 	debounce time.Duration
-	onChange func(Change)
+	onChange func(Change) Sum
 	log      Logger
 
 	// newSource creates the event source; tests replace it.
@@ -120,7 +106,7 @@ type Watcher struct {
 
 // state is what a Watcher remembers between checks.
 type state struct {
-	reported  [32]byte    // store fingerprint last reported (or the Baseline)
+	reported  Sum         // store Sum last reported (or the Baseline, or what OnChange read)
 	storeErr  string      // last store error logged, to log it once
 	files     []fileState // parallel to Watcher.files
 	storeDirs map[string]fs.FileInfo

@@ -5,13 +5,13 @@ import (
 	"testing"
 )
 
-// TestChangeLoaded: when OnChange read other store content than the check
-// reported (the store changed in between) and says so with Change.Loaded,
-// the next check compares with what OnChange read. A store that goes A, B
-// (reported), A (read by OnChange), B again must be reported again;
-// Loaded(zero) makes the next check report whatever the store holds; and
-// Loaded after OnChange returned does nothing.
-func TestChangeLoaded(t *testing.T) {
+// TestOnChangeLoaded: when OnChange read other store content than the
+// check reported (the store changed in between) and returns its Sum, the
+// next check compares with what OnChange read. A store that goes A, B
+// (reported), A (read by OnChange), B again must be reported again; a zero
+// Sum ("read nothing") makes the next check report whatever the store
+// holds.
+func TestOnChangeLoaded(t *testing.T) {
 	a, b := baseTree(), baseTree()
 	b["records.json"] = `{"records":["b"]}`
 	fpA, fpB := fpOf(t, a), fpOf(t, b)
@@ -19,22 +19,23 @@ func TestChangeLoaded(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
 	writeTree(t, dir, a)
 	w, r := newTestWatcher(t, Options{Dir: dir, Baseline: fpA}, modeCheck)
-	reports := make(chan [32]byte, 16)
-	// during runs in OnChange, on the watcher's goroutine.
-	var during func(c Change)
-	var kept Change
-	w.onChange = func(c Change) {
-		reports <- w.st.reported
+	reports := make(chan Sum, 16)
+	// during runs in OnChange, on the watcher's goroutine, and returns
+	// what OnChange says it read.
+	var during func(c Change) Sum
+	w.onChange = func(c Change) Sum {
+		reported := w.st.reported
+		reports <- reported
 		if during != nil {
-			during(c)
+			return during(c)
 		}
-		kept = c
+		return reported
 	}
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	r.waitChecks(t, 1)
-	expect := func(step string, want ...[32]byte) {
+	expect := func(step string, want ...Sum) {
 		t.Helper()
 		r.forceCheck(t)
 		for _, fp := range want {
@@ -57,9 +58,9 @@ func TestChangeLoaded(t *testing.T) {
 	// B is reported, but while OnChange runs the store goes back to A,
 	// which is what OnChange reads.
 	writeTree(t, dir, b)
-	during = func(c Change) {
+	during = func(c Change) Sum {
 		writeTree(t, dir, a)
-		c.Loaded(fpA)
+		return fpA
 	}
 	expect("B, read as A", fpB)
 	during = nil
@@ -67,17 +68,11 @@ func TestChangeLoaded(t *testing.T) {
 	writeTree(t, dir, b)
 	expect("B again", fpB)
 
-	// Loaded(zero): the next check reports even an unchanged store.
-	during = func(c Change) { c.Loaded([32]byte{}) }
+	// A zero Sum: the next check reports even an unchanged store.
+	during = func(Change) Sum { return Sum{} }
 	writeTree(t, dir, a)
 	expect("A, read as unknown", fpA)
 	during = nil
 	expect("A, unchanged but unknown", fpA)
 	expect("A, known") // no report
-
-	// Loaded after OnChange returned has no effect.
-	writeTree(t, dir, b)
-	expect("B", fpB)
-	kept.Loaded(fpA)
-	expect("B, unchanged") // no report
 }

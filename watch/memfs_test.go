@@ -69,3 +69,59 @@ func TestRead(t *testing.T) {
 		t.Error("Read of a missing directory: no error")
 	}
 }
+
+// TestReadStable: a store that changes between a read and its
+// confirmation is read again; one that changes every time is ErrChanging;
+// a stable store reads as Read reads it.
+func TestReadStable(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	writeTree(t, dir, baseTree())
+	next := baseTree()
+	next["records.json"] = `{"records":["next"]}`
+	for _, tc := range []struct {
+		name    string
+		changes int // how many reads the store changes after
+		reads   int
+		err     error
+		want    tree
+	}{
+		{"stable", 0, 1, nil, baseTree()},
+		{"changed once", 1, 2, nil, next},
+		{"always changing", 3, 3, ErrChanging, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			writeTree(t, dir, baseTree())
+			reads := 0
+			fsys, sum, err := readStable(dir, func(d string) (fs.FS, Sum, error) {
+				fsys, sum, err := Read(d)
+				reads++
+				if reads <= tc.changes {
+					if reads%2 == 1 {
+						writeTree(t, dir, next)
+					} else {
+						writeTree(t, dir, baseTree())
+					}
+				}
+				return fsys, sum, err
+			})
+			if err != tc.err || reads != tc.reads {
+				t.Fatalf("error %v after %d reads, want %v after %d", err, reads, tc.err, tc.reads)
+			}
+			if tc.want == nil {
+				if fsys != nil || !sum.IsZero() {
+					t.Errorf("a copy despite %v", err)
+				}
+				return
+			}
+			if sum != fpOf(t, tc.want) {
+				t.Errorf("sum %x, want %x", sum[:4], fpOf(t, tc.want))
+			}
+			if b, _ := fs.ReadFile(fsys, "records.json"); string(b) != tc.want["records.json"] {
+				t.Errorf("records.json %q", b)
+			}
+		})
+	}
+	if _, _, err := ReadStable(filepath.Join(t.TempDir(), "missing")); err == nil || err == ErrChanging {
+		t.Errorf("a missing store: %v", err)
+	}
+}

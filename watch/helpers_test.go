@@ -180,7 +180,7 @@ type recorder struct {
 	checked chan struct{} // capacity 1: "checks changed"
 	dropped atomic.Int64  // reports that did not fit into changes
 	dups    atomic.Int64  // store reports equal to the previous one
-	prev    Sum      // watcher goroutine only
+	prev    Sum           // watcher goroutine only
 	log     *testLogger
 }
 

@@ -2,12 +2,12 @@ package trafficflow
 
 import (
 	"strconv"
-	"sync"
 
 	"github.com/coredns/coredns/plugin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
+	"github.com/trafficflow/trafficflow/internal/series"
 	"github.com/trafficflow/trafficflow/policyfile"
 )
 
@@ -41,47 +41,31 @@ var (
 	}, []string{"server", "zone"})
 )
 
-// recordOwners lists, per record_info series (record, policy, version),
-// the instances whose store in service has it. Instances share the metric
-// (several server blocks; the old and the new instance during a Corefile
-// reload), so each adds and removes only its own series, and a series goes
-// when no instance has it any more.
-var recordOwners = struct {
-	sync.Mutex
-	m map[[3]string]map[*TrafficFlow]struct{}
-}{m: map[[3]string]map[*TrafficFlow]struct{}{}}
+// recordOwners tracks which instances have each record_info series
+// (record, policy, version): the instances share the metric (several server
+// blocks; the old and the new instance during a Corefile reload), so a
+// series goes when no instance has it any more.
+var recordOwners series.Owners[[3]string, struct{}]
 
 // publishRecordInfo replaces tf's record_info series, those of prev (nil
 // at the first load), by those of next (nil at shutdown). It is idempotent.
 func (tf *TrafficFlow) publishRecordInfo(prev, next *policyfile.Store) {
-	recordOwners.Lock()
-	defer recordOwners.Unlock()
 	key := func(r *policyfile.Record) [3]string { return [3]string{r.Name, r.Policy, strconv.Itoa(r.Version)} }
 	kept := map[[3]string]bool{}
 	if next != nil {
 		for _, r := range next.Records {
 			k := key(r)
 			kept[k] = true
-			owners := recordOwners.m[k]
-			if owners == nil {
-				owners = map[*TrafficFlow]struct{}{}
-				recordOwners.m[k] = owners
-			}
-			owners[tf] = struct{}{}
-			recordInfo.WithLabelValues(k[:]...).Set(1)
+			recordOwners.Publish(k, tf, struct{}{}, func(struct{}) { recordInfo.WithLabelValues(k[:]...).Set(1) })
 		}
 	}
 	if prev != nil {
+		var gone [][3]string
 		for _, r := range prev.Records {
-			k := key(r)
-			if kept[k] {
-				continue
-			}
-			delete(recordOwners.m[k], tf)
-			if len(recordOwners.m[k]) == 0 {
-				delete(recordOwners.m, k)
-				recordInfo.DeleteLabelValues(k[:]...)
+			if k := key(r); !kept[k] {
+				gone = append(gone, k)
 			}
 		}
+		recordOwners.Release(tf, gone, nil, func(k [3]string) { recordInfo.DeleteLabelValues(k[:]...) })
 	}
 }

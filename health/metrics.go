@@ -1,11 +1,10 @@
 package health
 
 import (
-	"slices"
-	"sync"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/trafficflow/trafficflow/internal/series"
 )
 
 // The metrics are labelled by health-check ID; their number is bounded by the
@@ -14,7 +13,7 @@ import (
 // server blocks that share checks. They share its series, which exist while
 // at least one engine has the check (from the Update that adds it until the
 // Update that removes it or the engine's Stop) and go when none has it any
-// more; see owners.
+// more (see owners).
 //
 // While several engines share a check, healthcheck_status and
 // healthcheck_forced show the values most recently published by any of them
@@ -48,19 +47,14 @@ var (
 	}, []string{"check"})
 )
 
-// owners lists, per check ID, the engines that have the check, with the
-// values each last published, least recently published first: the gauges
-// show the last entry's. An ID has series exactly while it has owners. All
-// writes of the series happen under its lock (an engine calls in holding its
-// own mu; owners never takes an engine's mu).
-var owners = struct {
-	sync.Mutex
-	m map[string][]ownerValues
-}{m: map[string][]ownerValues{}}
+// owners tracks which engines have each check's series (see series.Owners)
+// and the values each last published: the gauges show the values of the
+// engine that published last. An engine calls in holding its own mu;
+// owners never takes an engine's mu.
+var owners series.Owners[string, shownValues]
 
-// ownerValues is what an engine last published for a check.
-type ownerValues struct {
-	e               *Engine
+// shownValues is what an engine last published for a check.
+type shownValues struct {
 	healthy, forced bool
 }
 
@@ -68,47 +62,25 @@ type ownerValues struct {
 // publishes its values: healthy as queries see it, forced by
 // healthstate.json; transition counts one change of the state queries see.
 func publishMetrics(e *Engine, id string, healthy, forced, transition bool) {
-	owners.Lock()
-	defer owners.Unlock()
-	list := slices.DeleteFunc(owners.m[id], func(o ownerValues) bool { return o.e == e })
-	owners.m[id] = append(list, ownerValues{e: e, healthy: healthy, forced: forced})
-	setGauges(id, healthy, forced)
-	c := transitionsCount.WithLabelValues(id) // exists from the first publication
-	if transition {
-		c.Inc()
-	}
+	owners.Publish(id, e, shownValues{healthy, forced}, func(v shownValues) {
+		setGauges(id, v)
+		c := transitionsCount.WithLabelValues(id) // exists from the first publication
+		if transition {
+			c.Inc()
+		}
+	})
 }
 
 // releaseMetrics ends e's ownership of the checks ids. The series of a check
 // no engine has any more are deleted; if the gauges showed e's values, they
 // show those of the remaining owner that published most recently.
 func releaseMetrics(e *Engine, ids ...string) {
-	owners.Lock()
-	defer owners.Unlock()
-	for _, id := range ids {
-		list := owners.m[id]
-		i := slices.IndexFunc(list, func(o ownerValues) bool { return o.e == e })
-		if i < 0 {
-			continue
-		}
-		shown := i == len(list)-1
-		list = slices.Delete(list, i, i+1)
-		if len(list) == 0 {
-			delete(owners.m, id)
-			deleteMetrics(id)
-			continue
-		}
-		owners.m[id] = list
-		if shown {
-			o := list[len(list)-1]
-			setGauges(id, o.healthy, o.forced)
-		}
-	}
+	owners.Release(e, ids, setGauges, deleteMetrics)
 }
 
-func setGauges(id string, healthy, forced bool) {
-	statusGauge.WithLabelValues(id).Set(boolGauge(healthy))
-	forcedGauge.WithLabelValues(id).Set(boolGauge(forced))
+func setGauges(id string, v shownValues) {
+	statusGauge.WithLabelValues(id).Set(boolGauge(v.healthy))
+	forcedGauge.WithLabelValues(id).Set(boolGauge(v.forced))
 }
 
 // deleteMetrics removes the series of a check. Outside tests, only

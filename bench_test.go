@@ -118,7 +118,7 @@ func benchStore(filler int) map[string]string {
 func benchPlugin(b testing.TB, filler int) (*TrafficFlow, plugin.Handler) {
 	b.Helper()
 	dir := writeFiles(b, benchStore(filler))
-	tf := &TrafficFlow{Zones: []string{"example.org."}, Resolver: &fakeResolver{}, Seed: defaultSeed,
+	tf := &TrafficFlow{Zones: []string{"example.org."}, upstream: &fakeResolver{}, seed: defaultSeed,
 		cfg: config{dir: dir, ecs: true, geoipPath: testdataPath(b, "geoip/GeoIP2-City-Test.mmdb")}}
 	if err := tf.init(); err != nil {
 		b.Fatal(err)
@@ -231,7 +231,7 @@ func BenchmarkReload(b *testing.B) {
 	if err := storegen.Write(dir, storegen.Spec{Policies: 1000, Versions: 3, Records: 10000}); err != nil {
 		b.Fatal(err)
 	}
-	tf := &TrafficFlow{Zones: []string{"example.org."}, Resolver: &fakeResolver{}, Seed: defaultSeed,
+	tf := &TrafficFlow{Zones: []string{"example.org."}, upstream: &fakeResolver{}, seed: defaultSeed,
 		cfg: config{dir: dir, ecs: true, geoipPath: testdataPath(b, "geoip/GeoIP2-City-Test.mmdb")}}
 	tf.health = health.New(health.Options{})
 	tf.loader = &loader{tf: tf}

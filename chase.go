@@ -22,8 +22,8 @@ import (
 // maxChain bounds CNAME chains and alias resolutions, like the file plugin.
 const maxChain = 8
 
-// Resolver looks up names through the server (CoreDNS's upstream).
-type Resolver interface {
+// upstreamResolver looks up names through the server (CoreDNS's upstream).
+type upstreamResolver interface {
 	Lookup(ctx context.Context, state request.Request, name string, typ uint16) (*dns.Msg, error)
 }
 
@@ -49,7 +49,7 @@ func (qs *queryState) chase(e *entry, owner string, qtype uint16, m *dns.Msg) ([
 	var answer []dns.RR
 	for depth := 0; ; depth++ {
 		var res evaluate.Result
-		query := evaluate.Query{Seed: qs.tf.Seed()}
+		query := evaluate.Query{Seed: qs.tf.seed()}
 		if e.policy.NeedsLocation() {
 			qs.locate()
 			query.Client = &qs.client
@@ -123,7 +123,7 @@ func (qs *queryState) flatten(e *entry, target, owner string, qtype uint16) ([]d
 // maxChain (an alias or CNAME loop through other plugins).
 var errLoop = errors.New("lookup loop")
 
-// lookup resolves name through the server (Resolver), counting the nesting
+// lookup resolves name through the server (the upstream), counting the nesting
 // in the context as CoreDNS's loop detection does.
 func (qs *queryState) lookup(name string, qtype uint16) (*dns.Msg, error) {
 	loop, _ := qs.ctx.Value(dnsserver.LoopKey{}).(int)
@@ -131,7 +131,7 @@ func (qs *queryState) lookup(name string, qtype uint16) (*dns.Msg, error) {
 		return nil, errLoop
 	}
 	ctx := context.WithValue(qs.ctx, dnsserver.LoopKey{}, loop+1)
-	return qs.tf.Resolver.Lookup(ctx, request.Request{W: qs.w, Req: qs.r}, name, qtype)
+	return qs.tf.upstream.Lookup(ctx, request.Request{W: qs.w, Req: qs.r}, name, qtype)
 }
 
 // external follows a CNAME target outside the store through the server,

@@ -55,7 +55,7 @@ func setupPlugin(t testing.TB, dir, block string) *TrafficFlow {
 	}
 	t.Cleanup(func() { tf.loader.stop() })
 	var seed atomic.Uint64
-	tf.Seed = func() uint64 { return seed.Add(0x9e3779b97f4a7c15) }
+	tf.seed = func() uint64 { return seed.Add(0x9e3779b97f4a7c15) }
 	return tf
 }
 

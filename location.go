@@ -16,9 +16,9 @@ import (
 // and, when a store loads, whether its policies have the location data
 // they need.
 
-// Locator returns the location of a client address and the prefix length
+// clientLocator returns the location of a client address and the prefix length
 // of the network the answer is valid for. *geo.DB is one.
-type Locator interface {
+type clientLocator interface {
 	Lookup(addr netip.Addr) (geo.Location, int)
 }
 
@@ -47,7 +47,7 @@ func (qs *queryState) clientAddr() (netip.Addr, bool) {
 }
 
 // locate looks the client up once per query: its location in the GeoIP
-// database (or the test Locator) and its latency-table row. The ECS scope
+// database (or the test locator) and its latency-table row. The ECS scope
 // of the reply becomes the longest prefix either answer depends on.
 func (qs *queryState) locate() {
 	if qs.located {
@@ -59,7 +59,7 @@ func (qs *queryState) locate() {
 		return
 	}
 	fromECS := qs.ecs != nil && qs.ecs.SourceNetmask > 0
-	if loc := qs.tf.Locator; loc != nil || qs.snap.geo != nil {
+	if loc := qs.tf.locator; loc != nil || qs.snap.geo != nil {
 		if loc == nil {
 			loc = qs.snap.geo
 		}
@@ -133,7 +133,7 @@ func (t *latencyTable) lookup(addr netip.Addr) (map[string]float64, int) {
 // latency rules without a table need coordinates, which Country databases
 // do not have (a warning: their items are taken in document order).
 func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *latencyTable) policyfile.Problems {
-	if tf.Locator != nil || db != nil && db.HasCoordinates() {
+	if tf.locator != nil || db != nil && db.HasCoordinates() {
 		return nil
 	}
 	var probs policyfile.Problems

@@ -86,7 +86,7 @@ func newTestPlugin(t testing.TB, block string) *TrafficFlow {
 func newStubbed(t testing.TB, files map[string]string, block string) *TrafficFlow {
 	t.Helper()
 	dir := writeFiles(t, files)
-	tf := &TrafficFlow{Zones: []string{"example.org."}, Locator: geoStub, Resolver: &fakeResolver{}, cfg: config{dir: dir, ecs: true}}
+	tf := &TrafficFlow{Zones: []string{"example.org."}, locator: geoStub, upstream: &fakeResolver{}, cfg: config{dir: dir, ecs: true}}
 	if strings.Contains(block, "fallthrough") {
 		tf.Fall = fall.Root
 	}
@@ -95,7 +95,7 @@ func newStubbed(t testing.TB, files map[string]string, block string) *TrafficFlo
 	}
 	t.Cleanup(func() { tf.loader.stop() })
 	var n uint64
-	tf.Seed = func() uint64 { n += 0x9e3779b97f4a7c15; return n }
+	tf.seed = func() uint64 { n += 0x9e3779b97f4a7c15; return n }
 	return tf
 }
 
@@ -268,7 +268,7 @@ func TestAliasFlattening(t *testing.T) {
 		mustRR(t, "web-1.internal.example.net. 60 IN A 203.0.113.7"),
 		mustRR(t, "web-1.internal.example.net. 60 IN A 203.0.113.8"),
 	}}}
-	tf.Resolver = res
+	tf.upstream = res
 	m, rc := ask(t, tf, "lb-alias.example.org.", dns.TypeA, "", "")
 	if rc != dns.RcodeSuccess || len(m.Answer) != 2 {
 		t.Fatalf("rcode %d answer %v", rc, m.Answer)
@@ -304,7 +304,7 @@ func TestCNAMEPolicy(t *testing.T) {
 		{"Name":"in.example.org","Policy":"in","Version":1,"TTL":300},{"Name":"out.example.org","Policy":"out","Version":1,"TTL":300},
 		{"Name":"gone.example.org","Policy":"gone","Version":1,"TTL":300}]}`
 	tf := newStubbed(t, files, "")
-	tf.Resolver = &fakeResolver{answers: map[string][]dns.RR{"cdn.example.net./A": {mustRR(t, "cdn.example.net. 20 IN A 203.0.113.9")}}}
+	tf.upstream = &fakeResolver{answers: map[string][]dns.RR{"cdn.example.net./A": {mustRR(t, "cdn.example.net. 20 IN A 203.0.113.9")}}}
 	m, _ := ask(t, tf, "in.example.org.", dns.TypeA, "", "")
 	if got := fmt.Sprint(m.Answer); got != "[in.example.org.\t300\tIN\tCNAME\twww.example.org. www.example.org.\t60\tIN\tA\t192.0.2.1]" {
 		t.Errorf("in-store chain: %s", got)
@@ -321,14 +321,14 @@ func TestCNAMEPolicy(t *testing.T) {
 	if got := fmt.Sprint(m.Answer); got != "[out.example.org.\t300\tIN\tCNAME\tcdn.example.net. cdn.example.net.\t20\tIN\tA\t203.0.113.9]" {
 		t.Errorf("external chain: %s", got)
 	}
-	tf.Resolver.(*fakeResolver).rcode = dns.RcodeNameError
+	tf.upstream.(*fakeResolver).rcode = dns.RcodeNameError
 	m, _ = ask(t, tf, "gone.example.org.", dns.TypeA, "", "")
 	if m.Rcode != dns.RcodeNameError || len(m.Answer) != 1 {
 		t.Errorf("chain to NXDOMAIN: rcode %d %v", m.Rcode, m.Answer)
 	}
 	// A target that fails to resolve: SERVFAIL with the CNAME (RFC 6604), a
 	// reply the plugin writes itself (ask checks the returned rcode says so).
-	tf.Resolver.(*fakeResolver).rcode = dns.RcodeServerFailure
+	tf.upstream.(*fakeResolver).rcode = dns.RcodeServerFailure
 	m, _ = ask(t, tf, "gone.example.org.", dns.TypeA, "", "")
 	if m == nil || m.Rcode != dns.RcodeServerFailure || len(m.Answer) != 1 {
 		t.Errorf("chain to SERVFAIL: %v", m)
@@ -402,7 +402,7 @@ func TestWeightedAnswers(t *testing.T) {
 	var first, second []string
 	for _, out := range []*[]string{&first, &second} {
 		var n uint64
-		tf.Seed = func() uint64 { n++; return n }
+		tf.seed = func() uint64 { n++; return n }
 		for range 20 {
 			m, _ := ask(t, tf, "w.example.org.", dns.TypeA, "", "")
 			*out = append(*out, values(m)[0])
@@ -422,7 +422,7 @@ func TestContinentFromTable(t *testing.T) {
 		"records.json": `{"PolicyRecords":[{"Name":"c.example.org","Policy":"c","Version":1,"TTL":30}]}`,
 	}
 	tf := newStubbed(t, files, "")
-	tf.Locator = stubLocator{netip.MustParseAddr("192.0.2.0"): geo.Location{Country: "TR", Continent: "AS"}}
+	tf.locator = stubLocator{netip.MustParseAddr("192.0.2.0"): geo.Location{Country: "TR", Continent: "AS"}}
 	m, _ := ask(t, tf, "c.example.org.", dns.TypeA, "", "192.0.2.0/24")
 	if got := values(m); len(got) != 1 || got[0] != "192.0.2.1" {
 		t.Errorf("Turkey: %v, want Europe's answer", got)
@@ -484,7 +484,7 @@ func TestLookupLoop(t *testing.T) {
 		"web-1.us-east-1.elb.amazonaws.com./A": {mustRR(t, "web-1.us-east-1.elb.amazonaws.com. 60 IN A 203.0.113.7")},
 		"cdn.example.net./A":                   {mustRR(t, "cdn.example.net. 20 IN A 203.0.113.9")},
 	}}
-	tf.Resolver = res
+	tf.upstream = res
 	for _, tc := range []struct {
 		loop          int
 		lb, out       string // answers

@@ -51,8 +51,8 @@ func setup(c *caddy.Controller) error {
 func parse(c *caddy.Controller) (*TrafficFlow, error) {
 	tf := &TrafficFlow{
 		cfg:      config{ecs: true, reload: defaultReload},
-		Resolver: upstream.New(),
-		Seed:     defaultSeed,
+		upstream: upstream.New(),
+		seed:     defaultSeed,
 	}
 	root := dnsserver.GetConfig(c).Root
 	path := func(p string) string {

@@ -116,8 +116,8 @@ func TestSetup(t *testing.T) {
 		t.Errorf("handler config %+v zones %v fallthrough %v, want %+v zones [example.org. example.net.] fallthrough",
 			tf.cfg, tf.Zones, tf.Fall.Through("www.example.net."), want.cfg)
 	}
-	if tf.Resolver == nil || tf.Seed == nil || tf.health == nil || !tf.Ready() {
-		t.Errorf("handler not set up: resolver %v, seed set %v, health engine %v, ready %v", tf.Resolver, tf.Seed != nil, tf.health, tf.Ready())
+	if tf.upstream == nil || tf.seed == nil || tf.health == nil || !tf.Ready() {
+		t.Errorf("handler not set up: resolver %v, seed set %v, health engine %v, ready %v", tf.upstream, tf.seed != nil, tf.health, tf.Ready())
 	}
 	// The store was loaded, and other names go to next.
 	if m, rc := ask(t, tf, "www.example.org.", dns.TypeA, "", ""); rc != dns.RcodeSuccess || !slices.Equal(values(m), []string{"192.0.2.1"}) {

@@ -64,7 +64,7 @@ type depthProbe struct {
 	write    uintptr // depth at WriteMsg
 	lookup   uintptr // deepest depth at Locator.Lookup
 	lookups  int
-	inner    Locator
+	inner    clientLocator
 	answered *dns.Msg
 }
 
@@ -103,8 +103,8 @@ func TestQueryStackBudget(t *testing.T) {
 		for _, subnet := range []string{"2.125.160.216/29", "81.2.69.160/27", "216.160.83.56/29", ""} {
 			t.Run(name+"/"+subnet, func(t *testing.T) {
 				p := &depthProbe{inner: snap.geo}
-				tf.Locator = p
-				defer func() { tf.Locator = nil }()
+				tf.locator = p
+				defer func() { tf.locator = nil }()
 				w := &probeWriter{discardWriter: discardWriter{remote: &net.UDPAddr{IP: net.IPv4(10, 240, 0, 1), Port: 40212}}, p: p}
 				q := benchQuery(name+".example.org.", subnet)
 				done := make(chan int)

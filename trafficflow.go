@@ -39,15 +39,15 @@ type TrafficFlow struct {
 	// loader loads the store and, once started, watches it.
 	loader *loader
 
-	// Resolver resolves alias-type endpoints and CNAME targets outside the
-	// store (CoreDNS's upstream by default).
-	Resolver Resolver
-	// Seed returns the random seed of each query (weighted and multivalue
+	// upstream resolves alias-type endpoints and CNAME targets outside the
+	// store (CoreDNS's upstream; tests replace it).
+	upstream upstreamResolver
+	// seed returns the random seed of each query (weighted and multivalue
 	// choices); tests replace it to make answers reproducible.
-	Seed func() uint64
-	// Locator, when set, replaces the GeoIP database as the source of
+	seed func() uint64
+	// locator, when set, replaces the GeoIP database as the source of
 	// client locations (tests).
-	Locator Locator
+	locator clientLocator
 }
 
 // config is what the Corefile says.

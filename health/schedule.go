@@ -21,6 +21,7 @@ func (e *Engine) launch(c *check) bool {
 		return false
 	}
 	c.done = make(chan struct{})
+	c.launched = e.now()
 	e.wg.Add(1)
 	go e.run(c, c.done)
 	return true

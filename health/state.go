@@ -39,6 +39,7 @@ type check struct {
 	since       time.Time
 	lastResult  string
 	lastProbe   time.Time
+	launched    time.Time // when its prober started (zero: not yet)
 }
 
 // newCheck makes a check in its initial state: healthy until enough data.

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 // docContext is what parsing a document needs from the store around it.
@@ -23,12 +25,12 @@ var documentKeys = []string{"AWSPolicyFormatVersion", "RecordType", "StartRule",
 func ParseDocument(data []byte, yaml, strict bool) (*Document, Problems) {
 	var probs Problems
 	r := &reporter{strict: strict, out: &probs}
-	n, err := parseSyntax(data, yaml)
+	n, err := jsontree.Parse(data, yaml)
 	if err != nil {
 		probs = append(probs, Problem{Message: err.Error()})
 		return nil, probs
 	}
-	doc := parseDocument(r, n, root, jsonSize(n), &docContext{locations: &Locations{}})
+	doc := parseDocument(r, n, root, n.JSONSize(), &docContext{locations: &Locations{}})
 	probs.promote()
 	if probs.Err() != nil {
 		doc = nil
@@ -36,17 +38,10 @@ func ParseDocument(data []byte, yaml, strict bool) (*Document, Problems) {
 	return doc, probs
 }
 
-func parseSyntax(data []byte, yaml bool) (*node, error) {
-	if yaml {
-		return parseYAML(data)
-	}
-	return parseJSON(data)
-}
-
 // parseDocument validates a document node. size is its length in
-// characters as Route 53 counts it (see jsonSize). It returns nil when the
-// document has errors.
-func parseDocument(r *reporter, n *node, p *jpath, size int, ctx *docContext) *Document {
+// characters as Route 53 counts it (see jsontree.Node.JSONSize). It returns
+// nil when the document has errors.
+func parseDocument(r *reporter, n *jsontree.Node, p *jsontree.Path, size int, ctx *docContext) *Document {
 	mark := r.mark()
 	if size > MaxDocumentSize {
 		r.errorf(p, "the document is %d characters long; Route 53 allows at most %d", size, MaxDocumentSize)
@@ -58,28 +53,28 @@ func parseDocument(r *reporter, n *node, p *jpath, size int, ctx *docContext) *D
 	d := &Document{Size: size, endpoints: map[string]*Endpoint{}, rules: map[string]*Rule{}}
 
 	if v := f["AWSPolicyFormatVersion"]; v == nil {
-		r.errorf(p.k("AWSPolicyFormatVersion"), "is required (%s or %s)", Format2015, Format2023)
-	} else if s, ok := r.str(v, p.k("AWSPolicyFormatVersion")); ok {
+		r.errorf(p.Key("AWSPolicyFormatVersion"), "is required (%s or %s)", Format2015, Format2023)
+	} else if s, ok := r.str(v, p.Key("AWSPolicyFormatVersion")); ok {
 		if s != Format2015 && s != Format2023 {
-			r.errorf(p.k("AWSPolicyFormatVersion"), "%q is not a policy format version (%s or %s)", s, Format2015, Format2023)
+			r.errorf(p.Key("AWSPolicyFormatVersion"), "%q is not a policy format version (%s or %s)", s, Format2015, Format2023)
 		}
 		d.FormatVersion = s
 	}
 
 	if v := f["RecordType"]; v == nil {
-		r.errorf(p.k("RecordType"), "is required")
-	} else if s, ok := r.str(v, p.k("RecordType")); ok {
-		d.RecordType = parseRecordType(r, p.k("RecordType"), s)
+		r.errorf(p.Key("RecordType"), "is required")
+	} else if s, ok := r.str(v, p.Key("RecordType")); ok {
+		d.RecordType = parseRecordType(r, p.Key("RecordType"), s)
 	}
 
 	start := 0
 	if v := f["StartRule"]; v != nil {
 		start++
-		d.StartRule = r.id(v, p.k("StartRule"))
+		d.StartRule = r.id(v, p.Key("StartRule"))
 	}
 	if v := f["StartEndpoint"]; v != nil {
 		start++
-		d.StartEndpoint = r.id(v, p.k("StartEndpoint"))
+		d.StartEndpoint = r.id(v, p.Key("StartEndpoint"))
 	}
 	switch start {
 	case 0:
@@ -89,9 +84,9 @@ func parseDocument(r *reporter, n *node, p *jpath, size int, ctx *docContext) *D
 	}
 
 	if v := f["Endpoints"]; v != nil {
-		if ms, ok := r.entries(v, p.k("Endpoints")); ok {
+		if ms, ok := r.entries(v, p.Key("Endpoints")); ok {
 			for _, m := range ms {
-				if e := parseEndpoint(r, m.val, p.k("Endpoints").k(m.key), m.key, d.RecordType, ctx); e != nil {
+				if e := parseEndpoint(r, m.Value, p.Key("Endpoints").Key(m.Key), m.Key, d.RecordType, ctx); e != nil {
 					d.Endpoints = append(d.Endpoints, e)
 					d.endpoints[e.ID] = e
 				}
@@ -99,9 +94,9 @@ func parseDocument(r *reporter, n *node, p *jpath, size int, ctx *docContext) *D
 		}
 	}
 	if v := f["Rules"]; v != nil {
-		if ms, ok := r.entries(v, p.k("Rules")); ok {
+		if ms, ok := r.entries(v, p.Key("Rules")); ok {
 			for _, m := range ms {
-				if rule := parseRule(r, m.val, p.k("Rules").k(m.key), m.key, d, ctx); rule != nil {
+				if rule := parseRule(r, m.Value, p.Key("Rules").Key(m.Key), m.Key, d, ctx); rule != nil {
 					d.Rules = append(d.Rules, rule)
 					d.rules[rule.ID] = rule
 				}
@@ -138,7 +133,7 @@ func supportedTypeList() string {
 	return strings.Join(names, ", ")
 }
 
-func parseRecordType(r *reporter, p *jpath, s string) uint16 {
+func parseRecordType(r *reporter, p *jsontree.Path, s string) uint16 {
 	t, ok := dns.StringToType[s]
 	if !ok {
 		if t2, ok2 := dns.StringToType[strings.ToUpper(s)]; ok2 && slices.Contains(supportedTypes, t2) {
@@ -163,47 +158,47 @@ func typeName(t uint16) string { return dns.TypeToString[t] }
 
 var endpointKeys = []string{"Type", "Value", "Region"}
 
-func parseEndpoint(r *reporter, n *node, p *jpath, id string, rrtype uint16, ctx *docContext) *Endpoint {
+func parseEndpoint(r *reporter, n *jsontree.Node, p *jsontree.Path, id string, rrtype uint16, ctx *docContext) *Endpoint {
 	mark := r.mark()
 	f := r.fields(n, p, endpointKeys...)
 	if f == nil {
 		return nil
 	}
-	e := &Endpoint{ID: id, Path: r.base.concat(p).String()}
+	e := &Endpoint{ID: id, Path: r.base.Concat(p).String()}
 	typ := f["Type"]
 	if typ == nil {
-		r.errorf(p.k("Type"), "is required (%s)", joinTypes(endpointTypes))
+		r.errorf(p.Key("Type"), "is required (%s)", joinTypes(endpointTypes))
 		return nil
 	}
-	s, ok := r.str(typ, p.k("Type"))
+	s, ok := r.str(typ, p.Key("Type"))
 	if !ok {
 		return nil
 	}
 	e.Type = EndpointType(s)
 	if !slices.Contains(endpointTypes, e.Type) {
 		if canon := foldType(endpointTypes, s); canon != "" {
-			r.errorf(p.k("Type"), "%q is not an endpoint type; did you mean %q?", s, canon)
+			r.errorf(p.Key("Type"), "%q is not an endpoint type; did you mean %q?", s, canon)
 		} else {
-			r.errorf(p.k("Type"), "%q is not an endpoint type (%s)", s, joinTypes(endpointTypes))
+			r.errorf(p.Key("Type"), "%q is not an endpoint type (%s)", s, joinTypes(endpointTypes))
 		}
 		return nil
 	}
 
 	if v := f["Value"]; v == nil {
-		r.errorf(p.k("Value"), "is required")
-	} else if s, ok := r.str(v, p.k("Value")); ok {
+		r.errorf(p.Key("Value"), "is required")
+	} else if s, ok := r.str(v, p.Key("Value")); ok {
 		e.Value = s
 	}
 
 	switch {
 	case e.Type == S3Website:
 		if v := f["Region"]; v == nil {
-			r.errorf(p.k("Region"), "is required for s3-website endpoints (the bucket's region)")
-		} else if s, ok := r.str(v, p.k("Region")); ok {
-			e.Region = ctx.plainRegion(r, p.k("Region"), s)
+			r.errorf(p.Key("Region"), "is required for s3-website endpoints (the bucket's region)")
+		} else if s, ok := r.str(v, p.Key("Region")); ok {
+			e.Region = ctx.plainRegion(r, p.Key("Region"), s)
 		}
 	case f["Region"] != nil:
-		r.warn(p.k("Region"), "only s3-website endpoints have a Region", "ignored", "remove it")
+		r.warn(p.Key("Region"), "only s3-website endpoints have a Region", "ignored", "remove it")
 	}
 
 	if rrtype != 0 {
@@ -212,10 +207,10 @@ func parseEndpoint(r *reporter, n *node, p *jpath, id string, rrtype uint16, ctx
 	if e.Value != "" || f["Value"] != nil {
 		if e.Type == ValueEndpoint {
 			if rrtype != 0 {
-				e.RR = parseValue(r, p.k("Value"), e.Value, rrtype)
+				e.RR = parseValue(r, p.Key("Value"), e.Value, rrtype)
 			}
 		} else {
-			e.Target = hostName(r, p.k("Value"), e.Value)
+			e.Target = hostName(r, p.Key("Value"), e.Value)
 			if e.Type == S3Website && e.Target != "" && e.Region != "" {
 				s3WebsiteTarget(r, p, e)
 			}
@@ -229,23 +224,23 @@ func parseEndpoint(r *reporter, n *node, p *jpath, id string, rrtype uint16, ctx
 
 // checkEndpointType enforces the endpoint type / record type table of spec
 // §2.3.
-func checkEndpointType(r *reporter, p *jpath, e *Endpoint, rrtype uint16) {
+func checkEndpointType(r *reporter, p *jsontree.Path, e *Endpoint, rrtype uint16) {
 	switch e.Type {
 	case ValueEndpoint:
 	case S3Website:
 		if rrtype != dns.TypeA {
-			r.errorf(p.k("Type"), "s3-website endpoints can only be used in policies with RecordType A, not %s", dns.TypeToString[rrtype])
+			r.errorf(p.Key("Type"), "s3-website endpoints can only be used in policies with RecordType A, not %s", dns.TypeToString[rrtype])
 		}
 	default:
 		if rrtype != dns.TypeA && rrtype != dns.TypeAAAA {
-			r.errorf(p.k("Type"), "%s endpoints can only be used in policies with RecordType A or AAAA, not %s", e.Type, dns.TypeToString[rrtype])
+			r.errorf(p.Key("Type"), "%s endpoints can only be used in policies with RecordType A or AAAA, not %s", e.Type, dns.TypeToString[rrtype])
 		}
 	}
 }
 
 // parseValue checks that a value endpoint's Value is valid RDATA for the
 // record type, and returns the record.
-func parseValue(r *reporter, p *jpath, value string, rrtype uint16) dns.RR {
+func parseValue(r *reporter, p *jsontree.Path, value string, rrtype uint16) dns.RR {
 	tname := dns.TypeToString[rrtype]
 	if strings.TrimSpace(value) == "" {
 		r.errorf(p, "is empty; a %s record value is required", tname)
@@ -265,7 +260,7 @@ func parseValue(r *reporter, p *jpath, value string, rrtype uint16) dns.RR {
 
 // hostName checks the DNS name of an alias-type endpoint and returns it
 // fully qualified and in lower case.
-func hostName(r *reporter, p *jpath, name string) string {
+func hostName(r *reporter, p *jsontree.Path, name string) string {
 	if !validHostName(name) {
 		r.errorf(p, "%q is not a valid DNS name", name)
 		return ""

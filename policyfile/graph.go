@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 // checkGraph checks what ties a document together (spec §2.13): the start
@@ -12,7 +14,7 @@ import (
 // fit the record type, and nothing is left unreferenced. When partial is
 // set, the document had errors and some rules or endpoints were dropped;
 // only references to IDs that do not exist at all are reported then.
-func checkGraph(r *reporter, p *jpath, d *Document, f map[string]*node, partial bool) {
+func checkGraph(r *reporter, p *jsontree.Path, d *Document, f map[string]*jsontree.Node, partial bool) {
 	start := r.mark()
 	endpointIDs := rawKeys(f["Endpoints"])
 	ruleIDs := rawKeys(f["Rules"])
@@ -29,10 +31,10 @@ func checkGraph(r *reporter, p *jpath, d *Document, f map[string]*node, partial 
 		return d.rules[id] == nil
 	}
 	if d.StartRule != "" && missingRule(d.StartRule) {
-		r.errorf(p.k("StartRule"), "no rule %q in Rules", d.StartRule)
+		r.errorf(p.Key("StartRule"), "no rule %q in Rules", d.StartRule)
 	}
 	if d.StartEndpoint != "" && missingEndpoint(d.StartEndpoint) {
-		r.errorf(p.k("StartEndpoint"), "no endpoint %q in Endpoints", d.StartEndpoint)
+		r.errorf(p.Key("StartEndpoint"), "no endpoint %q in Endpoints", d.StartEndpoint)
 	}
 	for _, rule := range d.Rules {
 		for _, it := range rule.Items {
@@ -67,11 +69,11 @@ func checkGraph(r *reporter, p *jpath, d *Document, f map[string]*node, partial 
 	}
 }
 
-func rawKeys(n *node) map[string]bool {
+func rawKeys(n *jsontree.Node) map[string]bool {
 	m := map[string]bool{}
-	if n != nil && n.kind == kObject {
-		for _, mem := range n.members {
-			m[mem.key] = true
+	if n != nil && n.Kind == jsontree.Object {
+		for _, mem := range n.Members {
+			m[mem.Key] = true
 		}
 	}
 	return m

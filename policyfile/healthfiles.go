@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 var (
@@ -25,68 +27,68 @@ var (
 // list-health-checks ({"HealthChecks": [...]}) or get-health-check
 // ({"HealthCheck": {...}}), or an object of HealthCheckConfig objects keyed
 // by ID.
-func (l *loader) loadHealthChecks(r *reporter, n *node) {
-	if n.kind != kObject {
-		r.errorf(root, "must be an object, not %s", n.kind)
+func (l *loader) loadHealthChecks(r *reporter, n *jsontree.Node) {
+	if n.Kind != jsontree.Object {
+		r.errorf(root, "must be an object, not %s", n.Kind)
 		return
 	}
 	type entry struct {
 		id     string
-		cfg    *node
-		p      *jpath
-		idPath *jpath
+		cfg    *jsontree.Node
+		p      *jsontree.Path
+		idPath *jsontree.Path
 	}
 	var list []entry
 	switch {
-	case n.has("HealthChecks"):
+	case n.Has("HealthChecks"):
 		f := r.fields(n, root, healthChecksKeys...)
 		if t := f["IsTruncated"]; t != nil {
-			if b, ok := r.boolean(t, root.k("IsTruncated")); ok && b {
-				r.warn(root.k("IsTruncated"), "the listing is truncated", "health checks after NextMarker are missing",
+			if b, ok := r.boolean(t, root.Key("IsTruncated")); ok && b {
+				r.warn(root.Key("IsTruncated"), "the listing is truncated", "health checks after NextMarker are missing",
 					"list every health check (aws route53 list-health-checks without --max-items), so that none is missing")
 			}
 		}
-		elems, ok := r.array(f["HealthChecks"], root.k("HealthChecks"))
+		elems, ok := r.array(f["HealthChecks"], root.Key("HealthChecks"))
 		if !ok {
 			return
 		}
 		for i, e := range elems {
-			p := root.k("HealthChecks").i(i)
+			p := root.Key("HealthChecks").Index(i)
 			ef := r.fields(e, p, healthCheckKeys...)
 			if ef == nil {
 				continue
 			}
-			id, _ := l.healthCheckID(r, p.k("Id"), ef["Id"])
-			list = append(list, entry{id, ef["HealthCheckConfig"], p.k("HealthCheckConfig"), p.k("Id")})
+			id, _ := l.healthCheckID(r, p.Key("Id"), ef["Id"])
+			list = append(list, entry{id, ef["HealthCheckConfig"], p.Key("HealthCheckConfig"), p.Key("Id")})
 		}
-	case n.has("HealthCheck"):
+	case n.Has("HealthCheck"):
 		f := r.fields(n, root, "HealthCheck")
-		p := root.k("HealthCheck")
+		p := root.Key("HealthCheck")
 		ef := r.fields(f["HealthCheck"], p, healthCheckKeys...)
 		if ef == nil {
 			return
 		}
-		id, _ := l.healthCheckID(r, p.k("Id"), ef["Id"])
-		list = append(list, entry{id, ef["HealthCheckConfig"], p.k("HealthCheckConfig"), p.k("Id")})
+		id, _ := l.healthCheckID(r, p.Key("Id"), ef["Id"])
+		list = append(list, entry{id, ef["HealthCheckConfig"], p.Key("HealthCheckConfig"), p.Key("Id")})
 	default:
 		ms, _ := r.entries(n, root)
 		for _, m := range ms {
-			id, ok := l.healthCheckID(r, root.k(m.key), &node{kind: kString, str: m.key})
+			id, ok := l.healthCheckID(r, root.Key(m.Key), &jsontree.Node{Kind: jsontree.String, Text: m.Key})
 			if !ok {
 				continue
 			}
-			list = append(list, entry{id, m.val, root.k(m.key), root.k(m.key)})
+			list = append(list, entry{id, m.Value, root.Key(m.Key), root.Key(m.Key)})
 		}
 	}
 
 	byID := map[string]*HealthCheck{}
-	where := map[string]*jpath{}
+	where := map[string]*jsontree.Path{}
 	for _, e := range list {
 		if e.id == "" {
 			continue
 		}
 		if prev, dup := where[e.id]; dup {
-			r.errorf(e.idPath, "health check %q is already defined by %s", e.id, prev.parent.String())
+			r.errorf(e.idPath, "health check %q is already defined by %s", e.id, prev.Parent().String())
 			continue
 		}
 		where[e.id] = e.idPath
@@ -118,7 +120,7 @@ func (l *loader) loadHealthChecks(r *reporter, n *node) {
 	sort.Slice(l.store.HealthChecks, func(i, j int) bool { return l.store.HealthChecks[i].ID < l.store.HealthChecks[j].ID })
 }
 
-func (l *loader) healthCheckID(r *reporter, p *jpath, n *node) (string, bool) {
+func (l *loader) healthCheckID(r *reporter, p *jsontree.Path, n *jsontree.Node) (string, bool) {
 	if n == nil {
 		r.errorf(p, "is required (the ID policy documents use in HealthCheck)")
 		return "", false
@@ -139,25 +141,25 @@ func (l *loader) healthCheckID(r *reporter, p *jpath, n *node) (string, bool) {
 
 // parseHealthCheckConfig validates one HealthCheckConfig and fills in
 // Route 53's defaults.
-func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCheck {
+func parseHealthCheckConfig(r *reporter, n *jsontree.Node, p *jsontree.Path, id string) *HealthCheck {
 	mark := r.mark()
 	f := r.fields(n, p, hcConfigKeys...)
 	if f == nil {
 		return nil
 	}
-	hc := &HealthCheck{ID: id, File: r.file, Path: r.base.concat(p).String(), RequestInterval: 30 * time.Second, FailureThreshold: 3}
+	hc := &HealthCheck{ID: id, File: r.file, Path: r.base.Concat(p).String(), RequestInterval: 30 * time.Second, FailureThreshold: 3}
 	tv := f["Type"]
 	if tv == nil {
-		r.errorf(p.k("Type"), "is required (%s)", joinTypes(healthCheckTypes))
+		r.errorf(p.Key("Type"), "is required (%s)", joinTypes(healthCheckTypes))
 		return nil
 	}
-	s, ok := r.str(tv, p.k("Type"))
+	s, ok := r.str(tv, p.Key("Type"))
 	if !ok {
 		return nil
 	}
 	hc.Type = HealthCheckType(s)
 	if !slices.Contains(healthCheckTypes, hc.Type) {
-		r.errorf(p.k("Type"), "%q is not a health check type (%s)", s, joinTypes(healthCheckTypes))
+		r.errorf(p.Key("Type"), "%q is not a health check type (%s)", s, joinTypes(healthCheckTypes))
 		return nil
 	}
 	probed := hc.Type == HTTP || hc.Type == HTTPS || hc.Type == HTTPStrMatch || hc.Type == HTTPSStrMatch || hc.Type == TCP
@@ -167,7 +169,7 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 
 	unused := func(key, why string) {
 		if f[key] != nil {
-			r.warn(p.k(key), why, "ignored", "remove it")
+			r.warn(p.Key(key), why, "ignored", "remove it")
 		}
 	}
 	str := func(key string, max int) string {
@@ -175,22 +177,22 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 		if v == nil {
 			return ""
 		}
-		s, ok := r.str(v, p.k(key))
+		s, ok := r.str(v, p.Key(key))
 		if ok && len(s) > max {
-			r.errorf(p.k(key), "is %d characters long; at most %d are allowed", len(s), max)
+			r.errorf(p.Key(key), "is %d characters long; at most %d are allowed", len(s), max)
 		}
 		return s
 	}
 	boolean := func(key string) bool {
 		if v := f[key]; v != nil {
-			b, _ := r.boolean(v, p.k(key))
+			b, _ := r.boolean(v, p.Key(key))
 			return b
 		}
 		return false
 	}
 	integer := func(key string, lo, hi int64, def int) int {
 		if v := f[key]; v != nil {
-			if i, ok := r.integer(v, p.k(key), lo, hi); ok {
+			if i, ok := r.integer(v, p.Key(key), lo, hi); ok {
 				return int(i)
 			}
 		}
@@ -203,10 +205,10 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 
 	if probed {
 		if v := f["IPAddress"]; v != nil {
-			if s, ok := r.str(v, p.k("IPAddress")); ok {
+			if s, ok := r.str(v, p.Key("IPAddress")); ok {
 				addr, err := netip.ParseAddr(s)
 				if err != nil || addr.Zone() != "" {
-					r.errorf(p.k("IPAddress"), "%q is not an IPv4 or IPv6 address", s)
+					r.errorf(p.Key("IPAddress"), "%q is not an IPv4 or IPv6 address", s)
 				} else {
 					hc.IPAddress = addr.Unmap()
 				}
@@ -214,7 +216,7 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 		}
 		hc.FullyQualifiedDomainName = str("FullyQualifiedDomainName", 255)
 		if hc.FullyQualifiedDomainName != "" && !validHostName(hc.FullyQualifiedDomainName) {
-			r.errorf(p.k("FullyQualifiedDomainName"), "%q is not a valid DNS name", hc.FullyQualifiedDomainName)
+			r.errorf(p.Key("FullyQualifiedDomainName"), "%q is not a valid DNS name", hc.FullyQualifiedDomainName)
 		}
 		hc.FullyQualifiedDomainName = strings.TrimSuffix(hc.FullyQualifiedDomainName, ".")
 		if f["IPAddress"] == nil && f["FullyQualifiedDomainName"] == nil {
@@ -224,7 +226,7 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 		case f["Port"] != nil:
 			hc.Port = integer("Port", 1, 65535, 0)
 		case hc.Type == TCP:
-			r.errorf(p.k("Port"), "is required for TCP checks")
+			r.errorf(p.Key("Port"), "is required for TCP checks")
 		case tls:
 			hc.Port = 443
 		default:
@@ -254,14 +256,14 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 			if errors.As(err, &ue) {
 				err = ue.Err
 			}
-			r.errorf(p.k("ResourcePath"), "%q is not a valid URL path: %v", raw, err)
+			r.errorf(p.Key("ResourcePath"), "%q is not a valid URL path: %v", raw, err)
 		}
 	} else {
 		unused("ResourcePath", string(hc.Type)+" checks do not use ResourcePath")
 	}
 	if strMatch {
 		if f["SearchString"] == nil {
-			r.errorf(p.k("SearchString"), "is required for %s checks", hc.Type)
+			r.errorf(p.Key("SearchString"), "is required for %s checks", hc.Type)
 		}
 		hc.SearchString = str("SearchString", 255)
 	} else {
@@ -269,24 +271,24 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 	}
 	if hc.Type == Calculated {
 		if f["HealthThreshold"] == nil {
-			r.errorf(p.k("HealthThreshold"), "is required for CALCULATED checks (0..256)")
+			r.errorf(p.Key("HealthThreshold"), "is required for CALCULATED checks (0..256)")
 		}
 		hc.HealthThreshold = integer("HealthThreshold", 0, 256, 0)
 		if v := f["ChildHealthChecks"]; v == nil {
-			r.errorf(p.k("ChildHealthChecks"), "is required for CALCULATED checks")
-		} else if elems, ok := r.array(v, p.k("ChildHealthChecks")); ok {
+			r.errorf(p.Key("ChildHealthChecks"), "is required for CALCULATED checks")
+		} else if elems, ok := r.array(v, p.Key("ChildHealthChecks")); ok {
 			if len(elems) > 256 {
-				r.errorf(p.k("ChildHealthChecks"), "has %d checks; at most 256 are allowed", len(elems))
+				r.errorf(p.Key("ChildHealthChecks"), "has %d checks; at most 256 are allowed", len(elems))
 			}
 			seen := map[string]bool{}
 			for i, e := range elems {
-				s, ok := r.str(e, p.k("ChildHealthChecks").i(i))
+				s, ok := r.str(e, p.Key("ChildHealthChecks").Index(i))
 				switch {
 				case !ok:
 				case seen[s]:
-					r.errorf(p.k("ChildHealthChecks").i(i), "%q is listed twice", s)
+					r.errorf(p.Key("ChildHealthChecks").Index(i), "%q is listed twice", s)
 				case s == id:
-					r.errorf(p.k("ChildHealthChecks").i(i), "a calculated check cannot be its own child")
+					r.errorf(p.Key("ChildHealthChecks").Index(i), "a calculated check cannot be its own child")
 				default:
 					seen[s] = true
 					hc.ChildHealthChecks = append(hc.ChildHealthChecks, s)
@@ -300,12 +302,12 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 	if hc.Type == CloudWatch || hc.Type == RecoveryControl {
 		hc.InsufficientDataHealthStatus = InsufficientLastKnown
 		if v := f["InsufficientDataHealthStatus"]; v != nil {
-			if s, ok := r.str(v, p.k("InsufficientDataHealthStatus")); ok {
+			if s, ok := r.str(v, p.Key("InsufficientDataHealthStatus")); ok {
 				switch InsufficientData(s) {
 				case InsufficientHealthy, InsufficientUnhealthy, InsufficientLastKnown:
 					hc.InsufficientDataHealthStatus = InsufficientData(s)
 				default:
-					r.errorf(p.k("InsufficientDataHealthStatus"), "%q is not Healthy, Unhealthy or LastKnownStatus", s)
+					r.errorf(p.Key("InsufficientDataHealthStatus"), "%q is not Healthy, Unhealthy or LastKnownStatus", s)
 				}
 			}
 		}
@@ -313,10 +315,10 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 		unused("InsufficientDataHealthStatus", "only CLOUDWATCH_METRIC and RECOVERY_CONTROL checks use InsufficientDataHealthStatus")
 	}
 	if v := f["Regions"]; v != nil {
-		if elems, ok := r.array(v, p.k("Regions")); ok {
+		if elems, ok := r.array(v, p.Key("Regions")); ok {
 			for i, e := range elems {
-				if s, ok := r.str(e, p.k("Regions").i(i)); ok && !healthCheckerRegions[s] {
-					r.warn(p.k("Regions").i(i), fmt.Sprintf("%q is not a Route 53 health-checker region", s), "trafficflow probes from where it runs anyway",
+				if s, ok := r.str(e, p.Key("Regions").Index(i)); ok && !healthCheckerRegions[s] {
+					r.warn(p.Key("Regions").Index(i), fmt.Sprintf("%q is not a Route 53 health-checker region", s), "trafficflow probes from where it runs anyway",
 						"use a health-checker region (us-east-1, eu-west-1, ...) or remove it")
 				}
 			}
@@ -330,7 +332,7 @@ func parseHealthCheckConfig(r *reporter, n *node, p *jpath, id string) *HealthCh
 
 // loadHealthState reads healthstate.json: {"check-id": "healthy" |
 // "unhealthy"}, states forced by an operator or an external system.
-func (l *loader) loadHealthState(r *reporter, n *node) {
+func (l *loader) loadHealthState(r *reporter, n *jsontree.Node) {
 	ms, ok := r.entries(n, root)
 	if !ok {
 		return
@@ -340,8 +342,8 @@ func (l *loader) loadHealthState(r *reporter, n *node) {
 		known[hc.ID] = true
 	}
 	for _, m := range ms {
-		p := root.k(m.key)
-		s, ok := r.str(m.val, p)
+		p := root.Key(m.Key)
+		s, ok := r.str(m.Value, p)
 		if !ok {
 			continue
 		}
@@ -355,11 +357,11 @@ func (l *loader) loadHealthState(r *reporter, n *node) {
 			r.errorf(p, "%q is not a state (healthy or unhealthy)", s)
 			continue
 		}
-		if !known[m.key] {
-			r.warn(p, fmt.Sprintf("no health check %q in healthchecks.json", m.key), "ignored", "remove it, or define the check in healthchecks.json")
+		if !known[m.Key] {
+			r.warn(p, fmt.Sprintf("no health check %q in healthchecks.json", m.Key), "ignored", "remove it, or define the check in healthchecks.json")
 			continue
 		}
-		l.store.Forced[m.key] = st
+		l.store.Forced[m.Key] = st
 	}
 }
 
@@ -368,7 +370,7 @@ func (l *loader) loadHealthState(r *reporter, n *node) {
 //
 //	{"Regions": {"us-east-1": {"Latitude": 39.04, "Longitude": -77.49}},
 //	 "LocalZones": {"us-east-1-atl-1a": {"Latitude": 33.75, "Longitude": -84.39}}}
-func (l *loader) loadLocations(r *reporter, n *node) {
+func (l *loader) loadLocations(r *reporter, n *jsontree.Node) {
 	f := r.fields(n, root, "Regions", "LocalZones")
 	if f == nil {
 		return
@@ -379,18 +381,18 @@ func (l *loader) loadLocations(r *reporter, n *node) {
 		if v == nil {
 			return out
 		}
-		ms, ok := r.entries(v, root.k(key))
+		ms, ok := r.entries(v, root.Key(key))
 		if !ok {
 			return out
 		}
 		for _, m := range ms {
-			p := root.k(key).k(m.key)
-			name := strings.TrimPrefix(m.key, "aws:route53:")
+			p := root.Key(key).Key(m.Key)
+			name := strings.TrimPrefix(m.Key, "aws:route53:")
 			if !validHostName(name) || strings.Contains(name, ".") {
-				r.errorf(p, "%q is not a region or Local Zone name", m.key)
+				r.errorf(p, "%q is not a region or Local Zone name", m.Key)
 				continue
 			}
-			pf := r.fields(m.val, p, "Latitude", "Longitude")
+			pf := r.fields(m.Value, p, "Latitude", "Longitude")
 			if pf == nil {
 				continue
 			}
@@ -398,8 +400,8 @@ func (l *loader) loadLocations(r *reporter, n *node) {
 				r.errorf(p, "needs Latitude and Longitude")
 				continue
 			}
-			la, ok1 := r.coordinate(pf["Latitude"], p.k("Latitude"), 90)
-			lo, ok2 := r.coordinate(pf["Longitude"], p.k("Longitude"), 180)
+			la, ok1 := r.coordinate(pf["Latitude"], p.Key("Latitude"), 90)
+			lo, ok2 := r.coordinate(pf["Longitude"], p.Key("Longitude"), 180)
 			if ok1 && ok2 {
 				out[name] = LatLon{Lat: la, Lon: lo}
 			}

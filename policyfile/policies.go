@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 // loadPolicies reads DIR/policies: NAME/VERSION.ext files (one version
@@ -105,18 +107,18 @@ func (l *loader) loadVersionFile(rel, name string, fileVersion int) {
 		r.errorf(root, "the policy name is %d characters long; Route 53 allows at most 512", len(name))
 		return
 	}
-	if n.kind != kObject {
-		r.errorf(root, "must be an object, not %s", n.kind)
+	if n.Kind != jsontree.Object {
+		r.errorf(root, "must be an object, not %s", n.Kind)
 		return
 	}
 	switch {
-	case n.has("TrafficPolicies"):
+	case n.Has("TrafficPolicies"):
 		if fileVersion != 0 {
 			r.errorf(root, "holds list-traffic-policy-versions output, which has many versions; save it as policies/%s.json", name)
 			return
 		}
 		l.loadVersionList(r, n, name)
-	case n.has("TrafficPolicy"):
+	case n.Has("TrafficPolicy"):
 		l.loadTrafficPolicy(r, n, name, fileVersion)
 	case isDocument(n):
 		if fileVersion == 0 {
@@ -124,10 +126,10 @@ func (l *loader) loadVersionFile(rel, name string, fileVersion int) {
 			return
 		}
 		ctx := l.docContext()
-		if doc := parseDocument(r, n, root, jsonSize(n), ctx); doc != nil {
+		if doc := parseDocument(r, n, root, n.JSONSize(), ctx); doc != nil {
 			l.addVersion(r, root, &Version{Policy: name, Number: fileVersion, File: rel, Document: doc})
 		}
-	case n.has("Document"):
+	case n.Has("Document"):
 		if fileVersion == 0 {
 			r.errorf(root, "a policy document without a version number; save it as policies/%s/VERSION.json", name)
 			return
@@ -135,9 +137,9 @@ func (l *loader) loadVersionFile(rel, name string, fileVersion int) {
 		f := r.fields(n, root, "Comment", "Document")
 		v := &Version{Policy: name, Number: fileVersion, File: rel}
 		if c := f["Comment"]; c != nil {
-			v.Comment = l.comment(r, root.k("Comment"), c)
+			v.Comment = l.comment(r, root.Key("Comment"), c)
 		}
-		if l.embeddedDocument(r, root.k("Document"), f["Document"], v, "") {
+		if l.embeddedDocument(r, root.Key("Document"), f["Document"], v, "") {
 			l.addVersion(r, root, v)
 		}
 	default:
@@ -157,9 +159,9 @@ func (l *loader) markSeen(name string, num int) {
 }
 
 // isDocument reports whether an object looks like a raw policy document.
-func isDocument(n *node) bool {
+func isDocument(n *jsontree.Node) bool {
 	for _, k := range documentKeys {
-		if n.has(k) {
+		if n.Has(k) {
 			return true
 		}
 	}
@@ -170,7 +172,7 @@ func (l *loader) docContext() *docContext {
 	return &docContext{locations: l.store.Locations}
 }
 
-func (l *loader) comment(r *reporter, p *jpath, n *node) string {
+func (l *loader) comment(r *reporter, p *jsontree.Path, n *jsontree.Node) string {
 	s, ok := r.str(n, p)
 	if ok && len(s) > 1024 {
 		r.warn(p, fmt.Sprintf("is %d characters long; Route 53 allows at most 1024", len(s)), "", "shorten it")
@@ -181,27 +183,27 @@ func (l *loader) comment(r *reporter, p *jpath, n *node) string {
 // embeddedDocument parses the Document of a wrapper (a JSON string, as the
 // AWS CLI prints it, or an object) into v.Document, and reports whether it
 // is valid. wantType is the wrapper's Type, if any.
-func (l *loader) embeddedDocument(r *reporter, p *jpath, n *node, v *Version, wantType string) bool {
+func (l *loader) embeddedDocument(r *reporter, p *jsontree.Path, n *jsontree.Node, v *Version, wantType string) bool {
 	if n == nil {
 		r.errorf(p, "is required")
 		return false
 	}
 	v.Path = p.String()
 	var doc *Document
-	switch n.kind {
-	case kString:
-		inner, err := parseJSON([]byte(n.str))
+	switch n.Kind {
+	case jsontree.String:
+		inner, err := jsontree.Parse([]byte(n.Text), false)
 		if err != nil {
 			r.errorf(p, "the document string is not valid JSON: %v", err)
 			return false
 		}
-		sub := &reporter{file: r.file, base: r.base.concat(p), strict: r.strict, out: r.out}
+		sub := &reporter{file: r.file, base: r.base.Concat(p), strict: r.strict, out: r.out}
 		// Route 53 limits the length of this very string.
-		doc = parseDocument(sub, inner, root, utf8.RuneCountInString(n.str), l.docContext())
-	case kObject:
-		doc = parseDocument(r, n, p, jsonSize(n), l.docContext())
+		doc = parseDocument(sub, inner, root, utf8.RuneCountInString(n.Text), l.docContext())
+	case jsontree.Object:
+		doc = parseDocument(r, n, p, n.JSONSize(), l.docContext())
 	default:
-		r.errorf(p, "must be a policy document (a JSON string or an object), not %s", n.kind)
+		r.errorf(p, "must be a policy document (a JSON string or an object), not %s", n.Kind)
 		return false
 	}
 	if doc == nil {
@@ -209,7 +211,7 @@ func (l *loader) embeddedDocument(r *reporter, p *jpath, n *node, v *Version, wa
 	}
 	if wantType != "" {
 		if t := parseTypeName(wantType); t != doc.RecordType {
-			r.errorf(p.parent.k("Type"), "%s does not match the document's RecordType %s", wantType, typeName(doc.RecordType))
+			r.errorf(p.Parent().Key("Type"), "%s does not match the document's RecordType %s", wantType, typeName(doc.RecordType))
 			return false
 		}
 	}
@@ -221,63 +223,63 @@ var trafficPolicyKeys = []string{"Id", "Version", "Name", "Type", "Document", "C
 
 // loadTrafficPolicy reads get-traffic-policy (or create-traffic-policy)
 // output: {"TrafficPolicy": {...}} with an optional Location.
-func (l *loader) loadTrafficPolicy(r *reporter, n *node, name string, fileVersion int) {
+func (l *loader) loadTrafficPolicy(r *reporter, n *jsontree.Node, name string, fileVersion int) {
 	f := r.fields(n, root, "TrafficPolicy", "Location")
-	p := root.k("TrafficPolicy")
+	p := root.Key("TrafficPolicy")
 	l.trafficPolicy(r, f["TrafficPolicy"], p, name, fileVersion)
 }
 
 // trafficPolicy reads one TrafficPolicy object.
-func (l *loader) trafficPolicy(r *reporter, n *node, p *jpath, name string, fileVersion int) {
+func (l *loader) trafficPolicy(r *reporter, n *jsontree.Node, p *jsontree.Path, name string, fileVersion int) {
 	f := r.fields(n, p, trafficPolicyKeys...)
 	if f == nil {
 		return
 	}
 	v := &Version{Policy: name, File: r.file}
 	if vn := f["Version"]; vn != nil {
-		num, ok := r.integer(vn, p.k("Version"), 1, MaxVersions)
+		num, ok := r.integer(vn, p.Key("Version"), 1, MaxVersions)
 		if !ok {
 			return
 		}
 		v.Number = int(num)
 		l.markSeen(name, v.Number)
 		if fileVersion != 0 && v.Number != fileVersion {
-			r.errorf(p.k("Version"), "%d does not match the file name, which says version %d", v.Number, fileVersion)
+			r.errorf(p.Key("Version"), "%d does not match the file name, which says version %d", v.Number, fileVersion)
 			return
 		}
 	} else {
 		if fileVersion == 0 {
-			r.errorf(p.k("Version"), "is required (1..%d)", MaxVersions)
+			r.errorf(p.Key("Version"), "is required (1..%d)", MaxVersions)
 			return
 		}
 		v.Number = fileVersion
 	}
 	if nn := f["Name"]; nn != nil {
-		if s, ok := r.str(nn, p.k("Name")); ok && s != name {
-			r.warn(p.k("Name"), fmt.Sprintf("%q differs from the policy's name in the store, %q (records refer to %q)", s, name, name), "",
+		if s, ok := r.str(nn, p.Key("Name")); ok && s != name {
+			r.warn(p.Key("Name"), fmt.Sprintf("%q differs from the policy's name in the store, %q (records refer to %q)", s, name, name), "",
 				fmt.Sprintf("write %q, or rename the file", name))
 		}
 	}
 	if c := f["Comment"]; c != nil {
-		v.Comment = l.comment(r, p.k("Comment"), c)
+		v.Comment = l.comment(r, p.Key("Comment"), c)
 	}
 	var wantType string
 	if t := f["Type"]; t != nil {
-		if s, ok := r.str(t, p.k("Type")); ok {
+		if s, ok := r.str(t, p.Key("Type")); ok {
 			if parseTypeName(s) == 0 {
-				r.errorf(p.k("Type"), "%q is not a record type", s)
+				r.errorf(p.Key("Type"), "%q is not a record type", s)
 				return
 			}
 			wantType = s
 		}
 	}
 	if id := f["Id"]; id != nil {
-		if s, ok := r.str(id, p.k("Id")); ok {
-			l.policyID(r, p.k("Id"), name, s)
+		if s, ok := r.str(id, p.Key("Id")); ok {
+			l.policyID(r, p.Key("Id"), name, s)
 		}
 	}
-	if l.embeddedDocument(r, p.k("Document"), f["Document"], v, wantType) {
-		vp := p.k("Version")
+	if l.embeddedDocument(r, p.Key("Document"), f["Document"], v, wantType) {
+		vp := p.Key("Version")
 		if f["Version"] == nil {
 			vp = p
 		}
@@ -286,25 +288,25 @@ func (l *loader) trafficPolicy(r *reporter, n *node, p *jpath, name string, file
 }
 
 // loadVersionList reads list-traffic-policy-versions output.
-func (l *loader) loadVersionList(r *reporter, n *node, name string) {
+func (l *loader) loadVersionList(r *reporter, n *jsontree.Node, name string) {
 	f := r.fields(n, root, "TrafficPolicies", "IsTruncated", "TrafficPolicyVersionMarker", "MaxItems")
 	if t := f["IsTruncated"]; t != nil {
-		if b, ok := r.boolean(t, root.k("IsTruncated")); ok && b {
-			r.warn(root.k("IsTruncated"), "the listing is truncated", "versions after TrafficPolicyVersionMarker are missing (use --no-paginate off, or list again with --traffic-policy-version-marker)",
+		if b, ok := r.boolean(t, root.Key("IsTruncated")); ok && b {
+			r.warn(root.Key("IsTruncated"), "the listing is truncated", "versions after TrafficPolicyVersionMarker are missing (use --no-paginate off, or list again with --traffic-policy-version-marker)",
 				"list every version (without --max-items, or again with --traffic-policy-version-marker), so that none is missing")
 		}
 	}
-	elems, ok := r.array(f["TrafficPolicies"], root.k("TrafficPolicies"))
+	elems, ok := r.array(f["TrafficPolicies"], root.Key("TrafficPolicies"))
 	if !ok {
 		return
 	}
 	for i, e := range elems {
-		l.trafficPolicy(r, e, root.k("TrafficPolicies").i(i), name, 0)
+		l.trafficPolicy(r, e, root.Key("TrafficPolicies").Index(i), name, 0)
 	}
 }
 
 // policyID records the Route 53 Id of a policy.
-func (l *loader) policyID(r *reporter, p *jpath, name, id string) {
+func (l *loader) policyID(r *reporter, p *jsontree.Path, name, id string) {
 	if len(id) > 36 {
 		r.warn(p, fmt.Sprintf("is %d characters long; Route 53 Ids have at most 36", len(id)), "", "shorten it")
 	}
@@ -334,7 +336,7 @@ func (l *loader) policy(name string) *Policy {
 
 // addVersion adds a parsed version to its policy, rejecting a version
 // defined twice.
-func (l *loader) addVersion(r *reporter, p *jpath, v *Version) {
+func (l *loader) addVersion(r *reporter, p *jsontree.Path, v *Version) {
 	pol := l.policy(v.Policy)
 	if other := pol.Versions[v.Number]; other != nil {
 		where := "in " + other.File

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 var (
@@ -20,40 +22,40 @@ var (
 
 // loadRecords reads records.json: PolicyRecords and Aliases, or the output
 // of aws route53 get-traffic-policy-instance / list-traffic-policy-instances.
-func (l *loader) loadRecords(r *reporter, n *node) {
+func (l *loader) loadRecords(r *reporter, n *jsontree.Node) {
 	f := r.fields(n, root, recordsKeys...)
 	if f == nil {
 		return
 	}
 	owner := map[string]string{} // name -> path of its definition
 	if v := f["PolicyRecords"]; v != nil {
-		if elems, ok := r.array(v, root.k("PolicyRecords")); ok {
+		if elems, ok := r.array(v, root.Key("PolicyRecords")); ok {
 			for i, e := range elems {
-				l.policyRecord(r, e, root.k("PolicyRecords").i(i), owner)
+				l.policyRecord(r, e, root.Key("PolicyRecords").Index(i), owner)
 			}
 		}
 	}
 	if v := f["TrafficPolicyInstances"]; v != nil {
 		if t := f["IsTruncated"]; t != nil {
-			if b, ok := r.boolean(t, root.k("IsTruncated")); ok && b {
-				r.warn(root.k("IsTruncated"), "the listing is truncated", "instances after the markers are missing",
+			if b, ok := r.boolean(t, root.Key("IsTruncated")); ok && b {
+				r.warn(root.Key("IsTruncated"), "the listing is truncated", "instances after the markers are missing",
 					"list every instance (aws route53 list-traffic-policy-instances without --max-items), so that none is missing")
 			}
 		}
-		if elems, ok := r.array(v, root.k("TrafficPolicyInstances")); ok {
+		if elems, ok := r.array(v, root.Key("TrafficPolicyInstances")); ok {
 			for i, e := range elems {
-				l.instance(r, e, root.k("TrafficPolicyInstances").i(i), owner)
+				l.instance(r, e, root.Key("TrafficPolicyInstances").Index(i), owner)
 			}
 		}
 	}
 	if v := f["TrafficPolicyInstance"]; v != nil {
-		l.instance(r, v, root.k("TrafficPolicyInstance"), owner)
+		l.instance(r, v, root.Key("TrafficPolicyInstance"), owner)
 	}
 	var aliases []*Alias
 	if v := f["Aliases"]; v != nil {
-		if elems, ok := r.array(v, root.k("Aliases")); ok {
+		if elems, ok := r.array(v, root.Key("Aliases")); ok {
 			for i, e := range elems {
-				if a := l.alias(r, e, root.k("Aliases").i(i), owner); a != nil {
+				if a := l.alias(r, e, root.Key("Aliases").Index(i), owner); a != nil {
 					aliases = append(aliases, a)
 				}
 			}
@@ -74,42 +76,42 @@ func (l *loader) loadRecords(r *reporter, n *node) {
 }
 
 // policyRecord reads one PolicyRecords entry.
-func (l *loader) policyRecord(r *reporter, n *node, p *jpath, owner map[string]string) {
+func (l *loader) policyRecord(r *reporter, n *jsontree.Node, p *jsontree.Path, owner map[string]string) {
 	mark := r.mark()
 	f := r.fields(n, p, recordKeys...)
 	if f == nil {
 		return
 	}
 	rec := &Record{File: r.file, Path: p.String()}
-	rec.Name = l.recordName(r, p.k("Name"), f["Name"], owner)
+	rec.Name = l.recordName(r, p.Key("Name"), f["Name"], owner)
 	if v := f["Policy"]; v == nil {
-		r.errorf(p.k("Policy"), "is required (the name of a policy in policies/)")
-	} else if s, ok := r.str(v, p.k("Policy")); ok {
+		r.errorf(p.Key("Policy"), "is required (the name of a policy in policies/)")
+	} else if s, ok := r.str(v, p.Key("Policy")); ok {
 		rec.Policy = s
 	}
 	if v := f["Version"]; v == nil {
-		r.errorf(p.k("Version"), "is required (1..%d)", MaxVersions)
-	} else if num, ok := r.integer(v, p.k("Version"), 1, MaxVersions); ok {
+		r.errorf(p.Key("Version"), "is required (1..%d)", MaxVersions)
+	} else if num, ok := r.integer(v, p.Key("Version"), 1, MaxVersions); ok {
 		rec.Version = int(num)
 	}
-	rec.TTL = l.ttl(r, p.k("TTL"), f["TTL"])
+	rec.TTL = l.ttl(r, p.Key("TTL"), f["TTL"])
 	if r.failed(mark) {
 		return
 	}
 	pol := l.store.Policies[rec.Policy]
 	switch {
 	case pol != nil:
-		l.bind(r, p.k("Version"), rec, pol)
+		l.bind(r, p.Key("Version"), rec, pol)
 	case l.seen[rec.Policy] == nil:
-		r.errorf(p.k("Policy"), "no policy %q in policies/", rec.Policy)
+		r.errorf(p.Key("Policy"), "no policy %q in policies/", rec.Policy)
 	case !l.seen[rec.Policy][rec.Version]:
-		r.errorf(p.k("Version"), "policy %q has no version %d (it has %s)", rec.Policy, rec.Version, l.versionList(rec.Policy))
+		r.errorf(p.Key("Version"), "policy %q has no version %d (it has %s)", rec.Policy, rec.Version, l.versionList(rec.Policy))
 	}
 	// Otherwise the version's file has errors, already reported.
 }
 
 // bind resolves a record's version.
-func (l *loader) bind(r *reporter, p *jpath, rec *Record, pol *Policy) {
+func (l *loader) bind(r *reporter, p *jsontree.Path, rec *Record, pol *Policy) {
 	rec.Ver = pol.Versions[rec.Version]
 	if rec.Ver == nil {
 		if l.seen[pol.Name][rec.Version] {
@@ -140,29 +142,29 @@ func (l *loader) addRecord(rec *Record) {
 }
 
 // instance reads one TrafficPolicyInstance of the AWS CLI's output.
-func (l *loader) instance(r *reporter, n *node, p *jpath, owner map[string]string) {
+func (l *loader) instance(r *reporter, n *jsontree.Node, p *jsontree.Path, owner map[string]string) {
 	mark := r.mark()
 	f := r.fields(n, p, instanceKeys...)
 	if f == nil {
 		return
 	}
 	rec := &Record{File: r.file, Path: p.String()}
-	rec.Name = l.recordName(r, p.k("Name"), f["Name"], owner)
+	rec.Name = l.recordName(r, p.Key("Name"), f["Name"], owner)
 	var id string
 	if v := f["TrafficPolicyId"]; v == nil {
-		r.errorf(p.k("TrafficPolicyId"), "is required")
+		r.errorf(p.Key("TrafficPolicyId"), "is required")
 	} else {
-		id, _ = r.str(v, p.k("TrafficPolicyId"))
+		id, _ = r.str(v, p.Key("TrafficPolicyId"))
 	}
 	if v := f["TrafficPolicyVersion"]; v == nil {
-		r.errorf(p.k("TrafficPolicyVersion"), "is required (1..%d)", MaxVersions)
-	} else if num, ok := r.integer(v, p.k("TrafficPolicyVersion"), 1, MaxVersions); ok {
+		r.errorf(p.Key("TrafficPolicyVersion"), "is required (1..%d)", MaxVersions)
+	} else if num, ok := r.integer(v, p.Key("TrafficPolicyVersion"), 1, MaxVersions); ok {
 		rec.Version = int(num)
 	}
-	rec.TTL = l.ttl(r, p.k("TTL"), f["TTL"])
+	rec.TTL = l.ttl(r, p.Key("TTL"), f["TTL"])
 	var wantType string
 	if v := f["TrafficPolicyType"]; v != nil {
-		wantType, _ = r.str(v, p.k("TrafficPolicyType"))
+		wantType, _ = r.str(v, p.Key("TrafficPolicyType"))
 	}
 	if r.failed(mark) {
 		return
@@ -178,19 +180,19 @@ func (l *loader) instance(r *reporter, n *node, p *jpath, owner map[string]strin
 		pol = l.store.Policies[id] // a policy directory named by its Id
 	}
 	if pol == nil {
-		r.errorf(p.k("TrafficPolicyId"), "no policy in policies/ has Id %q (policy files from aws route53 get-traffic-policy carry their Id)", id)
+		r.errorf(p.Key("TrafficPolicyId"), "no policy in policies/ has Id %q (policy files from aws route53 get-traffic-policy carry their Id)", id)
 		return
 	}
 	rec.Policy = pol.Name
-	l.bind(r, p.k("TrafficPolicyVersion"), rec, pol)
+	l.bind(r, p.Key("TrafficPolicyVersion"), rec, pol)
 	if rec.Ver != nil && wantType != "" && parseTypeName(wantType) != rec.Ver.Document.RecordType {
-		r.errorf(p.k("TrafficPolicyType"), "%s does not match the RecordType %s of policy %q version %d", wantType, typeName(rec.Ver.Document.RecordType), pol.Name, rec.Version)
+		r.errorf(p.Key("TrafficPolicyType"), "%s does not match the RecordType %s of policy %q version %d", wantType, typeName(rec.Ver.Document.RecordType), pol.Name, rec.Version)
 	}
 }
 
 // recordName reads and normalises the Name of a record or alias, rejecting
 // a name defined twice.
-func (l *loader) recordName(r *reporter, p *jpath, n *node, owner map[string]string) string {
+func (l *loader) recordName(r *reporter, p *jsontree.Path, n *jsontree.Node, owner map[string]string) string {
 	if n == nil {
 		r.errorf(p, "is required (a DNS name such as www.example.com.)")
 		return ""
@@ -212,7 +214,7 @@ func (l *loader) recordName(r *reporter, p *jpath, n *node, owner map[string]str
 		r.errorf(p, "%s is already defined by %s", name, other)
 		return ""
 	}
-	owner[name] = p.parent.String()
+	owner[name] = p.Parent().String()
 	return name
 }
 
@@ -227,7 +229,7 @@ func normalizeName(s string) (string, bool) {
 	return dns.Fqdn(strings.ToLower(s)), true
 }
 
-func (l *loader) ttl(r *reporter, p *jpath, n *node) uint32 {
+func (l *loader) ttl(r *reporter, p *jsontree.Path, n *jsontree.Node) uint32 {
 	if n == nil {
 		r.errorf(p, "is required (0..%d seconds)", math.MaxInt32)
 		return 0
@@ -237,21 +239,21 @@ func (l *loader) ttl(r *reporter, p *jpath, n *node) uint32 {
 }
 
 // alias reads one Aliases entry.
-func (l *loader) alias(r *reporter, n *node, p *jpath, owner map[string]string) *Alias {
+func (l *loader) alias(r *reporter, n *jsontree.Node, p *jsontree.Path, owner map[string]string) *Alias {
 	mark := r.mark()
 	f := r.fields(n, p, aliasKeys...)
 	if f == nil {
 		return nil
 	}
 	a := &Alias{File: r.file, Path: p.String()}
-	a.Name = l.recordName(r, p.k("Name"), f["Name"], owner)
+	a.Name = l.recordName(r, p.Key("Name"), f["Name"], owner)
 	if v := f["Target"]; v == nil {
-		r.errorf(p.k("Target"), "is required (the name of a policy record or another alias)")
-	} else if s, ok := r.str(v, p.k("Target")); ok {
+		r.errorf(p.Key("Target"), "is required (the name of a policy record or another alias)")
+	} else if s, ok := r.str(v, p.Key("Target")); ok {
 		if t, ok := normalizeName(s); ok {
 			a.Target = t
 		} else {
-			r.errorf(p.k("Target"), "%q is not a valid DNS name", s)
+			r.errorf(p.Key("Target"), "%q is not a valid DNS name", s)
 		}
 	}
 	if r.failed(mark) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 // containerOf names the list (or pair) each rule type keeps its items in.
@@ -22,28 +24,28 @@ var ruleKeys = []string{"RuleType", "Primary", "Secondary", "Locations", "Geopro
 // assume hold per rule (spec §4.4). Exceeding them is a warning.
 var maxItems = map[RuleType]int{Geo: 100, Geoproximity: 30, Latency: 100, Multivalue: 100, Weighted: 100}
 
-func parseRule(r *reporter, n *node, p *jpath, id string, d *Document, ctx *docContext) *Rule {
+func parseRule(r *reporter, n *jsontree.Node, p *jsontree.Path, id string, d *Document, ctx *docContext) *Rule {
 	mark := r.mark()
 	f := r.fields(n, p, ruleKeys...)
 	if f == nil {
 		return nil
 	}
-	rule := &Rule{ID: id, Path: r.base.concat(p).String()}
+	rule := &Rule{ID: id, Path: r.base.Concat(p).String()}
 	tv := f["RuleType"]
 	if tv == nil {
-		r.errorf(p.k("RuleType"), "is required (%s)", joinTypes(ruleTypes))
+		r.errorf(p.Key("RuleType"), "is required (%s)", joinTypes(ruleTypes))
 		return nil
 	}
-	s, ok := r.str(tv, p.k("RuleType"))
+	s, ok := r.str(tv, p.Key("RuleType"))
 	if !ok {
 		return nil
 	}
 	rule.Type = RuleType(s)
 	if !slices.Contains(ruleTypes, rule.Type) {
 		if canon := foldType(ruleTypes, s); canon != "" {
-			r.errorf(p.k("RuleType"), "%q is not a rule type; did you mean %q?", s, canon)
+			r.errorf(p.Key("RuleType"), "%q is not a rule type; did you mean %q?", s, canon)
 		} else {
-			r.errorf(p.k("RuleType"), "%q is not a rule type (%s)", s, joinTypes(ruleTypes))
+			r.errorf(p.Key("RuleType"), "%q is not a rule type (%s)", s, joinTypes(ruleTypes))
 		}
 		return nil
 	}
@@ -55,7 +57,7 @@ func parseRule(r *reporter, n *node, p *jpath, id string, d *Document, ctx *docC
 		}
 		own := containerOf[rule.Type] == key || (rule.Type == Failover && key == "Secondary")
 		if !own {
-			r.warn(p.k(key), fmt.Sprintf("%s rules do not use %s", rule.Type, key), "ignored", "remove it")
+			r.warn(p.Key(key), fmt.Sprintf("%s rules do not use %s", rule.Type, key), "ignored", "remove it")
 		}
 	}
 
@@ -66,7 +68,7 @@ func parseRule(r *reporter, n *node, p *jpath, id string, d *Document, ctx *docC
 				r.errorf(p, "a failover rule needs %s", key)
 				continue
 			}
-			if it := parseItem(r, v, p.k(key), rule.Type, d, ctx); it != nil {
+			if it := parseItem(r, v, p.Key(key), rule.Type, d, ctx); it != nil {
 				rule.Items = append(rule.Items, it)
 			}
 		}
@@ -77,19 +79,19 @@ func parseRule(r *reporter, n *node, p *jpath, id string, d *Document, ctx *docC
 			r.errorf(p, "a %s rule needs %s", rule.Type, key)
 			return nil
 		}
-		elems, ok := r.array(v, p.k(key))
+		elems, ok := r.array(v, p.Key(key))
 		if !ok {
 			return nil
 		}
 		if len(elems) == 0 {
-			r.errorf(p.k(key), "is empty; a %s rule needs at least one item", rule.Type)
+			r.errorf(p.Key(key), "is empty; a %s rule needs at least one item", rule.Type)
 		}
 		if max := maxItems[rule.Type]; len(elems) > max {
-			r.warn(p.k(key), fmt.Sprintf("has %d items; Route 53 allows at most %d", len(elems), max), "",
+			r.warn(p.Key(key), fmt.Sprintf("has %d items; Route 53 allows at most %d", len(elems), max), "",
 				fmt.Sprintf("keep at most %d (nest rules to route more)", max))
 		}
 		for i, e := range elems {
-			if it := parseItem(r, e, p.k(key).i(i), rule.Type, d, ctx); it != nil {
+			if it := parseItem(r, e, p.Key(key).Index(i), rule.Type, d, ctx); it != nil {
 				rule.Items = append(rule.Items, it)
 			}
 		}
@@ -99,9 +101,9 @@ func parseRule(r *reporter, n *node, p *jpath, id string, d *Document, ctx *docC
 	}
 	switch rule.Type {
 	case Geo:
-		checkGeoRule(r, p.k("Locations"), rule)
+		checkGeoRule(r, p.Key("Locations"), rule)
 	case Latency:
-		checkLatencyRule(r, p.k("Regions"), rule)
+		checkLatencyRule(r, p.Key("Regions"), rule)
 	}
 	if r.failed(mark) {
 		return nil
@@ -118,42 +120,42 @@ var itemKeys = map[RuleType][]string{
 	Weighted:     {"EndpointReference", "RuleReference", "EvaluateTargetHealth", "HealthCheck", "Weight"},
 }
 
-func parseItem(r *reporter, n *node, p *jpath, rt RuleType, d *Document, ctx *docContext) *Item {
+func parseItem(r *reporter, n *jsontree.Node, p *jsontree.Path, rt RuleType, d *Document, ctx *docContext) *Item {
 	mark := r.mark()
 	f := r.fields(n, p, itemKeys[rt]...)
 	if f == nil {
 		return nil
 	}
-	it := &Item{EvaluateTargetHealth: true, Path: r.base.concat(p).String()}
+	it := &Item{EvaluateTargetHealth: true, Path: r.base.Concat(p).String()}
 	ev, rv := f["EndpointReference"], f["RuleReference"]
 	switch {
 	case ev != nil && rv != nil:
 		r.errorf(p, "has both EndpointReference and RuleReference; use exactly one")
 	case ev != nil:
-		it.Endpoint = r.id(ev, p.k("EndpointReference"))
+		it.Endpoint = r.id(ev, p.Key("EndpointReference"))
 	case rv != nil:
 		if rt == Multivalue {
-			r.errorf(p.k("RuleReference"), "multivalue rules can only reference endpoints")
+			r.errorf(p.Key("RuleReference"), "multivalue rules can only reference endpoints")
 		} else {
-			it.Rule = r.id(rv, p.k("RuleReference"))
+			it.Rule = r.id(rv, p.Key("RuleReference"))
 		}
 	default:
 		r.errorf(p, "needs an EndpointReference or a RuleReference")
 	}
 	if v := f["EvaluateTargetHealth"]; v != nil {
 		if rt == Multivalue {
-			r.warn(p.k("EvaluateTargetHealth"), "multivalue items do not use EvaluateTargetHealth", "ignored", "remove it")
-		} else if b, ok := r.boolean(v, p.k("EvaluateTargetHealth")); ok {
+			r.warn(p.Key("EvaluateTargetHealth"), "multivalue items do not use EvaluateTargetHealth", "ignored", "remove it")
+		} else if b, ok := r.boolean(v, p.Key("EvaluateTargetHealth")); ok {
 			it.EvaluateTargetHealth = b
 		}
 	}
 	if v := f["HealthCheck"]; v != nil {
-		if s, ok := r.str(v, p.k("HealthCheck")); ok {
+		if s, ok := r.str(v, p.Key("HealthCheck")); ok {
 			switch {
 			case s == "":
-				r.errorf(p.k("HealthCheck"), "is empty; leave it out for a branch without a health check")
+				r.errorf(p.Key("HealthCheck"), "is empty; leave it out for a branch without a health check")
 			case len(s) > 64:
-				r.errorf(p.k("HealthCheck"), "is %d characters long; health check IDs have at most 64", len(s))
+				r.errorf(p.Key("HealthCheck"), "is %d characters long; health check IDs have at most 64", len(s))
 			default:
 				it.HealthCheck = s
 			}
@@ -166,17 +168,17 @@ func parseItem(r *reporter, n *node, p *jpath, rt RuleType, d *Document, ctx *do
 		parseGeoproximity(r, f, p, it, d, ctx)
 	case Latency:
 		if v := f["Region"]; v == nil {
-			r.errorf(p.k("Region"), "is required (an AWS region code such as us-east-1)")
-		} else if s, ok := r.str(v, p.k("Region")); ok {
-			if code := ctx.plainRegion(r, p.k("Region"), s); code != "" {
+			r.errorf(p.Key("Region"), "is required (an AWS region code such as us-east-1)")
+		} else if s, ok := r.str(v, p.Key("Region")); ok {
+			if code := ctx.plainRegion(r, p.Key("Region"), s); code != "" {
 				it.Region = code
 				it.Point, _ = ctx.locations.Region(code)
 			}
 		}
 	case Weighted:
 		if v := f["Weight"]; v == nil {
-			r.errorf(p.k("Weight"), "is required (0..255)")
-		} else if w, ok := r.integer(v, p.k("Weight"), 0, 255); ok {
+			r.errorf(p.Key("Weight"), "is required (0..255)")
+		} else if w, ok := r.integer(v, p.Key("Weight"), 0, 255); ok {
 			it.Weight = int(w)
 		}
 	}
@@ -187,56 +189,56 @@ func parseItem(r *reporter, n *node, p *jpath, rt RuleType, d *Document, ctx *do
 }
 
 // parseGeoLocation reads the selector of one geo location.
-func parseGeoLocation(r *reporter, f map[string]*node, p *jpath, it *Item) {
+func parseGeoLocation(r *reporter, f map[string]*jsontree.Node, p *jsontree.Path, it *Item) {
 	if v := f["IsDefault"]; v != nil {
 		var ok bool
-		if it.IsDefault, ok = r.boolean(v, p.k("IsDefault")); !ok {
+		if it.IsDefault, ok = r.boolean(v, p.Key("IsDefault")); !ok {
 			return
 		}
 	}
 	var cont, country, sub string
 	if v := f["Continent"]; v != nil {
-		cont, _ = r.str(v, p.k("Continent"))
+		cont, _ = r.str(v, p.Key("Continent"))
 	}
 	if v := f["Country"]; v != nil {
-		country, _ = r.str(v, p.k("Country"))
+		country, _ = r.str(v, p.Key("Country"))
 	}
 	if v := f["Subdivision"]; v != nil {
-		sub, _ = r.str(v, p.k("Subdivision"))
+		sub, _ = r.str(v, p.Key("Subdivision"))
 	}
 	switch {
 	case cont != "" && (country != "" || sub != ""):
 		r.errorf(p, "Continent cannot be combined with Country or Subdivision; a location has exactly one scope")
 		return
 	case sub != "" && country == "":
-		r.errorf(p.k("Subdivision"), "needs a Country (Route 53 subdivisions are US states: Country \"US\")")
+		r.errorf(p.Key("Subdivision"), "needs a Country (Route 53 subdivisions are US states: Country \"US\")")
 		return
 	case country == "*":
 		if sub != "" {
-			r.errorf(p.k("Subdivision"), "cannot be combined with Country \"*\" (the default location)")
+			r.errorf(p.Key("Subdivision"), "cannot be combined with Country \"*\" (the default location)")
 			return
 		}
 		it.IsDefault = true
 		return
 	case it.IsDefault && (cont != "" || country != ""):
-		r.errorf(p.k("IsDefault"), "the default location cannot also have a Continent or Country")
+		r.errorf(p.Key("IsDefault"), "the default location cannot also have a Continent or Country")
 		return
 	case cont == "" && country == "" && !it.IsDefault:
 		r.errorf(p, "needs Continent, Country (with an optional Subdivision), or IsDefault true")
 		return
 	}
 	if cont != "" {
-		it.Continent = geoContinent(r, p.k("Continent"), cont)
+		it.Continent = geoContinent(r, p.Key("Continent"), cont)
 	}
 	if country != "" {
-		it.Country = geoCountry(r, p.k("Country"), country)
+		it.Country = geoCountry(r, p.Key("Country"), country)
 	}
 	if sub != "" && it.Country != "" {
-		it.Subdivision = geoSubdivision(r, p.k("Subdivision"), it.Country, sub)
+		it.Subdivision = geoSubdivision(r, p.Key("Subdivision"), it.Country, sub)
 	}
 }
 
-func geoContinent(r *reporter, p *jpath, s string) string {
+func geoContinent(r *reporter, p *jsontree.Path, s string) string {
 	if _, ok := Continents[s]; ok {
 		return s
 	}
@@ -254,7 +256,7 @@ func geoContinent(r *reporter, p *jpath, s string) string {
 	return ""
 }
 
-func geoCountry(r *reporter, p *jpath, s string) string {
+func geoCountry(r *reporter, p *jsontree.Path, s string) string {
 	up := strings.ToUpper(s)
 	switch {
 	case unsupportedCountries[up]:
@@ -274,7 +276,7 @@ func geoCountry(r *reporter, p *jpath, s string) string {
 	return s
 }
 
-func geoSubdivision(r *reporter, p *jpath, country, s string) string {
+func geoSubdivision(r *reporter, p *jsontree.Path, country, s string) string {
 	if country != "US" {
 		r.warn(p, "Route 53 documents subdivisions for the US only", fmt.Sprintf("%s-%s is matched against the GeoIP database's ISO 3166-2 code", country, s),
 			fmt.Sprintf("route country %s as a whole (remove the Subdivision)", country))
@@ -293,7 +295,7 @@ func geoSubdivision(r *reporter, p *jpath, country, s string) string {
 
 // checkGeoRule rejects a second default location and two locations for
 // the same place.
-func checkGeoRule(r *reporter, p *jpath, rule *Rule) {
+func checkGeoRule(r *reporter, p *jsontree.Path, rule *Rule) {
 	seen := map[string]int{}
 	for i, it := range rule.Items {
 		var scope, desc string
@@ -309,9 +311,9 @@ func checkGeoRule(r *reporter, p *jpath, rule *Rule) {
 		}
 		if j, dup := seen[scope]; dup {
 			if scope == "*" {
-				r.errorf(p.i(i), "a second default location (the first is Locations[%d]); a geo rule has at most one", j)
+				r.errorf(p.Index(i), "a second default location (the first is Locations[%d]); a geo rule has at most one", j)
 			} else {
-				r.errorf(p.i(i), "%s is already routed by Locations[%d]", desc, j)
+				r.errorf(p.Index(i), "%s is already routed by Locations[%d]", desc, j)
 			}
 			continue
 		}
@@ -320,11 +322,11 @@ func checkGeoRule(r *reporter, p *jpath, rule *Rule) {
 }
 
 // checkLatencyRule rejects a region listed twice.
-func checkLatencyRule(r *reporter, p *jpath, rule *Rule) {
+func checkLatencyRule(r *reporter, p *jsontree.Path, rule *Rule) {
 	seen := map[string]int{}
 	for i, it := range rule.Items {
 		if j, dup := seen[it.Region]; dup {
-			r.errorf(p.i(i).k("Region"), "%s is already listed in Regions[%d]; a latency rule has one item per region", it.Region, j)
+			r.errorf(p.Index(i).Key("Region"), "%s is already listed in Regions[%d]; a latency rule has one item per region", it.Region, j)
 			continue
 		}
 		seen[it.Region] = i
@@ -333,9 +335,9 @@ func checkLatencyRule(r *reporter, p *jpath, rule *Rule) {
 
 // parseGeoproximity reads the location and bias of a geoproximity item, in
 // either format version's syntax.
-func parseGeoproximity(r *reporter, f map[string]*node, p *jpath, it *Item, d *Document, ctx *docContext) {
+func parseGeoproximity(r *reporter, f map[string]*jsontree.Node, p *jsontree.Path, it *Item, d *Document, ctx *docContext) {
 	if v := f["Bias"]; v != nil {
-		if b, ok := r.integer(v, p.k("Bias"), -99, 99); ok {
+		if b, ok := r.integer(v, p.Key("Bias"), -99, 99); ok {
 			it.Bias = int(b)
 		}
 	}
@@ -350,18 +352,18 @@ func parseGeoproximity(r *reporter, f map[string]*node, p *jpath, it *Item, d *D
 		return
 	case loc != nil:
 		if d.FormatVersion == Format2015 {
-			r.warn(p.k("Location"), fmt.Sprintf("Location is %s syntax, but the document declares %s", Format2023, Format2015), "accepted",
+			r.warn(p.Key("Location"), fmt.Sprintf("Location is %s syntax, but the document declares %s", Format2023, Format2015), "accepted",
 				fmt.Sprintf("declare AWSPolicyFormatVersion %s, or use Region or Latitude and Longitude", Format2023))
 		}
-		parseLocationObject(r, loc, p.k("Location"), it, ctx)
+		parseLocationObject(r, loc, p.Key("Location"), it, ctx)
 		return
 	}
 	if d.FormatVersion == Format2023 {
 		if region != nil {
-			r.warn(p.k("Region"), fmt.Sprintf("Region is %s syntax, but the document declares %s (which uses Location)", Format2015, Format2023), "accepted",
+			r.warn(p.Key("Region"), fmt.Sprintf("Region is %s syntax, but the document declares %s (which uses Location)", Format2015, Format2023), "accepted",
 				fmt.Sprintf("use a Location object, or declare AWSPolicyFormatVersion %s", Format2015))
 		} else {
-			r.warn(p.k("Latitude"), fmt.Sprintf("Latitude and Longitude are %s syntax, but the document declares %s (which uses Location)", Format2015, Format2023), "accepted",
+			r.warn(p.Key("Latitude"), fmt.Sprintf("Latitude and Longitude are %s syntax, but the document declares %s (which uses Location)", Format2015, Format2023), "accepted",
 				fmt.Sprintf("use a Location object, or declare AWSPolicyFormatVersion %s", Format2015))
 		}
 	}
@@ -369,16 +371,16 @@ func parseGeoproximity(r *reporter, f map[string]*node, p *jpath, it *Item, d *D
 	case region != nil && (lat != nil || lon != nil):
 		r.errorf(p, "Region cannot be combined with Latitude and Longitude; give one location")
 	case region != nil:
-		if s, ok := r.str(region, p.k("Region")); ok {
+		if s, ok := r.str(region, p.Key("Region")); ok {
 			it.LocationType = LocationRegion
-			it.Region, it.Point = ctx.prefixedRegion(r, p.k("Region"), s)
+			it.Region, it.Point = ctx.prefixedRegion(r, p.Key("Region"), s)
 		}
 	case lat == nil || lon == nil:
 		r.errorf(p, "Latitude and Longitude go together; one of them is missing")
 	default:
 		it.LocationType = LocationCoordinate
-		la, ok1 := r.coordinate(lat, p.k("Latitude"), 90)
-		lo, ok2 := r.coordinate(lon, p.k("Longitude"), 180)
+		la, ok1 := r.coordinate(lat, p.Key("Latitude"), 90)
+		lo, ok2 := r.coordinate(lon, p.Key("Longitude"), 180)
 		if ok1 && ok2 {
 			it.Point = LatLon{Lat: la, Lon: lo}
 		}
@@ -388,17 +390,17 @@ func parseGeoproximity(r *reporter, f map[string]*node, p *jpath, it *Item, d *D
 var locationKeys = []string{"Type", "LocationName", "Latitude", "Longitude"}
 
 // parseLocationObject reads a 2023-05-09 geoproximity Location object.
-func parseLocationObject(r *reporter, n *node, p *jpath, it *Item, ctx *docContext) {
+func parseLocationObject(r *reporter, n *jsontree.Node, p *jsontree.Path, it *Item, ctx *docContext) {
 	f := r.fields(n, p, locationKeys...)
 	if f == nil {
 		return
 	}
 	tv := f["Type"]
 	if tv == nil {
-		r.errorf(p.k("Type"), "is required (Region, LocalZone or Coordinate)")
+		r.errorf(p.Key("Type"), "is required (Region, LocalZone or Coordinate)")
 		return
 	}
-	typ, ok := r.str(tv, p.k("Type"))
+	typ, ok := r.str(tv, p.Key("Type"))
 	if !ok {
 		return
 	}
@@ -411,51 +413,51 @@ func parseLocationObject(r *reporter, n *node, p *jpath, it *Item, ctx *docConte
 			return
 		}
 		if name == nil {
-			r.errorf(p.k("LocationName"), "is required for a %s location (aws:route53:...)", typ)
+			r.errorf(p.Key("LocationName"), "is required for a %s location (aws:route53:...)", typ)
 			return
 		}
-		s, ok := r.str(name, p.k("LocationName"))
+		s, ok := r.str(name, p.Key("LocationName"))
 		if !ok {
 			return
 		}
 		if typ == LocationRegion {
-			it.Region, it.Point = ctx.prefixedRegion(r, p.k("LocationName"), s)
+			it.Region, it.Point = ctx.prefixedRegion(r, p.Key("LocationName"), s)
 			return
 		}
 		zone, ok := strings.CutPrefix(s, "aws:route53:")
 		if !ok {
-			r.errorf(p.k("LocationName"), "%q needs the aws:route53: prefix (aws:route53:us-east-1-atl-1a)", s)
+			r.errorf(p.Key("LocationName"), "%q needs the aws:route53: prefix (aws:route53:us-east-1-atl-1a)", s)
 			return
 		}
 		pt, known := ctx.locations.LocalZone(zone)
 		if !known {
-			r.errorf(p.k("LocationName"), "%q is not a Local Zone trafficflow knows; add its coordinates to locations.json", s)
+			r.errorf(p.Key("LocationName"), "%q is not a Local Zone trafficflow knows; add its coordinates to locations.json", s)
 			return
 		}
 		it.Region, it.Point = zone, pt
 	case LocationCoordinate:
 		it.LocationType = typ
 		if name != nil {
-			r.warn(p.k("LocationName"), "a Coordinate location has no LocationName", "ignored", "remove it")
+			r.warn(p.Key("LocationName"), "a Coordinate location has no LocationName", "ignored", "remove it")
 		}
 		lat, lon := f["Latitude"], f["Longitude"]
 		if lat == nil || lon == nil {
 			r.errorf(p, "a Coordinate location needs Latitude and Longitude")
 			return
 		}
-		la, ok1 := r.coordinate(lat, p.k("Latitude"), 90)
-		lo, ok2 := r.coordinate(lon, p.k("Longitude"), 180)
+		la, ok1 := r.coordinate(lat, p.Key("Latitude"), 90)
+		lo, ok2 := r.coordinate(lon, p.Key("Longitude"), 180)
 		if ok1 && ok2 {
 			it.Point = LatLon{Lat: la, Lon: lo}
 		}
 	default:
-		r.errorf(p.k("Type"), "%q is not a location type (Region, LocalZone or Coordinate)", typ)
+		r.errorf(p.Key("Type"), "%q is not a location type (Region, LocalZone or Coordinate)", typ)
 	}
 }
 
 // prefixedRegion checks a geoproximity region, written aws:route53:CODE.
 // A code without the prefix is accepted with a warning.
-func (c *docContext) prefixedRegion(r *reporter, p *jpath, s string) (string, LatLon) {
+func (c *docContext) prefixedRegion(r *reporter, p *jsontree.Path, s string) (string, LatLon) {
 	code, ok := strings.CutPrefix(s, "aws:route53:")
 	if !ok {
 		if pt, known := c.locations.Region(s); known {
@@ -476,7 +478,7 @@ func (c *docContext) prefixedRegion(r *reporter, p *jpath, s string) (string, La
 // plainRegion checks a region code written without the aws:route53: prefix
 // (latency rules, s3-website endpoints). A prefixed code is accepted with a
 // warning.
-func (c *docContext) plainRegion(r *reporter, p *jpath, s string) string {
+func (c *docContext) plainRegion(r *reporter, p *jsontree.Path, s string) string {
 	if rest, ok := strings.CutPrefix(s, "aws:route53:"); ok {
 		if _, known := c.locations.Region(rest); known {
 			r.warn(p, fmt.Sprintf("%q should be %q (no aws:route53: prefix here)", s, rest), "accepted", fmt.Sprintf("write %q", rest))

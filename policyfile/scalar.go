@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 // fields reads an object against its known keys. Duplicate keys are
@@ -14,64 +16,64 @@ import (
 // absent field, with a warning (tools that write every field write null
 // for the ones they do not use). A nil map means n was not an object
 // (which has been reported).
-func (r *reporter) fields(n *node, p *jpath, known ...string) map[string]*node {
-	if n.kind != kObject {
-		r.errorf(p, "must be an object, not %s", n.kind)
+func (r *reporter) fields(n *jsontree.Node, p *jsontree.Path, known ...string) map[string]*jsontree.Node {
+	if n.Kind != jsontree.Object {
+		r.errorf(p, "must be an object, not %s", n.Kind)
 		return nil
 	}
-	out := make(map[string]*node, len(n.members))
-	seen := make(map[string]bool, len(n.members))
-	for _, m := range n.members {
-		key := m.key
+	out := make(map[string]*jsontree.Node, len(n.Members))
+	seen := make(map[string]bool, len(n.Members))
+	for _, m := range n.Members {
+		key := m.Key
 		if !slices.Contains(known, key) {
 			canon := foldMatch(known, key)
 			if canon == "" {
-				r.warn(p.k(key), "unknown key", "ignored", "remove it, or correct its name")
+				r.warn(p.Key(key), "unknown key", "ignored", "remove it, or correct its name")
 				continue
 			}
-			r.warn(p.k(key), fmt.Sprintf("key should be spelled %q", canon), "accepted", fmt.Sprintf("write %q", canon))
+			r.warn(p.Key(key), fmt.Sprintf("key should be spelled %q", canon), "accepted", fmt.Sprintf("write %q", canon))
 			key = canon
 		}
 		if seen[key] {
-			r.errorf(p.k(m.key), "duplicate key")
+			r.errorf(p.Key(m.Key), "duplicate key")
 			continue
 		}
 		seen[key] = true
-		if m.val.kind == kNull {
-			r.warn(p.k(m.key), "is null", "treated as absent", "remove it, or give it a value")
+		if m.Value.Kind == jsontree.Null {
+			r.warn(p.Key(m.Key), "is null", "treated as absent", "remove it, or give it a value")
 			continue
 		}
-		out[key] = m.val
+		out[key] = m.Value
 	}
 	return out
 }
 
 // entries returns the members of an object used as a map (Endpoints,
 // Rules), reporting duplicate keys. ok is false if n is not an object.
-func (r *reporter) entries(n *node, p *jpath) (out []member, ok bool) {
-	if n.kind != kObject {
-		r.errorf(p, "must be an object, not %s", n.kind)
+func (r *reporter) entries(n *jsontree.Node, p *jsontree.Path) (out []jsontree.Member, ok bool) {
+	if n.Kind != jsontree.Object {
+		r.errorf(p, "must be an object, not %s", n.Kind)
 		return nil, false
 	}
-	seen := make(map[string]bool, len(n.members))
-	for _, m := range n.members {
-		if seen[m.key] {
-			r.errorf(p.k(m.key), "duplicate key")
+	seen := make(map[string]bool, len(n.Members))
+	for _, m := range n.Members {
+		if seen[m.Key] {
+			r.errorf(p.Key(m.Key), "duplicate key")
 			continue
 		}
-		seen[m.key] = true
+		seen[m.Key] = true
 		out = append(out, m)
 	}
 	return out, true
 }
 
 // array returns the elements of an array value.
-func (r *reporter) array(n *node, p *jpath) ([]*node, bool) {
-	if n.kind != kArray {
-		r.errorf(p, "must be an array, not %s", n.kind)
+func (r *reporter) array(n *jsontree.Node, p *jsontree.Path) ([]*jsontree.Node, bool) {
+	if n.Kind != jsontree.Array {
+		r.errorf(p, "must be an array, not %s", n.Kind)
 		return nil, false
 	}
-	return n.elems, true
+	return n.Elems, true
 }
 
 func foldMatch(list []string, s string) string {
@@ -84,16 +86,16 @@ func foldMatch(list []string, s string) string {
 }
 
 // str reads a string value.
-func (r *reporter) str(n *node, p *jpath) (string, bool) {
-	if n.kind != kString {
-		r.errorf(p, "must be a string, not %s", n.kind)
+func (r *reporter) str(n *jsontree.Node, p *jsontree.Path) (string, bool) {
+	if n.Kind != jsontree.String {
+		r.errorf(p, "must be a string, not %s", n.Kind)
 		return "", false
 	}
-	return n.str, true
+	return n.Text, true
 }
 
 // id reads a non-empty string: an ID or a reference to one.
-func (r *reporter) id(n *node, p *jpath) string {
+func (r *reporter) id(n *jsontree.Node, p *jsontree.Path) string {
 	s, ok := r.str(n, p)
 	if ok && s == "" {
 		r.errorf(p, "is empty")
@@ -103,33 +105,33 @@ func (r *reporter) id(n *node, p *jpath) string {
 
 // boolean reads true/false, also written as a string in any case
 // ("true", "TRUE"), as AWS documents and hand-written files do.
-func (r *reporter) boolean(n *node, p *jpath) (bool, bool) {
-	switch n.kind {
-	case kBool:
-		return n.boolean, true
-	case kString:
-		switch strings.ToLower(n.str) {
+func (r *reporter) boolean(n *jsontree.Node, p *jsontree.Path) (bool, bool) {
+	switch n.Kind {
+	case jsontree.Bool:
+		return n.Bool, true
+	case jsontree.String:
+		switch strings.ToLower(n.Text) {
 		case "true":
 			return true, true
 		case "false":
 			return false, true
 		}
-		r.errorf(p, "%s is not a boolean (true or false)", n.describe())
+		r.errorf(p, "%s is not a boolean (true or false)", n.Describe())
 		return false, false
 	}
-	r.errorf(p, "must be a boolean, not %s", n.kind)
+	r.errorf(p, "must be a boolean, not %s", n.Kind)
 	return false, false
 }
 
 // integer reads a whole number in lo..hi, given as a JSON number or as a
 // string ("3").
-func (r *reporter) integer(n *node, p *jpath, lo, hi int64) (int64, bool) {
+func (r *reporter) integer(n *jsontree.Node, p *jsontree.Path, lo, hi int64) (int64, bool) {
 	var text string
-	switch n.kind {
-	case kNumber, kString:
-		text = n.str
+	switch n.Kind {
+	case jsontree.Number, jsontree.String:
+		text = n.Text
 	default:
-		r.errorf(p, "must be a number, not %s", n.kind)
+		r.errorf(p, "must be a number, not %s", n.Kind)
 		return 0, false
 	}
 	v, err := strconv.ParseInt(text, 10, 64)
@@ -138,7 +140,7 @@ func (r *reporter) integer(n *node, p *jpath, lo, hi int64) (int64, bool) {
 			r.errorf(p, "%s is out of range %d..%d", text, lo, hi)
 			return 0, false
 		}
-		r.errorf(p, "%s is not a whole number", n.describe())
+		r.errorf(p, "%s is not a whole number", n.Describe())
 		return 0, false
 	}
 	if v < lo || v > hi {
@@ -152,22 +154,22 @@ func (r *reporter) integer(n *node, p *jpath, lo, hi int64) (int64, bool) {
 // decimal degrees, as a string or a number. Route 53 allows two decimal
 // places; more are truncated toward zero with a warning (an error in strict
 // mode).
-func (r *reporter) coordinate(n *node, p *jpath, limit float64) (float64, bool) {
+func (r *reporter) coordinate(n *jsontree.Node, p *jsontree.Path, limit float64) (float64, bool) {
 	var text string
-	switch n.kind {
-	case kNumber, kString:
-		text = n.str
+	switch n.Kind {
+	case jsontree.Number, jsontree.String:
+		text = n.Text
 	default:
-		r.errorf(p, "must be a number, not %s", n.kind)
+		r.errorf(p, "must be a number, not %s", n.Kind)
 		return 0, false
 	}
 	if !decimalText(text) {
-		r.errorf(p, "%s is not a decimal number of degrees", n.describe())
+		r.errorf(p, "%s is not a decimal number of degrees", n.Describe())
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(text, 64)
 	if err != nil || math.IsInf(v, 0) {
-		r.errorf(p, "%s is not a decimal number of degrees", n.describe())
+		r.errorf(p, "%s is not a decimal number of degrees", n.Describe())
 		return 0, false
 	}
 	if v < -limit || v > limit {

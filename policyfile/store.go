@@ -8,6 +8,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 // MissingHealthCheck says what a reference to an undefined health check
@@ -226,7 +228,7 @@ var syntaxExts = map[string]bool{".json": false, ".yaml": true, ".yml": true}
 
 // open reads and parses DIR/base.{json,yaml,yml}. It returns nil when the
 // file does not exist or cannot be parsed (which has been reported).
-func (l *loader) open(base string) (*node, *reporter) {
+func (l *loader) open(base string) (*jsontree.Node, *reporter) {
 	var found []string
 	for _, ext := range []string{".json", ".yaml", ".yml"} {
 		if _, err := fs.Stat(l.fsys, base+ext); err == nil {
@@ -251,14 +253,14 @@ func (l *loader) reporter(rel string) *reporter {
 }
 
 // parseFile reads and parses a store file given relative to the store.
-func (l *loader) parseFile(rel string) (*node, *reporter) {
+func (l *loader) parseFile(rel string) (*jsontree.Node, *reporter) {
 	r := l.reporter(rel)
 	data, err := fs.ReadFile(l.fsys, rel)
 	if err != nil {
 		l.probs = append(l.probs, Problem{File: rel, Message: errText(err)})
 		return nil, nil
 	}
-	n, err := parseSyntax(data, syntaxExts[strings.ToLower(path.Ext(rel))])
+	n, err := jsontree.Parse(data, syntaxExts[strings.ToLower(path.Ext(rel))])
 	if err != nil {
 		l.probs = append(l.probs, Problem{File: rel, Message: err.Error()})
 		return nil, nil

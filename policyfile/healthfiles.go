@@ -27,9 +27,9 @@ var (
 // list-health-checks ({"HealthChecks": [...]}) or get-health-check
 // ({"HealthCheck": {...}}), or an object of HealthCheckConfig objects keyed
 // by ID.
-func (l *loader) loadHealthChecks(r *reporter, n *jsontree.Node) {
+func (l *loader) loadHealthChecks(dec *decoder, n *jsontree.Node) {
 	if n.Kind != jsontree.Object {
-		r.errorf(root, "must be an object, not %s", n.Kind)
+		dec.errorf(root, "must be an object, not %s", n.Kind)
 		return
 	}
 	type entry struct {
@@ -41,39 +41,39 @@ func (l *loader) loadHealthChecks(r *reporter, n *jsontree.Node) {
 	var list []entry
 	switch {
 	case n.Has("HealthChecks"):
-		f := r.fields(n, root, healthChecksKeys...)
+		f := dec.fields(n, root, healthChecksKeys...)
 		if t := f["IsTruncated"]; t != nil {
-			if b, ok := r.boolean(t, root.Key("IsTruncated")); ok && b {
-				r.warn(root.Key("IsTruncated"), "the listing is truncated", "health checks after NextMarker are missing",
+			if b, ok := dec.boolean(t, root.Key("IsTruncated")); ok && b {
+				dec.warn(root.Key("IsTruncated"), "the listing is truncated", "health checks after NextMarker are missing",
 					"list every health check (aws route53 list-health-checks without --max-items), so that none is missing")
 			}
 		}
-		elems, ok := r.array(f["HealthChecks"], root.Key("HealthChecks"))
+		elems, ok := dec.array(f["HealthChecks"], root.Key("HealthChecks"))
 		if !ok {
 			return
 		}
 		for i, e := range elems {
 			p := root.Key("HealthChecks").Index(i)
-			ef := r.fields(e, p, healthCheckKeys...)
+			ef := dec.fields(e, p, healthCheckKeys...)
 			if ef == nil {
 				continue
 			}
-			id, _ := l.healthCheckID(r, p.Key("Id"), ef["Id"])
+			id, _ := l.healthCheckID(dec, p.Key("Id"), ef["Id"])
 			list = append(list, entry{id, ef["HealthCheckConfig"], p.Key("HealthCheckConfig"), p.Key("Id")})
 		}
 	case n.Has("HealthCheck"):
-		f := r.fields(n, root, "HealthCheck")
+		f := dec.fields(n, root, "HealthCheck")
 		p := root.Key("HealthCheck")
-		ef := r.fields(f["HealthCheck"], p, healthCheckKeys...)
+		ef := dec.fields(f["HealthCheck"], p, healthCheckKeys...)
 		if ef == nil {
 			return
 		}
-		id, _ := l.healthCheckID(r, p.Key("Id"), ef["Id"])
+		id, _ := l.healthCheckID(dec, p.Key("Id"), ef["Id"])
 		list = append(list, entry{id, ef["HealthCheckConfig"], p.Key("HealthCheckConfig"), p.Key("Id")})
 	default:
-		ms, _ := r.entries(n, root)
+		ms, _ := dec.entries(n, root)
 		for _, m := range ms {
-			id, ok := l.healthCheckID(r, root.Key(m.Key), &jsontree.Node{Kind: jsontree.String, Text: m.Key})
+			id, ok := l.healthCheckID(dec, root.Key(m.Key), &jsontree.Node{Kind: jsontree.String, Text: m.Key})
 			if !ok {
 				continue
 			}
@@ -88,15 +88,15 @@ func (l *loader) loadHealthChecks(r *reporter, n *jsontree.Node) {
 			continue
 		}
 		if prev, dup := where[e.id]; dup {
-			r.errorf(e.idPath, "health check %q is already defined by %s", e.id, prev.Parent().String())
+			dec.errorf(e.idPath, "health check %q is already defined by %s", e.id, prev.Parent().String())
 			continue
 		}
 		where[e.id] = e.idPath
 		if e.cfg == nil {
-			r.errorf(e.p, "is required")
+			dec.errorf(e.p, "is required")
 			continue
 		}
-		if hc := parseHealthCheckConfig(r, e.cfg, e.p, e.id); hc != nil {
+		if hc := parseHealthCheckConfig(dec, e.cfg, e.p, e.id); hc != nil {
 			byID[e.id] = hc
 		}
 	}
@@ -111,29 +111,29 @@ func (l *loader) loadHealthChecks(r *reporter, n *jsontree.Node) {
 			c, known := byID[child]
 			switch {
 			case !known && where[child] == nil:
-				r.addAt(Error, hc.Path+".ChildHealthChecks["+strconv.Itoa(i)+"]", "no health check %q in this file", child)
+				dec.addAt(Error, hc.Path+".ChildHealthChecks["+strconv.Itoa(i)+"]", "no health check %q in this file", child)
 			case known && c.Type == Calculated:
-				r.addAt(Error, hc.Path+".ChildHealthChecks["+strconv.Itoa(i)+"]", "%q is itself CALCULATED; a calculated check's children cannot be calculated", child)
+				dec.addAt(Error, hc.Path+".ChildHealthChecks["+strconv.Itoa(i)+"]", "%q is itself CALCULATED; a calculated check's children cannot be calculated", child)
 			}
 		}
 	}
 	sort.Slice(l.store.HealthChecks, func(i, j int) bool { return l.store.HealthChecks[i].ID < l.store.HealthChecks[j].ID })
 }
 
-func (l *loader) healthCheckID(r *reporter, p *jsontree.Path, n *jsontree.Node) (string, bool) {
+func (l *loader) healthCheckID(dec *decoder, p *jsontree.Path, n *jsontree.Node) (string, bool) {
 	if n == nil {
-		r.errorf(p, "is required (the ID policy documents use in HealthCheck)")
+		dec.errorf(p, "is required (the ID policy documents use in HealthCheck)")
 		return "", false
 	}
-	s, ok := r.str(n, p)
+	s, ok := dec.str(n, p)
 	switch {
 	case !ok:
 		return "", false
 	case s == "":
-		r.errorf(p, "is empty")
+		dec.errorf(p, "is empty")
 		return "", false
 	case len(s) > 64:
-		r.errorf(p, "is %d characters long; health check IDs have at most 64", len(s))
+		dec.errorf(p, "is %d characters long; health check IDs have at most 64", len(s))
 		return "", false
 	}
 	return s, true
@@ -141,25 +141,25 @@ func (l *loader) healthCheckID(r *reporter, p *jsontree.Path, n *jsontree.Node) 
 
 // parseHealthCheckConfig validates one HealthCheckConfig and fills in
 // Route 53's defaults.
-func parseHealthCheckConfig(r *reporter, n *jsontree.Node, p *jsontree.Path, id string) *HealthCheck {
-	mark := r.mark()
-	f := r.fields(n, p, hcConfigKeys...)
+func parseHealthCheckConfig(dec *decoder, n *jsontree.Node, p *jsontree.Path, id string) *HealthCheck {
+	mark := dec.mark()
+	f := dec.fields(n, p, hcConfigKeys...)
 	if f == nil {
 		return nil
 	}
-	hc := &HealthCheck{ID: id, File: r.file, Path: r.base.Concat(p).String(), RequestInterval: 30 * time.Second, FailureThreshold: 3}
+	hc := &HealthCheck{ID: id, File: dec.file, Path: dec.base.Concat(p).String(), RequestInterval: 30 * time.Second, FailureThreshold: 3}
 	tv := f["Type"]
 	if tv == nil {
-		r.errorf(p.Key("Type"), "is required (%s)", joinTypes(healthCheckTypes))
+		dec.errorf(p.Key("Type"), "is required (%s)", joinTypes(healthCheckTypes))
 		return nil
 	}
-	s, ok := r.str(tv, p.Key("Type"))
+	s, ok := dec.str(tv, p.Key("Type"))
 	if !ok {
 		return nil
 	}
 	hc.Type = HealthCheckType(s)
 	if !slices.Contains(healthCheckTypes, hc.Type) {
-		r.errorf(p.Key("Type"), "%q is not a health check type (%s)", s, joinTypes(healthCheckTypes))
+		dec.errorf(p.Key("Type"), "%q is not a health check type (%s)", s, joinTypes(healthCheckTypes))
 		return nil
 	}
 	probed := hc.Type == HTTP || hc.Type == HTTPS || hc.Type == HTTPStrMatch || hc.Type == HTTPSStrMatch || hc.Type == TCP
@@ -169,7 +169,7 @@ func parseHealthCheckConfig(r *reporter, n *jsontree.Node, p *jsontree.Path, id 
 
 	unused := func(key, why string) {
 		if f[key] != nil {
-			r.warn(p.Key(key), why, "ignored", "remove it")
+			dec.warn(p.Key(key), why, "ignored", "remove it")
 		}
 	}
 	str := func(key string, max int) string {
@@ -177,22 +177,22 @@ func parseHealthCheckConfig(r *reporter, n *jsontree.Node, p *jsontree.Path, id 
 		if v == nil {
 			return ""
 		}
-		s, ok := r.str(v, p.Key(key))
+		s, ok := dec.str(v, p.Key(key))
 		if ok && len(s) > max {
-			r.errorf(p.Key(key), "is %d characters long; at most %d are allowed", len(s), max)
+			dec.errorf(p.Key(key), "is %d characters long; at most %d are allowed", len(s), max)
 		}
 		return s
 	}
 	boolean := func(key string) bool {
 		if v := f[key]; v != nil {
-			b, _ := r.boolean(v, p.Key(key))
+			b, _ := dec.boolean(v, p.Key(key))
 			return b
 		}
 		return false
 	}
 	integer := func(key string, lo, hi int64, def int) int {
 		if v := f[key]; v != nil {
-			if i, ok := r.integer(v, p.Key(key), lo, hi); ok {
+			if i, ok := dec.integer(v, p.Key(key), lo, hi); ok {
 				return int(i)
 			}
 		}
@@ -205,10 +205,10 @@ func parseHealthCheckConfig(r *reporter, n *jsontree.Node, p *jsontree.Path, id 
 
 	if probed {
 		if v := f["IPAddress"]; v != nil {
-			if s, ok := r.str(v, p.Key("IPAddress")); ok {
+			if s, ok := dec.str(v, p.Key("IPAddress")); ok {
 				addr, err := netip.ParseAddr(s)
 				if err != nil || addr.Zone() != "" {
-					r.errorf(p.Key("IPAddress"), "%q is not an IPv4 or IPv6 address", s)
+					dec.errorf(p.Key("IPAddress"), "%q is not an IPv4 or IPv6 address", s)
 				} else {
 					hc.IPAddress = addr.Unmap()
 				}
@@ -216,17 +216,17 @@ func parseHealthCheckConfig(r *reporter, n *jsontree.Node, p *jsontree.Path, id 
 		}
 		hc.FullyQualifiedDomainName = str("FullyQualifiedDomainName", 255)
 		if hc.FullyQualifiedDomainName != "" && !validHostName(hc.FullyQualifiedDomainName) {
-			r.errorf(p.Key("FullyQualifiedDomainName"), "%q is not a valid DNS name", hc.FullyQualifiedDomainName)
+			dec.errorf(p.Key("FullyQualifiedDomainName"), "%q is not a valid DNS name", hc.FullyQualifiedDomainName)
 		}
 		hc.FullyQualifiedDomainName = strings.TrimSuffix(hc.FullyQualifiedDomainName, ".")
 		if f["IPAddress"] == nil && f["FullyQualifiedDomainName"] == nil {
-			r.errorf(p, "a %s check needs IPAddress or FullyQualifiedDomainName", hc.Type)
+			dec.errorf(p, "a %s check needs IPAddress or FullyQualifiedDomainName", hc.Type)
 		}
 		switch {
 		case f["Port"] != nil:
 			hc.Port = integer("Port", 1, 65535, 0)
 		case hc.Type == TCP:
-			r.errorf(p.Key("Port"), "is required for TCP checks")
+			dec.errorf(p.Key("Port"), "is required for TCP checks")
 		case tls:
 			hc.Port = 443
 		default:
@@ -256,14 +256,14 @@ func parseHealthCheckConfig(r *reporter, n *jsontree.Node, p *jsontree.Path, id 
 			if errors.As(err, &ue) {
 				err = ue.Err
 			}
-			r.errorf(p.Key("ResourcePath"), "%q is not a valid URL path: %v", raw, err)
+			dec.errorf(p.Key("ResourcePath"), "%q is not a valid URL path: %v", raw, err)
 		}
 	} else {
 		unused("ResourcePath", string(hc.Type)+" checks do not use ResourcePath")
 	}
 	if strMatch {
 		if f["SearchString"] == nil {
-			r.errorf(p.Key("SearchString"), "is required for %s checks", hc.Type)
+			dec.errorf(p.Key("SearchString"), "is required for %s checks", hc.Type)
 		}
 		hc.SearchString = str("SearchString", 255)
 	} else {
@@ -271,24 +271,24 @@ func parseHealthCheckConfig(r *reporter, n *jsontree.Node, p *jsontree.Path, id 
 	}
 	if hc.Type == Calculated {
 		if f["HealthThreshold"] == nil {
-			r.errorf(p.Key("HealthThreshold"), "is required for CALCULATED checks (0..256)")
+			dec.errorf(p.Key("HealthThreshold"), "is required for CALCULATED checks (0..256)")
 		}
 		hc.HealthThreshold = integer("HealthThreshold", 0, 256, 0)
 		if v := f["ChildHealthChecks"]; v == nil {
-			r.errorf(p.Key("ChildHealthChecks"), "is required for CALCULATED checks")
-		} else if elems, ok := r.array(v, p.Key("ChildHealthChecks")); ok {
+			dec.errorf(p.Key("ChildHealthChecks"), "is required for CALCULATED checks")
+		} else if elems, ok := dec.array(v, p.Key("ChildHealthChecks")); ok {
 			if len(elems) > 256 {
-				r.errorf(p.Key("ChildHealthChecks"), "has %d checks; at most 256 are allowed", len(elems))
+				dec.errorf(p.Key("ChildHealthChecks"), "has %d checks; at most 256 are allowed", len(elems))
 			}
 			seen := map[string]bool{}
 			for i, e := range elems {
-				s, ok := r.str(e, p.Key("ChildHealthChecks").Index(i))
+				s, ok := dec.str(e, p.Key("ChildHealthChecks").Index(i))
 				switch {
 				case !ok:
 				case seen[s]:
-					r.errorf(p.Key("ChildHealthChecks").Index(i), "%q is listed twice", s)
+					dec.errorf(p.Key("ChildHealthChecks").Index(i), "%q is listed twice", s)
 				case s == id:
-					r.errorf(p.Key("ChildHealthChecks").Index(i), "a calculated check cannot be its own child")
+					dec.errorf(p.Key("ChildHealthChecks").Index(i), "a calculated check cannot be its own child")
 				default:
 					seen[s] = true
 					hc.ChildHealthChecks = append(hc.ChildHealthChecks, s)
@@ -302,12 +302,12 @@ func parseHealthCheckConfig(r *reporter, n *jsontree.Node, p *jsontree.Path, id 
 	if hc.Type == CloudWatch || hc.Type == RecoveryControl {
 		hc.InsufficientDataHealthStatus = InsufficientLastKnown
 		if v := f["InsufficientDataHealthStatus"]; v != nil {
-			if s, ok := r.str(v, p.Key("InsufficientDataHealthStatus")); ok {
+			if s, ok := dec.str(v, p.Key("InsufficientDataHealthStatus")); ok {
 				switch InsufficientData(s) {
 				case InsufficientHealthy, InsufficientUnhealthy, InsufficientLastKnown:
 					hc.InsufficientDataHealthStatus = InsufficientData(s)
 				default:
-					r.errorf(p.Key("InsufficientDataHealthStatus"), "%q is not Healthy, Unhealthy or LastKnownStatus", s)
+					dec.errorf(p.Key("InsufficientDataHealthStatus"), "%q is not Healthy, Unhealthy or LastKnownStatus", s)
 				}
 			}
 		}
@@ -315,16 +315,16 @@ func parseHealthCheckConfig(r *reporter, n *jsontree.Node, p *jsontree.Path, id 
 		unused("InsufficientDataHealthStatus", "only CLOUDWATCH_METRIC and RECOVERY_CONTROL checks use InsufficientDataHealthStatus")
 	}
 	if v := f["Regions"]; v != nil {
-		if elems, ok := r.array(v, p.Key("Regions")); ok {
+		if elems, ok := dec.array(v, p.Key("Regions")); ok {
 			for i, e := range elems {
-				if s, ok := r.str(e, p.Key("Regions").Index(i)); ok && !healthCheckerRegions[s] {
-					r.warn(p.Key("Regions").Index(i), fmt.Sprintf("%q is not a Route 53 health-checker region", s), "trafficflow probes from where it runs anyway",
+				if s, ok := dec.str(e, p.Key("Regions").Index(i)); ok && !healthCheckerRegions[s] {
+					dec.warn(p.Key("Regions").Index(i), fmt.Sprintf("%q is not a Route 53 health-checker region", s), "trafficflow probes from where it runs anyway",
 						"use a health-checker region (us-east-1, eu-west-1, ...) or remove it")
 				}
 			}
 		}
 	}
-	if r.failed(mark) {
+	if dec.failed(mark) {
 		return nil
 	}
 	return hc
@@ -332,8 +332,8 @@ func parseHealthCheckConfig(r *reporter, n *jsontree.Node, p *jsontree.Path, id 
 
 // loadHealthState reads healthstate.json: {"check-id": "healthy" |
 // "unhealthy"}, states forced by an operator or an external system.
-func (l *loader) loadHealthState(r *reporter, n *jsontree.Node) {
-	ms, ok := r.entries(n, root)
+func (l *loader) loadHealthState(dec *decoder, n *jsontree.Node) {
+	ms, ok := dec.entries(n, root)
 	if !ok {
 		return
 	}
@@ -343,7 +343,7 @@ func (l *loader) loadHealthState(r *reporter, n *jsontree.Node) {
 	}
 	for _, m := range ms {
 		p := root.Key(m.Key)
-		s, ok := r.str(m.Value, p)
+		s, ok := dec.str(m.Value, p)
 		if !ok {
 			continue
 		}
@@ -354,11 +354,11 @@ func (l *loader) loadHealthState(r *reporter, n *jsontree.Node) {
 		case "unhealthy":
 			st = ForcedUnhealthy
 		default:
-			r.errorf(p, "%q is not a state (healthy or unhealthy)", s)
+			dec.errorf(p, "%q is not a state (healthy or unhealthy)", s)
 			continue
 		}
 		if !known[m.Key] {
-			r.warn(p, fmt.Sprintf("no health check %q in healthchecks.json", m.Key), "ignored", "remove it, or define the check in healthchecks.json")
+			dec.warn(p, fmt.Sprintf("no health check %q in healthchecks.json", m.Key), "ignored", "remove it, or define the check in healthchecks.json")
 			continue
 		}
 		l.store.Forced[m.Key] = st
@@ -370,8 +370,8 @@ func (l *loader) loadHealthState(r *reporter, n *jsontree.Node) {
 //
 //	{"Regions": {"us-east-1": {"Latitude": 39.04, "Longitude": -77.49}},
 //	 "LocalZones": {"us-east-1-atl-1a": {"Latitude": 33.75, "Longitude": -84.39}}}
-func (l *loader) loadLocations(r *reporter, n *jsontree.Node) {
-	f := r.fields(n, root, "Regions", "LocalZones")
+func (l *loader) loadLocations(dec *decoder, n *jsontree.Node) {
+	f := dec.fields(n, root, "Regions", "LocalZones")
 	if f == nil {
 		return
 	}
@@ -381,7 +381,7 @@ func (l *loader) loadLocations(r *reporter, n *jsontree.Node) {
 		if v == nil {
 			return out
 		}
-		ms, ok := r.entries(v, root.Key(key))
+		ms, ok := dec.entries(v, root.Key(key))
 		if !ok {
 			return out
 		}
@@ -389,19 +389,19 @@ func (l *loader) loadLocations(r *reporter, n *jsontree.Node) {
 			p := root.Key(key).Key(m.Key)
 			name := strings.TrimPrefix(m.Key, "aws:route53:")
 			if !validHostName(name) || strings.Contains(name, ".") {
-				r.errorf(p, "%q is not a region or Local Zone name", m.Key)
+				dec.errorf(p, "%q is not a region or Local Zone name", m.Key)
 				continue
 			}
-			pf := r.fields(m.Value, p, "Latitude", "Longitude")
+			pf := dec.fields(m.Value, p, "Latitude", "Longitude")
 			if pf == nil {
 				continue
 			}
 			if pf["Latitude"] == nil || pf["Longitude"] == nil {
-				r.errorf(p, "needs Latitude and Longitude")
+				dec.errorf(p, "needs Latitude and Longitude")
 				continue
 			}
-			la, ok1 := r.coordinate(pf["Latitude"], p.Key("Latitude"), 90)
-			lo, ok2 := r.coordinate(pf["Longitude"], p.Key("Longitude"), 180)
+			la, ok1 := dec.coordinate(pf["Latitude"], p.Key("Latitude"), 90)
+			lo, ok2 := dec.coordinate(pf["Longitude"], p.Key("Longitude"), 180)
 			if ok1 && ok2 {
 				out[name] = LatLon{Lat: la, Lon: lo}
 			}
@@ -427,20 +427,20 @@ func (l *loader) checkHealthRefs() {
 		if defined[ref.id] {
 			continue
 		}
-		r := l.reporter(ref.ver.File)
+		dec := l.decoder(ref.ver.File)
 		switch {
 		case !used[ref.ver]:
-			r.warnAt(ref.path, fmt.Sprintf("no health check %q in healthchecks.json (no record uses this version)", ref.id), "",
+			dec.warnAt(ref.path, fmt.Sprintf("no health check %q in healthchecks.json (no record uses this version)", ref.id), "",
 				"define the check in healthchecks.json, or remove the reference")
 		case l.opts.MissingHealthCheck == MissingHealthy || l.opts.MissingHealthCheck == MissingUnhealthy:
 			if l.store.Missing == nil {
 				l.store.Missing = map[string]bool{}
 			}
 			l.store.Missing[ref.id] = l.opts.MissingHealthCheck == MissingHealthy
-			r.warnAt(ref.path, fmt.Sprintf("no health check %q in healthchecks.json", ref.id), fmt.Sprintf("treated as %s (missing_healthcheck)", l.opts.MissingHealthCheck),
+			dec.warnAt(ref.path, fmt.Sprintf("no health check %q in healthchecks.json", ref.id), fmt.Sprintf("treated as %s (missing_healthcheck)", l.opts.MissingHealthCheck),
 				"define the check in healthchecks.json")
 		default:
-			r.addAt(Error, ref.path, "no health check %q in healthchecks.json", ref.id)
+			dec.addAt(Error, ref.path, "no health check %q in healthchecks.json", ref.id)
 		}
 	}
 }

@@ -194,18 +194,18 @@ func LoadFS(fsys fs.FS, dir string, opts Options) (*Store, Problems) {
 		},
 		seen: map[string]map[int]bool{},
 	}
-	if n, r := l.open("locations"); n != nil {
-		l.loadLocations(r, n)
+	if n, dec := l.open("locations"); n != nil {
+		l.loadLocations(dec, n)
 	}
 	l.loadPolicies()
-	if n, r := l.open("healthchecks"); n != nil {
-		l.loadHealthChecks(r, n)
+	if n, dec := l.open("healthchecks"); n != nil {
+		l.loadHealthChecks(dec, n)
 	}
-	if n, r := l.open("healthstate"); n != nil {
-		l.loadHealthState(r, n)
+	if n, dec := l.open("healthstate"); n != nil {
+		l.loadHealthState(dec, n)
 	}
-	if n, r := l.open("records"); n != nil {
-		l.loadRecords(r, n)
+	if n, dec := l.open("records"); n != nil {
+		l.loadRecords(dec, n)
 	}
 	l.checkHealthRefs()
 
@@ -228,7 +228,7 @@ var syntaxExts = map[string]bool{".json": false, ".yaml": true, ".yml": true}
 
 // open reads and parses DIR/base.{json,yaml,yml}. It returns nil when the
 // file does not exist or cannot be parsed (which has been reported).
-func (l *loader) open(base string) (*jsontree.Node, *reporter) {
+func (l *loader) open(base string) (*jsontree.Node, *decoder) {
 	var found []string
 	for _, ext := range []string{".json", ".yaml", ".yml"} {
 		if _, err := fs.Stat(l.fsys, base+ext); err == nil {
@@ -246,15 +246,14 @@ func (l *loader) open(base string) (*jsontree.Node, *reporter) {
 	return l.parseFile(found[0])
 }
 
-// reporter returns a reporter for problems of a store file (relative to
-// the store).
-func (l *loader) reporter(rel string) *reporter {
-	return &reporter{file: rel, strict: l.opts.Strict, out: &l.probs}
+// decoder returns a decoder for a store file (relative to the store).
+func (l *loader) decoder(rel string) *decoder {
+	return &decoder{file: rel, strict: l.opts.Strict, out: &l.probs}
 }
 
 // parseFile reads and parses a store file given relative to the store.
-func (l *loader) parseFile(rel string) (*jsontree.Node, *reporter) {
-	r := l.reporter(rel)
+func (l *loader) parseFile(rel string) (*jsontree.Node, *decoder) {
+	dec := l.decoder(rel)
 	data, err := fs.ReadFile(l.fsys, rel)
 	if err != nil {
 		l.probs = append(l.probs, Problem{File: rel, Message: errText(err)})
@@ -265,5 +264,5 @@ func (l *loader) parseFile(rel string) (*jsontree.Node, *reporter) {
 		l.probs = append(l.probs, Problem{File: rel, Message: err.Error()})
 		return nil, nil
 	}
-	return n, r
+	return n, dec
 }

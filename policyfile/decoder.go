@@ -188,6 +188,20 @@ func (d *decoder) boolean(n *jsontree.Node, p *jsontree.Path) (bool, bool) {
 	return false, false
 }
 
+// truncated reads the IsTruncated field of an AWS CLI listing (f holds the
+// fields of the file's top-level object) and, when it is true, warns that
+// the listing is truncated: in lenient mode with what is missing, in strict
+// mode with fix, how to list everything.
+func (d *decoder) truncated(f map[string]*jsontree.Node, missing, fix string) {
+	t := f["IsTruncated"]
+	if t == nil {
+		return
+	}
+	if b, ok := d.boolean(t, root.Key("IsTruncated")); ok && b {
+		d.warn(root.Key("IsTruncated"), "the listing is truncated", missing, fix)
+	}
+}
+
 // integer reads a whole number in lo..hi, given as a JSON number or as a
 // string ("3").
 func (d *decoder) integer(n *jsontree.Node, p *jsontree.Path, lo, hi int64) (int64, bool) {

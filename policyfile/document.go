@@ -165,22 +165,8 @@ func parseEndpoint(dec *decoder, n *jsontree.Node, p *jsontree.Path, id string, 
 		return nil
 	}
 	e := &Endpoint{ID: id, Path: dec.base.Concat(p).String()}
-	typ := f["Type"]
-	if typ == nil {
-		dec.errorf(p.Key("Type"), "is required (%s)", joinTypes(endpointTypes))
-		return nil
-	}
-	s, ok := dec.str(typ, p.Key("Type"))
-	if !ok {
-		return nil
-	}
-	e.Type = EndpointType(s)
-	if !slices.Contains(endpointTypes, e.Type) {
-		if canon := foldType(endpointTypes, s); canon != "" {
-			dec.errorf(p.Key("Type"), "%q is not an endpoint type; did you mean %q?", s, canon)
-		} else {
-			dec.errorf(p.Key("Type"), "%q is not an endpoint type (%s)", s, joinTypes(endpointTypes))
-		}
+	var ok bool
+	if e.Type, ok = endpointTypes.read(dec, f["Type"], p.Key("Type")); !ok {
 		return nil
 	}
 
@@ -287,21 +273,4 @@ func validHostName(name string) bool {
 		}
 	}
 	return true
-}
-
-func joinTypes[T ~string](list []T) string {
-	s := make([]string, len(list))
-	for i, t := range list {
-		s[i] = string(t)
-	}
-	return strings.Join(s, ", ")
-}
-
-func foldType[T ~string](list []T, s string) T {
-	for _, x := range list {
-		if strings.EqualFold(string(x), s) {
-			return x
-		}
-	}
-	return ""
 }

@@ -22,6 +22,10 @@ const (
 	RecoveryControl HealthCheckType = "RECOVERY_CONTROL"
 )
 
+// healthCheckTypes are the values of a HealthCheckConfig's Type.
+var healthCheckTypes = enum[HealthCheckType]{what: "a health check type",
+	values: []HealthCheckType{HTTP, HTTPS, HTTPStrMatch, HTTPSStrMatch, TCP, Calculated, CloudWatch, RecoveryControl}}
+
 // InsufficientData is the InsufficientDataHealthStatus of CLOUDWATCH_METRIC
 // and RECOVERY_CONTROL checks: the state a check has when nothing tells it.
 type InsufficientData string

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,7 +19,6 @@ var (
 	hcConfigKeys     = []string{"IPAddress", "Port", "Type", "ResourcePath", "FullyQualifiedDomainName", "SearchString", "RequestInterval",
 		"FailureThreshold", "MeasureLatency", "Inverted", "Disabled", "HealthThreshold", "ChildHealthChecks", "EnableSNI", "Regions",
 		"AlarmIdentifier", "InsufficientDataHealthStatus", "RoutingControlArn"}
-	healthCheckTypes = []HealthCheckType{HTTP, HTTPS, HTTPStrMatch, HTTPSStrMatch, TCP, Calculated, CloudWatch, RecoveryControl}
 )
 
 // loadHealthChecks reads healthchecks.json: the output of aws route53
@@ -42,12 +40,8 @@ func (l *loader) loadHealthChecks(dec *decoder, n *jsontree.Node) {
 	switch {
 	case n.Has("HealthChecks"):
 		f := dec.fields(n, root, healthChecksKeys...)
-		if t := f["IsTruncated"]; t != nil {
-			if b, ok := dec.boolean(t, root.Key("IsTruncated")); ok && b {
-				dec.warn(root.Key("IsTruncated"), "the listing is truncated", "health checks after NextMarker are missing",
-					"list every health check (aws route53 list-health-checks without --max-items), so that none is missing")
-			}
-		}
+		dec.truncated(f, "health checks after NextMarker are missing",
+			"list every health check (aws route53 list-health-checks without --max-items), so that none is missing")
 		elems, ok := dec.array(f["HealthChecks"], root.Key("HealthChecks"))
 		if !ok {
 			return
@@ -148,18 +142,8 @@ func parseHealthCheckConfig(dec *decoder, n *jsontree.Node, p *jsontree.Path, id
 		return nil
 	}
 	hc := &HealthCheck{ID: id, File: dec.file, Path: dec.base.Concat(p).String(), RequestInterval: 30 * time.Second, FailureThreshold: 3}
-	tv := f["Type"]
-	if tv == nil {
-		dec.errorf(p.Key("Type"), "is required (%s)", joinTypes(healthCheckTypes))
-		return nil
-	}
-	s, ok := dec.str(tv, p.Key("Type"))
-	if !ok {
-		return nil
-	}
-	hc.Type = HealthCheckType(s)
-	if !slices.Contains(healthCheckTypes, hc.Type) {
-		dec.errorf(p.Key("Type"), "%q is not a health check type (%s)", s, joinTypes(healthCheckTypes))
+	var ok bool
+	if hc.Type, ok = healthCheckTypes.read(dec, f["Type"], p.Key("Type")); !ok {
 		return nil
 	}
 	probed := hc.Type == HTTP || hc.Type == HTTPS || hc.Type == HTTPStrMatch || hc.Type == HTTPSStrMatch || hc.Type == TCP

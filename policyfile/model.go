@@ -101,7 +101,9 @@ const (
 	S3Website        EndpointType = "s3-website"
 )
 
-var endpointTypes = []EndpointType{ValueEndpoint, CloudFront, ApplicationLB, ElasticLB, NetworkLB, ElasticBeanstalk, S3Website}
+// endpointTypes are the values of an endpoint's Type.
+var endpointTypes = enum[EndpointType]{what: "an endpoint type", suggest: true,
+	values: []EndpointType{ValueEndpoint, CloudFront, ApplicationLB, ElasticLB, NetworkLB, ElasticBeanstalk, S3Website}}
 
 // IsAlias reports whether the endpoint is an alias to an AWS resource
 // (everything but value): its answer is the A/AAAA records of its DNS name.
@@ -143,7 +145,9 @@ const (
 	Weighted     RuleType = "weighted"
 )
 
-var ruleTypes = []RuleType{Failover, Geo, Geoproximity, Latency, Multivalue, Weighted}
+// ruleTypes are the values of a rule's RuleType.
+var ruleTypes = enum[RuleType]{what: "a rule type", suggest: true,
+	values: []RuleType{Failover, Geo, Geoproximity, Latency, Multivalue, Weighted}}
 
 // Rule is a routing decision over items.
 type Rule struct {

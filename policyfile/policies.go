@@ -290,12 +290,8 @@ func (l *loader) trafficPolicy(dec *decoder, n *jsontree.Node, p *jsontree.Path,
 // loadVersionList reads list-traffic-policy-versions output.
 func (l *loader) loadVersionList(dec *decoder, n *jsontree.Node, name string) {
 	f := dec.fields(n, root, "TrafficPolicies", "IsTruncated", "TrafficPolicyVersionMarker", "MaxItems")
-	if t := f["IsTruncated"]; t != nil {
-		if b, ok := dec.boolean(t, root.Key("IsTruncated")); ok && b {
-			dec.warn(root.Key("IsTruncated"), "the listing is truncated", "versions after TrafficPolicyVersionMarker are missing (use --no-paginate off, or list again with --traffic-policy-version-marker)",
-				"list every version (without --max-items, or again with --traffic-policy-version-marker), so that none is missing")
-		}
-	}
+	dec.truncated(f, "versions after TrafficPolicyVersionMarker are missing (use --no-paginate off, or list again with --traffic-policy-version-marker)",
+		"list every version (without --max-items, or again with --traffic-policy-version-marker), so that none is missing")
 	elems, ok := dec.array(f["TrafficPolicies"], root.Key("TrafficPolicies"))
 	if !ok {
 		return

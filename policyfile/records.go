@@ -36,12 +36,8 @@ func (l *loader) loadRecords(dec *decoder, n *jsontree.Node) {
 		}
 	}
 	if v := f["TrafficPolicyInstances"]; v != nil {
-		if t := f["IsTruncated"]; t != nil {
-			if b, ok := dec.boolean(t, root.Key("IsTruncated")); ok && b {
-				dec.warn(root.Key("IsTruncated"), "the listing is truncated", "instances after the markers are missing",
-					"list every instance (aws route53 list-traffic-policy-instances without --max-items), so that none is missing")
-			}
-		}
+		dec.truncated(f, "instances after the markers are missing",
+			"list every instance (aws route53 list-traffic-policy-instances without --max-items), so that none is missing")
 		if elems, ok := dec.array(v, root.Key("TrafficPolicyInstances")); ok {
 			for i, e := range elems {
 				l.instance(dec, e, root.Key("TrafficPolicyInstances").Index(i), owner)

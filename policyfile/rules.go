@@ -2,7 +2,6 @@ package policyfile
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/trafficflow/trafficflow/internal/jsontree"
@@ -31,22 +30,8 @@ func parseRule(dec *decoder, n *jsontree.Node, p *jsontree.Path, id string, d *D
 		return nil
 	}
 	rule := &Rule{ID: id, Path: dec.base.Concat(p).String()}
-	tv := f["RuleType"]
-	if tv == nil {
-		dec.errorf(p.Key("RuleType"), "is required (%s)", joinTypes(ruleTypes))
-		return nil
-	}
-	s, ok := dec.str(tv, p.Key("RuleType"))
-	if !ok {
-		return nil
-	}
-	rule.Type = RuleType(s)
-	if !slices.Contains(ruleTypes, rule.Type) {
-		if canon := foldType(ruleTypes, s); canon != "" {
-			dec.errorf(p.Key("RuleType"), "%q is not a rule type; did you mean %q?", s, canon)
-		} else {
-			dec.errorf(p.Key("RuleType"), "%q is not a rule type (%s)", s, joinTypes(ruleTypes))
-		}
+	var ok bool
+	if rule.Type, ok = ruleTypes.read(dec, f["RuleType"], p.Key("RuleType")); !ok {
 		return nil
 	}
 

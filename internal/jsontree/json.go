@@ -120,10 +120,7 @@ func (p *jsonParser) literal(word string) error {
 
 func (p *jsonParser) object(n *Node, depth int) error {
 	n.Kind = Object
-	p.pos++ // {
-	p.skipSpace()
-	if p.pos < len(p.data) && p.data[p.pos] == '}' {
-		p.pos++
+	if p.empty('}') {
 		return nil
 	}
 	for {
@@ -146,28 +143,15 @@ func (p *jsonParser) object(n *Node, depth int) error {
 			return err
 		}
 		n.Members = append(n.Members, Member{Key: key, Value: v})
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return p.errorf("unexpected end of file, expecting ',' or '}'")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			return nil
-		default:
-			return p.errorf("unexpected %s, expecting ',' or '}'", p.quoteChar())
+		if closed, err := p.separator('}'); closed || err != nil {
+			return err
 		}
 	}
 }
 
 func (p *jsonParser) array(n *Node, depth int) error {
 	n.Kind = Array
-	p.pos++ // [
-	p.skipSpace()
-	if p.pos < len(p.data) && p.data[p.pos] == ']' {
-		p.pos++
+	if p.empty(']') {
 		return nil
 	}
 	for {
@@ -177,20 +161,41 @@ func (p *jsonParser) array(n *Node, depth int) error {
 			return err
 		}
 		n.Elems = append(n.Elems, v)
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return p.errorf("unexpected end of file, expecting ',' or ']'")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			return nil
-		default:
-			return p.errorf("unexpected %s, expecting ',' or ']'", p.quoteChar())
+		if closed, err := p.separator(']'); closed || err != nil {
+			return err
 		}
 	}
+}
+
+// empty reads the opening '{' or '[' of an object or array and, when it is
+// empty, the closing end, and reports whether it was empty.
+func (p *jsonParser) empty(end byte) bool {
+	p.pos++
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == end {
+		p.pos++
+		return true
+	}
+	return false
+}
+
+// separator reads what follows a member of an object or an element of an
+// array: a comma, or the closing '}' or ']' (end), in which case closed is
+// true.
+func (p *jsonParser) separator(end byte) (closed bool, err error) {
+	p.skipSpace()
+	if p.pos >= len(p.data) {
+		return false, p.errorf("unexpected end of file, expecting ',' or '%c'", end)
+	}
+	switch p.data[p.pos] {
+	case ',':
+		p.pos++
+		return false, nil
+	case end:
+		p.pos++
+		return true, nil
+	}
+	return false, p.errorf("unexpected %s, expecting ',' or '%c'", p.quoteChar(), end)
 }
 
 func (p *jsonParser) number() (string, error) {

@@ -202,15 +202,21 @@ func (d *decoder) truncated(f map[string]*jsontree.Node, missing, fix string) {
 	}
 }
 
+// numberText returns the text of a number given as a JSON number or as a
+// string, to be parsed by the caller.
+func (d *decoder) numberText(n *jsontree.Node, p *jsontree.Path) (string, bool) {
+	if n.Kind != jsontree.Number && n.Kind != jsontree.String {
+		d.errorf(p, "must be a number, not %s", n.Kind)
+		return "", false
+	}
+	return n.Text, true
+}
+
 // integer reads a whole number in lo..hi, given as a JSON number or as a
 // string ("3").
 func (d *decoder) integer(n *jsontree.Node, p *jsontree.Path, lo, hi int64) (int64, bool) {
-	var text string
-	switch n.Kind {
-	case jsontree.Number, jsontree.String:
-		text = n.Text
-	default:
-		d.errorf(p, "must be a number, not %s", n.Kind)
+	text, ok := d.numberText(n, p)
+	if !ok {
 		return 0, false
 	}
 	v, err := strconv.ParseInt(text, 10, 64)
@@ -234,12 +240,8 @@ func (d *decoder) integer(n *jsontree.Node, p *jsontree.Path, lo, hi int64) (int
 // places; more are truncated toward zero with a warning (an error in strict
 // mode).
 func (d *decoder) coordinate(n *jsontree.Node, p *jsontree.Path, limit float64) (float64, bool) {
-	var text string
-	switch n.Kind {
-	case jsontree.Number, jsontree.String:
-		text = n.Text
-	default:
-		d.errorf(p, "must be a number, not %s", n.Kind)
+	text, ok := d.numberText(n, p)
+	if !ok {
 		return 0, false
 	}
 	if !decimalText(text) {

@@ -150,6 +150,9 @@ func FuzzStoreFiles(f *testing.F) {
 			if hc.FailureThreshold < 1 || hc.FailureThreshold > 10 || hc.RequestInterval <= 0 {
 				t.Fatalf("check %q: %+v", hc.ID, hc)
 			}
+			if _, err := hc.RequestURL(); hc.Type.UsesHTTP() && err != nil {
+				t.Fatalf("check %q: ResourcePath %q: %v", hc.ID, hc.ResourcePath, err)
+			}
 		}
 		for _, hc := range s.HealthChecks {
 			for _, c := range hc.ChildHealthChecks {

@@ -146,10 +146,6 @@ func parseHealthCheckConfig(dec *decoder, n *jsontree.Node, p *jsontree.Path, id
 	if hc.Type, ok = healthCheckTypes.read(dec, f["Type"], p.Key("Type")); !ok {
 		return nil
 	}
-	probed := hc.Type == HTTP || hc.Type == HTTPS || hc.Type == HTTPStrMatch || hc.Type == HTTPSStrMatch || hc.Type == TCP
-	httpType := probed && hc.Type != TCP
-	tls := hc.Type == HTTPS || hc.Type == HTTPSStrMatch
-	strMatch := hc.Type == HTTPStrMatch || hc.Type == HTTPSStrMatch
 
 	unused := func(key, why string) {
 		if f[key] != nil {
@@ -187,7 +183,7 @@ func parseHealthCheckConfig(dec *decoder, n *jsontree.Node, p *jsontree.Path, id
 	hc.Disabled = boolean("Disabled")
 	hc.MeasureLatency = boolean("MeasureLatency")
 
-	if probed {
+	if hc.Type.Probed() {
 		if v := f["IPAddress"]; v != nil {
 			if s, ok := dec.str(v, p.Key("IPAddress")); ok {
 				addr, err := netip.ParseAddr(s)
@@ -211,14 +207,14 @@ func parseHealthCheckConfig(dec *decoder, n *jsontree.Node, p *jsontree.Path, id
 			hc.Port = integer("Port", 1, 65535, 0)
 		case hc.Type == TCP:
 			dec.errorf(p.Key("Port"), "is required for TCP checks")
-		case tls:
+		case hc.Type.UsesTLS():
 			hc.Port = 443
 		default:
 			hc.Port = 80
 		}
 		hc.RequestInterval = time.Duration(integer("RequestInterval", 1, 300, 30)) * time.Second
 		hc.FailureThreshold = integer("FailureThreshold", 1, 10, 3)
-		hc.EnableSNI = tls
+		hc.EnableSNI = hc.Type.UsesTLS()
 		if f["EnableSNI"] != nil {
 			hc.EnableSNI = boolean("EnableSNI")
 		}
@@ -227,15 +223,15 @@ func parseHealthCheckConfig(dec *decoder, n *jsontree.Node, p *jsontree.Path, id
 			unused(key, string(hc.Type)+" checks do not probe an endpoint, so they do not use "+key)
 		}
 	}
-	if httpType {
+	if hc.Type.UsesHTTP() {
 		raw := str("ResourcePath", 255)
 		hc.ResourcePath = raw
 		if !strings.HasPrefix(hc.ResourcePath, "/") {
 			hc.ResourcePath = "/" + hc.ResourcePath
 		}
-		// The prober sends the path as parsed by url.ParseRequestURI; a
-		// path it cannot parse would fail every probe.
-		if _, err := url.ParseRequestURI(hc.ResourcePath); err != nil {
+		// The prober requests RequestURL; a path it cannot parse would
+		// fail every probe.
+		if _, err := hc.RequestURL(); err != nil {
 			var ue *url.Error
 			if errors.As(err, &ue) {
 				err = ue.Err
@@ -245,7 +241,7 @@ func parseHealthCheckConfig(dec *decoder, n *jsontree.Node, p *jsontree.Path, id
 	} else {
 		unused("ResourcePath", string(hc.Type)+" checks do not use ResourcePath")
 	}
-	if strMatch {
+	if hc.Type.MatchesString() {
 		if f["SearchString"] == nil {
 			dec.errorf(p.Key("SearchString"), "is required for %s checks", hc.Type)
 		}

@@ -7,18 +7,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/trafficflow/trafficflow/policyfile"
 )
 
 // compile parses and compiles a document, failing the test on any error.
 func compile(t testing.TB, doc string, health Static, formula BiasFormula) *Evaluator {
 	t.Helper()
-	d, probs := policyfile.ParseDocument([]byte(doc), false, false)
-	if d == nil {
-		t.Fatalf("document: %v", probs)
-	}
-	p, err := Compile(d, Options{Health: health, BiasFormula: formula})
+	p, err := Compile(parseDocument(t, []byte(doc)), Options{Health: health, BiasFormula: formula})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -799,8 +793,7 @@ func BenchmarkEvaluateUSStates(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	d, _ := policyfile.ParseDocument(data, false, false)
-	p, err := Compile(d, Options{})
+	p, err := Compile(parseDocument(b, data), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -823,8 +816,7 @@ func TestUSStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _ := policyfile.ParseDocument(data, false, false)
-	p, err := Compile(d, Options{})
+	p, err := Compile(parseDocument(t, data), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -885,8 +877,9 @@ func TestResultHealthy(t *testing.T) {
 	}
 }
 
-// The flags the plugin reads (NeedsLocation, HasGeo, HasLatency,
-// HasMultivalue) reflect the rules the start reaches, and only those.
+// The flags compiled from the rules the start reaches (NeedsLocation and
+// HasMultivalue, which the plugin reads, and geo and latency) reflect
+// those rules, and only those.
 func TestReachableFlags(t *testing.T) {
 	const failover = `"f":{"RuleType":"failover","Primary":{"EndpointReference":"a"},"Secondary":{"RuleReference":"%s"}}`
 	rules := map[string]string{
@@ -909,9 +902,9 @@ func TestReachableFlags(t *testing.T) {
 		{"start endpoint", `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartEndpoint":"a","Endpoints":{` + endpoints("a", "b") + `},"Rules":{` + rules["latency"] + `}}`, false, false, false, false},
 	} {
 		p := compile(t, tc.doc, Static{}, BiasLegacy)
-		if p.NeedsLocation() != tc.location || p.HasGeo() != tc.geo || p.HasLatency() != tc.latency || p.HasMultivalue() != tc.multivalue {
-			t.Errorf("%s: NeedsLocation %v HasGeo %v HasLatency %v HasMultivalue %v, want %v %v %v %v", tc.name,
-				p.NeedsLocation(), p.HasGeo(), p.HasLatency(), p.HasMultivalue(), tc.location, tc.geo, tc.latency, tc.multivalue)
+		if p.NeedsLocation() != tc.location || p.geo != tc.geo || p.latency != tc.latency || p.HasMultivalue() != tc.multivalue {
+			t.Errorf("%s: NeedsLocation %v geo %v latency %v HasMultivalue %v, want %v %v %v %v", tc.name,
+				p.NeedsLocation(), p.geo, p.latency, p.HasMultivalue(), tc.location, tc.geo, tc.latency, tc.multivalue)
 		}
 	}
 }

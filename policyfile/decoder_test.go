@@ -41,8 +41,8 @@ func TestNullFields(t *testing.T) {
 		{name: "null after a value is a duplicate", doc: `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartEndpoint":"e","StartEndpoint":null,"Endpoints":{"e":{"Type":"value","Value":"192.0.2.1"}}}`,
 			want: []string{"StartEndpoint: duplicate key"}},
 	})
-	d, _ := ParseDocument([]byte(nullRef), false, false)
-	if it := d.Rule("start").Items[0]; it.Rule != "inner" || it.Endpoint != "" || !it.EvaluateTargetHealth || it.HealthCheck != "" {
+	d, _ := parseStandaloneDocument([]byte(nullRef), false, false)
+	if it := d.rules["start"].Items[0]; it.Rule != "inner" || it.Endpoint != "" || !it.EvaluateTargetHealth || it.HealthCheck != "" {
 		t.Errorf("primary item %+v: the null fields must be absent (EvaluateTargetHealth defaults to true)", it)
 	}
 }

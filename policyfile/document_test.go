@@ -21,7 +21,7 @@ func runDocCases(t *testing.T, cases []docCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, probs := ParseDocument([]byte(tc.doc), tc.yaml, tc.strict)
+			d, probs := parseStandaloneDocument([]byte(tc.doc), tc.yaml, tc.strict)
 			var got []string
 			for _, p := range probs {
 				got = append(got, p.String())
@@ -158,11 +158,11 @@ func TestLenientScalars(t *testing.T) {
 		text string
 		want int
 	}{{`"3"`, 3}, {`3`, 3}, {`"0"`, 0}, {`0`, 0}, {`"255"`, 255}, {`255`, 255}} {
-		d, p := ParseDocument([]byte(weightedDoc(tc.text)), false, false)
+		d, p := parseStandaloneDocument([]byte(weightedDoc(tc.text)), false, false)
 		if d == nil || len(p) != 0 {
 			t.Fatalf("weight %s: %v", tc.text, p)
 		}
-		if got := d.Rule("start").Items[0].Weight; got != tc.want {
+		if got := d.rules["start"].Items[0].Weight; got != tc.want {
 			t.Errorf("weight %s read as %d, want %d", tc.text, got, tc.want)
 		}
 	}
@@ -170,14 +170,14 @@ func TestLenientScalars(t *testing.T) {
 		text string
 		want int
 	}{{`"-10"`, -10}, {`-10`, -10}, {`"99"`, 99}, {`99`, 99}, {`"-99"`, -99}, {`"0"`, 0}, {`0`, 0}} {
-		d, p := ParseDocument([]byte(biasDoc(tc.text)), false, false)
+		d, p := parseStandaloneDocument([]byte(biasDoc(tc.text)), false, false)
 		if d == nil || len(p) != 0 {
 			t.Fatalf("bias %s: %v", tc.text, p)
 		}
-		if got := d.Rule("start").Items[0].Bias; got != tc.want {
+		if got := d.rules["start"].Items[0].Bias; got != tc.want {
 			t.Errorf("bias %s read as %d, want %d", tc.text, got, tc.want)
 		}
-		if got := d.Rule("start").Items[1].Bias; got != 0 {
+		if got := d.rules["start"].Items[1].Bias; got != 0 {
 			t.Errorf("omitted bias read as %d, want 0", got)
 		}
 	}
@@ -191,20 +191,20 @@ func TestLenientScalars(t *testing.T) {
 		v    string
 		want bool
 	}{{`true`, true}, {`"true"`, true}, {`"TRUE"`, true}, {`"True"`, true}, {`false`, false}, {`"false"`, false}, {`"FALSE"`, false}} {
-		d, p := ParseDocument([]byte(eth(tc.v)), false, false)
-		if d == nil || len(p) != 0 || d.Rule("start").Items[0].EvaluateTargetHealth != tc.want {
-			t.Errorf("EvaluateTargetHealth %s: got %v, problems %v", tc.v, d != nil && d.Rule("start").Items[0].EvaluateTargetHealth, p)
+		d, p := parseStandaloneDocument([]byte(eth(tc.v)), false, false)
+		if d == nil || len(p) != 0 || d.rules["start"].Items[0].EvaluateTargetHealth != tc.want {
+			t.Errorf("EvaluateTargetHealth %s: got %v, problems %v", tc.v, d != nil && d.rules["start"].Items[0].EvaluateTargetHealth, p)
 		}
 		if tc.want {
-			d, p = ParseDocument([]byte(def(tc.v)), false, false)
-			if d == nil || len(p) != 0 || !d.Rule("start").Items[1].IsDefault {
+			d, p = parseStandaloneDocument([]byte(def(tc.v)), false, false)
+			if d == nil || len(p) != 0 || !d.rules["start"].Items[1].IsDefault {
 				t.Errorf("IsDefault %s: problems %v", tc.v, p)
 			}
 		}
 	}
 	// An omitted EvaluateTargetHealth is true (spec §2.5).
-	d, _ := ParseDocument([]byte(eth(`true`)), false, false)
-	if !d.Rule("start").Items[1].EvaluateTargetHealth {
+	d, _ := parseStandaloneDocument([]byte(eth(`true`)), false, false)
+	if !d.rules["start"].Items[1].EvaluateTargetHealth {
 		t.Error("omitted EvaluateTargetHealth should default to true")
 	}
 
@@ -231,22 +231,22 @@ func coordDoc(lat, lon string) string {
 
 // Spec §8 item 12.
 func TestCoordinates(t *testing.T) {
-	d, p := ParseDocument([]byte(coordDoc(`"51.50"`, `"-0.07"`)), false, false)
+	d, p := parseStandaloneDocument([]byte(coordDoc(`"51.50"`, `"-0.07"`)), false, false)
 	if d == nil || len(p) != 0 {
 		t.Fatalf("51.50: %v", p)
 	}
-	if got := d.Rule("start").Items[0].Point; got != (LatLon{51.50, -0.07}) {
+	if got := d.rules["start"].Items[0].Point; got != (LatLon{51.50, -0.07}) {
 		t.Errorf("point = %v", got)
 	}
-	d, _ = ParseDocument([]byte(coordDoc(`"43.6532"`, `"-79.3832"`)), false, false)
+	d, _ = parseStandaloneDocument([]byte(coordDoc(`"43.6532"`, `"-79.3832"`)), false, false)
 	if d == nil {
 		t.Fatal("lenient truncation rejected")
 	}
-	if got := d.Rule("start").Items[0].Point; got != (LatLon{43.65, -79.38}) {
+	if got := d.rules["start"].Items[0].Point; got != (LatLon{43.65, -79.38}) {
 		t.Errorf("truncated point = %v, want {43.65 -79.38} (truncated, not rounded)", got)
 	}
-	d, _ = ParseDocument([]byte(coordDoc(`43.6599`, `-79.3899`)), false, false)
-	if got := d.Rule("start").Items[0].Point; got != (LatLon{43.65, -79.38}) {
+	d, _ = parseStandaloneDocument([]byte(coordDoc(`43.6599`, `-79.3899`)), false, false)
+	if got := d.rules["start"].Items[0].Point; got != (LatLon{43.65, -79.38}) {
 		t.Errorf("numeric coordinates truncated to %v, want {43.65 -79.38}", got)
 	}
 	runDocCases(t, []docCase{
@@ -280,12 +280,12 @@ func latencyDoc(regions ...string) string {
 func TestRegions(t *testing.T) {
 	geoprox := rulesDoc(twoEndpoints, `"start":{"RuleType":"geoproximity","GeoproximityLocations":[
 	 {"EndpointReference":"a","Region":"us-east-1"},{"EndpointReference":"b","Region":"aws:route53:eu-west-1"}]}`)
-	d, _ := ParseDocument([]byte(geoprox), false, false)
-	if d == nil || d.Rule("start").Items[0].Region != "us-east-1" || d.Rule("start").Items[0].Point != (LatLon{39.04, -77.49}) {
+	d, _ := parseStandaloneDocument([]byte(geoprox), false, false)
+	if d == nil || d.rules["start"].Items[0].Region != "us-east-1" || d.rules["start"].Items[0].Point != (LatLon{39.04, -77.49}) {
 		t.Errorf("geoproximity region without prefix not normalised: %+v", d)
 	}
-	d, _ = ParseDocument([]byte(latencyDoc("aws:route53:us-east-1", "eu-west-1")), false, false)
-	if d == nil || d.Rule("start").Items[0].Region != "us-east-1" {
+	d, _ = parseStandaloneDocument([]byte(latencyDoc("aws:route53:us-east-1", "eu-west-1")), false, false)
+	if d == nil || d.rules["start"].Items[0].Region != "us-east-1" {
 		t.Errorf("latency region with prefix not normalised")
 	}
 	runDocCases(t, []docCase{
@@ -316,12 +316,12 @@ func geoDoc(locations ...string) string {
 
 // Spec §8 items 15-19.
 func TestGeoLocations(t *testing.T) {
-	d, _ := ParseDocument([]byte(geoDoc(`{"EndpointReference":"a","Country":"*","IsDefault":true}`)), false, false)
-	if d == nil || !d.Rule("start").Items[0].IsDefault {
+	d, _ := parseStandaloneDocument([]byte(geoDoc(`{"EndpointReference":"a","Country":"*","IsDefault":true}`)), false, false)
+	if d == nil || !d.rules["start"].Items[0].IsDefault {
 		t.Error(`Country "*" with IsDefault true should be one default location`)
 	}
-	d, _ = ParseDocument([]byte(geoDoc(`{"EndpointReference":"a","Continent":"Europe"}`, `{"EndpointReference":"b","IsDefault":true}`)), false, false)
-	if d == nil || d.Rule("start").Items[0].Continent != "EU" {
+	d, _ = parseStandaloneDocument([]byte(geoDoc(`{"EndpointReference":"a","Continent":"Europe"}`, `{"EndpointReference":"b","IsDefault":true}`)), false, false)
+	if d == nil || d.rules["start"].Items[0].Continent != "EU" {
 		t.Error(`lenient "Europe" should be read as EU`)
 	}
 	runDocCases(t, []docCase{
@@ -416,13 +416,13 @@ func TestEndpoints(t *testing.T) {
 		{name: "lower-case record type", doc: endpointDoc("aaaa", `{"Type":"value","Value":"2001:db8::1"}`),
 			want: []string{`RecordType: warning: "aaaa" should be upper case; accepted as AAAA`}},
 	})
-	d, _ := ParseDocument([]byte(endpointDoc("MX", `{"Type":"value","Value":"10 mail.example.com"}`)), false, false)
-	if mx, ok := d.Endpoint("e").RR.(*dns.MX); !ok || mx.Mx != "mail.example.com." || mx.Preference != 10 {
-		t.Errorf("MX value parsed as %v", d.Endpoint("e").RR)
+	d, _ := parseStandaloneDocument([]byte(endpointDoc("MX", `{"Type":"value","Value":"10 mail.example.com"}`)), false, false)
+	if mx, ok := d.endpoints["e"].RR.(*dns.MX); !ok || mx.Mx != "mail.example.com." || mx.Preference != 10 {
+		t.Errorf("MX value parsed as %v", d.endpoints["e"].RR)
 	}
-	d, _ = ParseDocument([]byte(endpointDoc("A", `{"Type":"network-load-balancer","Value":"NLB-1.elb.us-east-1.amazonaws.com"}`)), false, false)
-	if d.Endpoint("e").Target != "nlb-1.elb.us-east-1.amazonaws.com." {
-		t.Errorf("alias target = %q, want it fully qualified and lower case", d.Endpoint("e").Target)
+	d, _ = parseStandaloneDocument([]byte(endpointDoc("A", `{"Type":"network-load-balancer","Value":"NLB-1.elb.us-east-1.amazonaws.com"}`)), false, false)
+	if d.endpoints["e"].Target != "nlb-1.elb.us-east-1.amazonaws.com." {
+		t.Errorf("alias target = %q, want it fully qualified and lower case", d.endpoints["e"].Target)
 	}
 }
 
@@ -494,16 +494,16 @@ Rules:
       - {EndpointReference: norway, Country: NO}
       - {EndpointReference: rest, IsDefault: yes}
 `
-	d, probs := ParseDocument([]byte(doc), true, false)
+	d, probs := parseStandaloneDocument([]byte(doc), true, false)
 	// IsDefault: yes is the string "yes" in YAML 1.2, which is not a boolean.
 	if d != nil || len(probs) != 1 || probs[0].String() != `Rules.where.Locations[1].IsDefault: "yes" is not a boolean (true or false)` {
 		t.Fatalf("got %v", probs)
 	}
-	d, probs = ParseDocument([]byte(strings.Replace(doc, "IsDefault: yes", "IsDefault: true", 1)), true, false)
+	d, probs = parseStandaloneDocument([]byte(strings.Replace(doc, "IsDefault: yes", "IsDefault: true", 1)), true, false)
 	if d == nil {
 		t.Fatalf("problems: %v", probs)
 	}
-	if got := d.Rule("where").Items[0].Country; got != "NO" {
+	if got := d.rules["where"].Items[0].Country; got != "NO" {
 		t.Errorf("Country NO read as %q (the Norway problem)", got)
 	}
 	if d.FormatVersion != Format2015 {

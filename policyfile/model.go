@@ -37,12 +37,6 @@ type Document struct {
 	rules     map[string]*Rule
 }
 
-// Endpoint returns the endpoint with the given ID, or nil.
-func (d *Document) Endpoint(id string) *Endpoint { return d.endpoints[id] }
-
-// Rule returns the rule with the given ID, or nil.
-func (d *Document) Rule(id string) *Rule { return d.rules[id] }
-
 // Reachable returns the rules the start reaches, in document order.
 func (d *Document) Reachable() []*Rule {
 	seen := map[string]bool{}

@@ -3,10 +3,8 @@ package policyfile
 import (
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/trafficflow/trafficflow/internal/jsontree"
@@ -69,10 +67,6 @@ type Store struct {
 	records map[string]*Record
 }
 
-// Record returns the policy record with the given (lower-case, fully
-// qualified) name, or nil.
-func (s *Store) Record(name string) *Record { return s.records[name] }
-
 // Summary describes what the store holds in one line.
 func (s *Store) Summary() string {
 	versions := 0
@@ -101,9 +95,6 @@ type Policy struct {
 	ID       string
 	Versions map[int]*Version
 }
-
-// Numbers returns the policy's version numbers in ascending order.
-func (p *Policy) Numbers() []int { return slices.Sorted(maps.Keys(p.Versions)) }
 
 // Version is one immutable version of a policy.
 type Version struct {

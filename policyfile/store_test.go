@@ -2,10 +2,12 @@ package policyfile
 
 import (
 	"encoding/json"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -157,11 +159,11 @@ func TestImportShapes(t *testing.T) {
 		want := map[string]string{"a": "192.0.2.1", "b": "192.0.2.2", "c": "192.0.2.3", "d": "192.0.2.4", "e": "192.0.2.5",
 			"f": "198.51.100.1", "g": "198.51.100.2", "h": "198.51.100.5"}
 		for label, addr := range want {
-			r := s.Record(label + ".example.com.")
+			r := s.records[label+".example.com."]
 			if r == nil {
 				t.Fatalf("no record %s", label)
 			}
-			if got := r.Ver.Document.Endpoint("e").RR.(*dns.A).A.String(); got != addr {
+			if got := r.Ver.Document.endpoints["e"].RR.(*dns.A).A.String(); got != addr {
 				t.Errorf("%s: %s, want %s", label, got, addr)
 			}
 		}
@@ -229,10 +231,10 @@ func TestVersionsAndRecords(t *testing.T) {
 			"Aliases":[{"Name":"alias.example.com","Target":"other.example.com"},{"Name":"other.example.com","Target":"www.example.com."}]}`,
 	}
 	runStoreCases(t, []storeCase{{name: "ok", files: files, check: func(t *testing.T, s *Store) {
-		if got := s.Policies["web"].Numbers(); len(got) != 3 || got[0] != 1 || got[1] != 2 || got[2] != 10 {
+		if got := slices.Sorted(maps.Keys(s.Policies["web"].Versions)); len(got) != 3 || got[0] != 1 || got[1] != 2 || got[2] != 10 {
 			t.Errorf("numbers %v", got)
 		}
-		r := s.Record("www.example.com.")
+		r := s.records["www.example.com."]
 		if r == nil || r.Ver.Number != 10 || r.TTL != 60 || r.Path != "PolicyRecords[0]" {
 			t.Fatalf("record %+v", r)
 		}
@@ -276,7 +278,7 @@ func TestVersionsAndRecords(t *testing.T) {
 			"policies/web/1.json": simpleDoc,
 			"records.yml":         "# policy records\nPolicyRecords:\n  - {Name: www.example.com, Policy: web, Version: 1, TTL: 30}\nAliases:\n  - Name: example.com\n    Target: www.example.com\n",
 		}, check: func(t *testing.T, s *Store) {
-			if r := s.Record("www.example.com."); r == nil || r.TTL != 30 || len(s.Aliases) != 1 {
+			if r := s.records["www.example.com."]; r == nil || r.TTL != 30 || len(s.Aliases) != 1 {
 				t.Errorf("record %+v aliases %v", r, s.Aliases)
 			}
 		}},
@@ -453,7 +455,7 @@ func TestLocationsFile(t *testing.T) {
 		{name: "override and extend", files: map[string]string{
 			"locations.json":      `{"Regions":{"us-east-1":{"Latitude":"38.90","Longitude":"-77.04"},"xx-new-1":{"Latitude":1,"Longitude":2}},"LocalZones":{"aws:route53:xx-test-1-abc-1a":{"Latitude":10,"Longitude":20}}}`,
 			"policies/geo/1.json": doc}, check: func(t *testing.T, s *Store) {
-			items := s.Policies["geo"].Versions[1].Document.Rule("r").Items
+			items := s.Policies["geo"].Versions[1].Document.rules["r"].Items
 			if items[0].Point != (LatLon{38.90, -77.04}) || items[1].Point != (LatLon{10, 20}) || items[2].Point != (LatLon{1, 2}) {
 				t.Errorf("points %v %v %v", items[0].Point, items[1].Point, items[2].Point)
 			}
@@ -543,7 +545,7 @@ func TestDocumentSizeInStore(t *testing.T) {
 		{name: "yaml wrapper at the limit", files: map[string]string{"policies/web/1.yaml": "Comment: big\nDocument:\n" + padYAML("  ", fit), "records.json": recs},
 			want: []string{`policies/web/1.yaml: Document._pad: warning: unknown key; ignored`},
 			check: func(t *testing.T, s *Store) {
-				if got := s.Record("www.example.com.").Ver.Document.Size; got != MaxDocumentSize {
+				if got := s.records["www.example.com."].Ver.Document.Size; got != MaxDocumentSize {
 					t.Errorf("Size = %d, want %d", got, MaxDocumentSize)
 				}
 			}},

@@ -102,10 +102,16 @@ func (s *state) eval(r ref) bool {
 		return true
 	}
 	ru := &s.p.rules[r.rule()]
-	if ru.kind == kMultivalue {
+	var i int
+	var healthy bool
+	switch ru.kind {
+	case kMultivalue:
 		return s.multivalue(r, ru)
+	case kGeo:
+		i, healthy = s.geoPick(ru)
+	default:
+		i, healthy = s.pick(ru)
 	}
-	i, healthy := s.pick(r, ru)
 	if i < 0 {
 		if s.trace != nil {
 			s.traceStep(r, -1, false, "no location matches the client and there is no default: no answer")
@@ -126,11 +132,11 @@ func (s *state) add(endpoint int) {
 	}
 }
 
-// pick chooses the item of a (non-multivalue) rule: the first healthy
-// item in the rule's order of preference, else the first item in that
-// order (fail-open, healthy = false). It returns -1 when no item applies
-// (a geo rule with no matching location).
-func (s *state) pick(r ref, ru *rule) (int, bool) {
+// pick chooses the item of a failover, geoproximity, latency or weighted
+// rule: the first healthy item in the rule's order of preference, else the
+// first item in that order (fail-open, healthy = false). Geo rules choose
+// with geoPick, multivalue rules answer with multivalue.
+func (s *state) pick(ru *rule) (int, bool) {
 	switch ru.kind {
 	case kFailover:
 		for i := range ru.items {
@@ -139,25 +145,33 @@ func (s *state) pick(r ref, ru *rule) (int, bool) {
 			}
 		}
 		return 0, false
-	case kGeo:
-		s.res.UsedLocation = true
-		var chain [4]int16
-		n := ru.geo.chain(&s.client, &chain)
-		for _, i := range chain[:n] {
-			if s.branchHealthy(&ru.items[i]) {
-				return int(i), true
-			}
-		}
-		if n == 0 {
-			return -1, false
-		}
-		return int(chain[0]), false
 	case kGeoproximity, kLatency:
 		return s.nearest(ru)
 	case kWeighted:
 		return s.weighted(ru)
 	}
 	return 0, false
+}
+
+// geoPick picks the location of a geo rule for the client. The locations
+// that apply to the client are, most specific first, those of its
+// subdivision, its country, its continent and the default: geoPick
+// returns the first of them whose branch is healthy, else (fail-open,
+// healthy = false) the most specific, else -1 (no location applies, and
+// the rule has no answer for the client).
+func (s *state) geoPick(ru *rule) (int, bool) {
+	s.res.UsedLocation = true
+	var chain [4]int16
+	n := ru.geo.chain(&s.client, &chain)
+	for _, i := range chain[:n] {
+		if s.branchHealthy(&ru.items[i]) {
+			return int(i), true
+		}
+	}
+	if n == 0 {
+		return -1, false
+	}
+	return int(chain[0]), false
 }
 
 // nearest picks the geoproximity item with the smallest biased distance,
@@ -327,15 +341,7 @@ func (s *state) anyHealthy(r ref) bool {
 	}
 	healthy := false
 	if ru.kind == kGeo {
-		s.res.UsedLocation = true
-		var chain [4]int16
-		n := ru.geo.chain(&s.client, &chain)
-		for _, j := range chain[:n] {
-			if s.branchHealthy(&ru.items[j]) {
-				healthy = true
-				break
-			}
-		}
+		_, healthy = s.geoPick(ru)
 	} else {
 		for j := range ru.items {
 			if s.branchHealthy(&ru.items[j]) {

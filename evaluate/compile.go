@@ -15,8 +15,9 @@ type HealthSource interface {
 	Cell(id string) *atomic.Bool
 }
 
-// BiasFormula is how a negative geoproximity bias scales distances (spec
-// §3.6): the sources disagree, so it is configurable.
+// BiasFormula is how a negative geoproximity bias scales distances: Route
+// 53's developer guide has given two formulas over time, so it is
+// configurable (bias_formula in the Corefile).
 type BiasFormula uint8
 
 const (

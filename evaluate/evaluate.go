@@ -61,8 +61,7 @@ type state struct {
 	bigMemo        []uint8
 }
 
-// Evaluate walks the policy for one query (spec §3.3) and writes the answer
-// to res. It takes no lock, and allocates only when q.Trace is set or
+// Evaluate walks the policy for one query and writes the answer to res. It takes no lock, and allocates only when q.Trace is set or
 // more than 64 reachable rules are targets of items with
 // EvaluateTargetHealth (however many rules the policy has).
 func (p *Evaluator) Evaluate(q *Query, res *Result) {
@@ -227,8 +226,8 @@ func distance(c *Client, it *item) float64 {
 // weighted draws an item: among the healthy items with a non-zero weight in
 // proportion to their weights; else uniformly among healthy zero-weight
 // items; else (fail-open) among all items by weight, uniformly when every
-// weight is 0. This is what redrawing after each unhealthy pick gives
-// (spec §3.8), in one pass per tier.
+// weight is 0. This is what Route 53's redrawing among the remaining items
+// after each unhealthy pick gives, in one pass per tier.
 func (s *state) weighted(ru *rule) (int, bool) {
 	chosen := -1
 	var total uint64
@@ -282,8 +281,8 @@ func (s *state) weighted(ru *rule) (int, bool) {
 }
 
 // multivalue answers with up to MaxAnswers endpoints, sampled at random
-// from the healthy items (spec §3.9), or from all items when none is
-// healthy; it reports whether any item is healthy.
+// from the healthy items, or from all items when none is healthy (in
+// random order); it reports whether any item is healthy.
 func (s *state) multivalue(r ref, ru *rule) bool {
 	healthy := s.anyHealthy(r)
 	start := s.res.N
@@ -317,8 +316,9 @@ func (s *state) multivalue(r ref, ru *rule) bool {
 // itemCheck reports whether an item's own health check (if any) is healthy.
 func itemCheck(it *item) bool { return it.hc == nil || it.hc.Load() }
 
-// branchHealthy is spec §3.3's branchHealthy: the item's health check, and
-// with EvaluateTargetHealth the health of what it points at.
+// branchHealthy reports whether a branch (item) is healthy: its health
+// check is (if it has one) and, with EvaluateTargetHealth, some applicable
+// branch of the rule it points at is.
 func (s *state) branchHealthy(it *item) bool {
 	if !itemCheck(it) {
 		return false
@@ -327,7 +327,8 @@ func (s *state) branchHealthy(it *item) bool {
 		return s.anyHealthy(it.target)
 	}
 	// Endpoints carry no health of their own: value endpoints are always
-	// healthy, and alias targets have no health data here (spec §3.10).
+	// healthy, and alias targets count as healthy because trafficflow has
+	// none of the AWS resource health Route 53 would use for them.
 	return true
 }
 

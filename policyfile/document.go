@@ -208,8 +208,10 @@ func parseEndpoint(dec *decoder, n *jsontree.Node, p *jsontree.Path, id string, 
 	return e
 }
 
-// checkEndpointType enforces the endpoint type / record type table of spec
-// §2.3.
+// checkEndpointType checks that the endpoint's type suits the policy's
+// RecordType: a value endpoint suits every type, an s3-website endpoint
+// only A, and the other alias types (load balancers, CloudFront, Elastic
+// Beanstalk) A or AAAA, the types their DNS names answer.
 func checkEndpointType(dec *decoder, p *jsontree.Path, e *Endpoint, rrtype uint16) {
 	switch e.Type {
 	case ValueEndpoint:

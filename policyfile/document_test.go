@@ -52,7 +52,10 @@ func rulesDoc(endpoints, rules string) string {
 
 const twoEndpoints = `"a":{"Type":"value","Value":"192.0.2.1"},"b":{"Type":"value","Value":"192.0.2.2"}`
 
-// Spec §8 items 1-8.
+// A document's structure: a start (StartEndpoint without Rules; both or
+// neither start), references that do not resolve, items with both or no
+// reference, rule cycles, rule types, format versions and 2023-05-09
+// Location objects. Subtests are numbered as in docs/conformance.md.
 func TestDocumentStructure(t *testing.T) {
 	runDocCases(t, []docCase{
 		{name: "1 start endpoint without rules", doc: `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A",
@@ -128,7 +131,8 @@ const locationIn2015 = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A",
 "Rules":{"start":{"RuleType":"geoproximity","GeoproximityLocations":[
  {"EndpointReference":"a","Location":{"Type":"Region","LocationName":"aws:route53:eu-west-1"}}]}}}`
 
-// Spec §8 item 9.
+// Geoproximity syntax of the format version the document does not declare
+// is accepted with a warning, and is an error in strict mode.
 func TestFormatVersionSyntaxMismatch(t *testing.T) {
 	w1 := "Rules.start.GeoproximityLocations[0].Region: warning: Region is 2015-10-01 syntax, but the document declares 2023-05-09 (which uses Location); accepted"
 	w2 := "Rules.start.GeoproximityLocations[1].Latitude: warning: Latitude and Longitude are 2015-10-01 syntax, but the document declares 2023-05-09 (which uses Location); accepted"
@@ -151,7 +155,8 @@ func biasDoc(bias string) string {
 	 {"EndpointReference":"a","Region":"aws:route53:us-east-1","Bias":`+bias+`},{"EndpointReference":"b","Region":"aws:route53:eu-west-1"}]}`)
 }
 
-// Spec §8 items 10 and 11.
+// Weight and Bias may be strings or numbers, and booleans strings in any
+// case; values out of range or of the wrong kind are errors.
 func TestLenientScalars(t *testing.T) {
 	// A number written as a string reads as the number.
 	for _, tc := range []struct {
@@ -202,7 +207,7 @@ func TestLenientScalars(t *testing.T) {
 			}
 		}
 	}
-	// An omitted EvaluateTargetHealth is true (spec §2.5).
+	// An omitted EvaluateTargetHealth is true.
 	d, _ := parseStandaloneDocument([]byte(eth(`true`)), false, false)
 	if !d.rules["start"].Items[1].EvaluateTargetHealth {
 		t.Error("omitted EvaluateTargetHealth should default to true")
@@ -229,7 +234,8 @@ func coordDoc(lat, lon string) string {
 	 {"EndpointReference":"a","Latitude":`+lat+`,"Longitude":`+lon+`},{"EndpointReference":"b","Region":"aws:route53:eu-west-1"}]}`)
 }
 
-// Spec §8 item 12.
+// Latitude and longitude: their ranges, and more than two decimals
+// truncated toward zero (a warning; an error in strict mode).
 func TestCoordinates(t *testing.T) {
 	d, p := parseStandaloneDocument([]byte(coordDoc(`"51.50"`, `"-0.07"`)), false, false)
 	if d == nil || len(p) != 0 {
@@ -276,7 +282,9 @@ func latencyDoc(regions ...string) string {
 	return rulesDoc(twoEndpoints, `"start":{"RuleType":"latency","Regions":[`+strings.Join(items, ",")+`]}`)
 }
 
-// Spec §8 items 13 and 14.
+// Region codes: a missing or extra aws:route53: prefix is accepted with a
+// warning; an availability zone, a placeholder, an unknown region and a
+// region listed twice are errors.
 func TestRegions(t *testing.T) {
 	geoprox := rulesDoc(twoEndpoints, `"start":{"RuleType":"geoproximity","GeoproximityLocations":[
 	 {"EndpointReference":"a","Region":"us-east-1"},{"EndpointReference":"b","Region":"aws:route53:eu-west-1"}]}`)
@@ -314,7 +322,9 @@ func geoDoc(locations ...string) string {
 	return rulesDoc(twoEndpoints, `"start":{"RuleType":"geo","Locations":[`+strings.Join(locations, ",")+`]}`)
 }
 
-// Spec §8 items 15-19.
+// Geo locations: Continent with Country, subdivisions, two defaults, "*"
+// with IsDefault, a place routed twice, "UK" and the countries Route 53
+// cannot route (BV, CX, EH, HM), and continent names.
 func TestGeoLocations(t *testing.T) {
 	d, _ := parseStandaloneDocument([]byte(geoDoc(`{"EndpointReference":"a","Country":"*","IsDefault":true}`)), false, false)
 	if d == nil || !d.rules["start"].Items[0].IsDefault {
@@ -369,7 +379,8 @@ func endpointDoc(rrtype, endpoint string) string {
 	return `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"` + rrtype + `","StartEndpoint":"e","Endpoints":{"e":` + endpoint + `}}`
 }
 
-// Spec §8 items 20 and 21.
+// Endpoint types against the RecordType, and Values that are not valid
+// RDATA of the RecordType.
 func TestEndpoints(t *testing.T) {
 	runDocCases(t, []docCase{
 		{name: "20 s3 under AAAA", doc: endpointDoc("AAAA", `{"Type":"s3-website","Region":"us-east-1","Value":"www.example.com"}`),
@@ -426,7 +437,10 @@ func TestEndpoints(t *testing.T) {
 	}
 }
 
-// Spec §8 items 22, 23, 25, 26 and 27.
+// Rule shapes: multivalue rules with a rule reference, under CNAME or with
+// alias endpoints; failover rules without Primary or Secondary; extra
+// top-level keys; duplicate keys in Endpoints and Rules; a document over
+// 102,400 characters.
 func TestRuleShapes(t *testing.T) {
 	big := `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"TXT","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"x"}},"_pad":"` +
 		strings.Repeat("x", MaxDocumentSize) + `"}`

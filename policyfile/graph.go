@@ -9,11 +9,11 @@ import (
 	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
-// checkGraph checks what ties a document together (spec §2.13): the start
-// node and every reference resolve, rules form no cycle, multivalue rules
-// fit the record type, and nothing is left unreferenced. When partial is
-// set, the document had errors and some rules or endpoints were dropped;
-// only references to IDs that do not exist at all are reported then.
+// checkGraph checks what ties a document together: the start node and
+// every reference resolve, rules form no cycle, multivalue rules fit the
+// record type, and nothing is left unreferenced. When partial is set, the
+// document had errors and some rules or endpoints were dropped; only
+// references to IDs that do not exist at all are reported then.
 func checkGraph(dec *decoder, p *jsontree.Path, d *Document, f map[string]*jsontree.Node, partial bool) {
 	start := dec.mark()
 	endpointIDs := rawKeys(f["Endpoints"])

@@ -166,7 +166,8 @@ type Item struct {
 	// Exactly one of Endpoint (EndpointReference) and Rule (RuleReference).
 	Endpoint string
 	Rule     string
-	// EvaluateTargetHealth defaults to true (spec §2.5).
+	// EvaluateTargetHealth defaults to true (README, "Behaviour where
+	// Route 53 is not documented").
 	EvaluateTargetHealth bool
 	// HealthCheck is the ID of the health check on this branch, or "".
 	HealthCheck string

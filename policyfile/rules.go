@@ -19,8 +19,9 @@ var containerOf = map[RuleType]string{
 
 var ruleKeys = []string{"RuleType", "Primary", "Secondary", "Locations", "GeoproximityLocations", "Regions", "Items"}
 
-// maxItems are Route 53's record-level limits per name and type, which we
-// assume hold per rule (spec §4.4). Exceeding them is a warning.
+// maxItems are Route 53's limits on the records of one name and type,
+// which trafficflow applies to the items of one rule (README, "Behaviour
+// where Route 53 is not documented"). Exceeding them is a warning.
 var maxItems = map[RuleType]int{Geo: 100, Geoproximity: 30, Latency: 100, Multivalue: 100, Weighted: 100}
 
 func parseRule(dec *decoder, n *jsontree.Node, p *jsontree.Path, id string, d *Document, ctx *docContext) *Rule {

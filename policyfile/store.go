@@ -10,8 +10,9 @@ import (
 	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
-// MissingHealthCheck says what a reference to an undefined health check
-// does (spec §2.13 item 10).
+// MissingHealthCheck says what becomes of a reference, in a version a
+// record uses, to a health check healthchecks.json does not define (the
+// Corefile's missing_healthcheck, validate's --missing-healthcheck).
 type MissingHealthCheck string
 
 // Modes for references to undefined health checks.

@@ -90,7 +90,9 @@ func TestEmptyStore(t *testing.T) {
 	}
 }
 
-// Spec §8 item 24.
+// A HealthCheck healthchecks.json does not define: an error in a version a
+// record uses, unless missing_healthcheck treats it as healthy or unhealthy
+// (with a warning); only a warning in a version no record uses.
 func TestMissingHealthCheck(t *testing.T) {
 	files := map[string]string{
 		"policies/web/1.json": failoverHC,
@@ -134,7 +136,9 @@ func jsonString(s string) string {
 	return string(b)
 }
 
-// Spec §8 item 28: every import shape, each version addressable.
+// Every import shape (a raw document, a Comment and Document wrapper, the
+// output of get-traffic-policy, create-traffic-policy and
+// list-traffic-policy-versions, YAML) loads, each version addressable.
 func TestImportShapes(t *testing.T) {
 	getOutput := `{"TrafficPolicy":{"Id":"3c1b2f50-7d3e-4a2b-9c51-0e2d8a6b7f10","Version":2,"Name":"web","Type":"A","Comment":"v2",
 		"Document":` + jsonString(docA("192.0.2.2")) + `}}`
@@ -296,7 +300,9 @@ func TestVersionsAndRecords(t *testing.T) {
 	})
 }
 
-// Spec §8 items 29 and 30, and records outside the zones.
+// A record whose type would change from the previous store's is an error
+// (ConflictingTypes), so is a CNAME at a zone apex, and records outside
+// the zones are not served.
 func TestRecordTypesAndZones(t *testing.T) {
 	cname := `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"CNAME","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"cdn.example.net"}}}`
 	prevDir := writeStore(t, map[string]string{"policies/web/1.json": simpleDoc, "records.json": records(rec("www.example.com", "web", 1))})
@@ -326,7 +332,8 @@ func TestRecordTypesAndZones(t *testing.T) {
 	})
 }
 
-// Spec §8 item 55.
+// An s3-website endpoint whose bucket is not named after the record that
+// serves it is a warning.
 func TestS3BucketName(t *testing.T) {
 	s3 := `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"r","Endpoints":{
 		"lb":{"Type":"application-load-balancer","Value":"alb.us-east-1.elb.amazonaws.com"},
@@ -526,7 +533,7 @@ func padYAML(indent, pad string) string {
 		indent + "Endpoints:\n" + indent + "  e: {Type: value, Value: x}\n" + indent + "_pad: " + pad + "\n"
 }
 
-// Spec §8 item 27 in a store: the limit holds whatever the syntax and
+// The document size limit in a store: it holds whatever the syntax and
 // whatever wraps the document, and counts characters of the document as
 // compact JSON (or of the Document string).
 func TestDocumentSizeInStore(t *testing.T) {

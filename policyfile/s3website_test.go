@@ -88,3 +88,17 @@ func TestS3WebsiteRealWorld(t *testing.T) {
 		}
 	}
 }
+
+// An s3-website endpoint whose bucket is not named after the record that
+// serves it is a warning.
+func TestS3BucketName(t *testing.T) {
+	s3 := `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"r","Endpoints":{
+		"lb":{"Type":"application-load-balancer","Value":"alb.us-east-1.elb.amazonaws.com"},
+		"banner":{"Type":"s3-website","Region":"us-east-1","Value":"video.example.com.s3-website-us-east-1.amazonaws.com"}},
+		"Rules":{"r":{"RuleType":"failover","Primary":{"EndpointReference":"lb"},"Secondary":{"EndpointReference":"banner"}}}}`
+	runStoreCases(t, []storeCase{
+		{name: "mismatch", files: map[string]string{"policies/site/1.json": s3, "records.json": records(rec("www.example.com", "site", 1))},
+			want: []string{`records.json: PolicyRecords[0].Name: warning: s3-website endpoint "banner" of policy "site" version 1 is bucket "video.example.com", but S3 serves a website only under its bucket's name (www.example.com)`}},
+		{name: "match", files: map[string]string{"policies/site/1.json": s3, "records.json": records(rec("video.example.com", "site", 1))}},
+	})
+}

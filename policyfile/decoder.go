@@ -202,6 +202,16 @@ func (d *decoder) truncated(f map[string]*jsontree.Node, missing, fix string) {
 	}
 }
 
+// listing reads a file that is an AWS CLI listing: an object of the known
+// keys whose member list holds the listed items, which it returns, and
+// whose IsTruncated is read by truncated (with missing and fix). n is an
+// object with a non-null member list.
+func (d *decoder) listing(n *jsontree.Node, list string, known []string, missing, fix string) ([]*jsontree.Node, bool) {
+	f := d.fields(n, root, known...)
+	d.truncated(f, missing, fix)
+	return d.array(f[list], root.Key(list))
+}
+
 // numberText returns the text of a number given as a JSON number or as a
 // string, to be parsed by the caller.
 func (d *decoder) numberText(n *jsontree.Node, p *jsontree.Path) (string, bool) {

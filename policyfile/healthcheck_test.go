@@ -92,17 +92,13 @@ func TestHealthCheckTypeClasses(t *testing.T) {
 // RequestURL parses what Load accepted, and says why it cannot request a
 // path a check built by hand has.
 func TestRequestURL(t *testing.T) {
-	for path, want := range map[string]string{
-		"/":                    "/",
-		"/health?deep=1&x=%20": "/health?deep=1&x=%20",
-		"//double/slash":       "//double/slash",
-		"/a b":                 "/a%20b",
-		"health":               "not a path (it must start with /)",
-		"":                     "not a path (it must start with /)",
-		"*":                    "not a path (it must start with /)",
-		"/%zz":                 `parse "/%zz": invalid URL escape "%zz"`,
-		"http://example.com/x": "not a path (it must start with /)",
+	const notAPath = "not a path (it must start with /)"
+	for _, tc := range []struct{ path, want string }{
+		{"/", "/"}, {"/health?deep=1&x=%20", "/health?deep=1&x=%20"}, {"//double/slash", "//double/slash"}, {"/a b", "/a%20b"},
+		{"health", notAPath}, {"", notAPath}, {"*", notAPath}, {"http://example.com/x", notAPath},
+		{"/%zz", `parse "/%zz": invalid URL escape "%zz"`},
 	} {
+		path, want := tc.path, tc.want
 		u, err := (&HealthCheck{ResourcePath: path}).RequestURL()
 		got := ""
 		if err != nil {

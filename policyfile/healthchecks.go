@@ -39,10 +39,8 @@ func (l *loader) loadHealthChecks(dec *decoder, n *jsontree.Node) {
 	var list []entry
 	switch {
 	case n.Has("HealthChecks"):
-		f := dec.fields(n, root, healthChecksKeys...)
-		dec.truncated(f, "health checks after NextMarker are missing",
+		elems, ok := dec.listing(n, "HealthChecks", healthChecksKeys, "health checks after NextMarker are missing",
 			"list every health check (aws route53 list-health-checks without --max-items), so that none is missing")
-		elems, ok := dec.array(f["HealthChecks"], root.Key("HealthChecks"))
 		if !ok {
 			return
 		}

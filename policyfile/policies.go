@@ -289,10 +289,9 @@ func (l *loader) trafficPolicy(dec *decoder, n *jsontree.Node, p *jsontree.Path,
 
 // loadVersionList reads list-traffic-policy-versions output.
 func (l *loader) loadVersionList(dec *decoder, n *jsontree.Node, name string) {
-	f := dec.fields(n, root, "TrafficPolicies", "IsTruncated", "TrafficPolicyVersionMarker", "MaxItems")
-	dec.truncated(f, "versions after TrafficPolicyVersionMarker are missing (use --no-paginate off, or list again with --traffic-policy-version-marker)",
+	elems, ok := dec.listing(n, "TrafficPolicies", []string{"TrafficPolicies", "IsTruncated", "TrafficPolicyVersionMarker", "MaxItems"},
+		"versions after TrafficPolicyVersionMarker are missing (use --no-paginate off, or list again with --traffic-policy-version-marker)",
 		"list every version (without --max-items, or again with --traffic-policy-version-marker), so that none is missing")
-	elems, ok := dec.array(f["TrafficPolicies"], root.Key("TrafficPolicies"))
 	if !ok {
 		return
 	}

@@ -28,9 +28,10 @@ type Client struct {
 // NewClient describes a client from GeoIP data: ISO country code,
 // subdivision code (the largest, e.g. "CA" or "ENG"), the continent code the
 // database gives, and coordinates in degrees when hasCoords is set. The
-// continent Route 53 uses comes from its own country table (spec Appendix
-// A); the database's continent counts only for countries the table lacks
-// and for addresses with a continent but no country.
+// continent Route 53 uses comes from its own country table
+// (policyfile.ContinentOf); the database's continent counts only for
+// countries the table lacks and for addresses with a continent but no
+// country.
 func NewClient(country, subdivision, continent string, hasCoords bool, lat, lon float64) Client {
 	var c Client
 	c.country = packCountry(country)
@@ -81,8 +82,8 @@ func continentIndex(s string) uint8 {
 	return 0
 }
 
-// countryContinent is Route 53's country → continent table (policyfile's
-// Appendix A data) indexed by packed country code.
+// countryContinent is Route 53's country → continent table
+// (policyfile.ContinentOf) indexed by packed country code.
 var countryContinent = func() (t [677]uint8) {
 	for a := byte('A'); a <= 'Z'; a++ {
 		for b := byte('A'); b <= 'Z'; b++ {

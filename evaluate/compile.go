@@ -15,8 +15,9 @@ type HealthSource interface {
 	Cell(id string) *atomic.Bool
 }
 
-// BiasFormula is how a negative geoproximity bias scales distances (spec
-// §3.6): the sources disagree, so it is configurable.
+// BiasFormula is how a negative geoproximity bias scales distances: Route
+// 53's developer guide has given two formulas over time, so it is
+// configurable (bias_formula in the Corefile).
 type BiasFormula uint8
 
 const (
@@ -209,15 +210,9 @@ func biasFactor(bias int, f BiasFormula) float64 {
 // caller can skip the GeoIP lookup.
 func (p *Evaluator) NeedsLocation() bool { return p.needsLocation }
 
-// HasGeo reports whether a geo or geoproximity rule is reachable.
-func (p *Evaluator) HasGeo() bool { return p.geo }
-
 // HasMultivalue reports whether a multivalue rule is reachable (an answer
 // may hold several endpoints).
 func (p *Evaluator) HasMultivalue() bool { return p.multivalue }
-
-// HasLatency reports whether a latency rule is reachable.
-func (p *Evaluator) HasLatency() bool { return p.latency }
 
 // Endpoints returns the policy's endpoints; Result.Endpoints index it.
 func (p *Evaluator) Endpoints() []*policyfile.Endpoint { return p.endpoints }

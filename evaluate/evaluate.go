@@ -61,8 +61,7 @@ type state struct {
 	bigMemo        []uint8
 }
 
-// Evaluate walks the policy for one query (spec §3.3) and writes the answer
-// to res. It takes no lock, and allocates only when q.Trace is set or
+// Evaluate walks the policy for one query and writes the answer to res. It takes no lock, and allocates only when q.Trace is set or
 // more than 64 reachable rules are targets of items with
 // EvaluateTargetHealth (however many rules the policy has).
 func (p *Evaluator) Evaluate(q *Query, res *Result) {
@@ -102,10 +101,16 @@ func (s *state) eval(r ref) bool {
 		return true
 	}
 	ru := &s.p.rules[r.rule()]
-	if ru.kind == kMultivalue {
+	var i int
+	var healthy bool
+	switch ru.kind {
+	case kMultivalue:
 		return s.multivalue(r, ru)
+	case kGeo:
+		i, healthy = s.geoPick(ru)
+	default:
+		i, healthy = s.pick(ru)
 	}
-	i, healthy := s.pick(r, ru)
 	if i < 0 {
 		if s.trace != nil {
 			s.traceStep(r, -1, false, "no location matches the client and there is no default: no answer")
@@ -126,11 +131,11 @@ func (s *state) add(endpoint int) {
 	}
 }
 
-// pick chooses the item of a (non-multivalue) rule: the first healthy
-// item in the rule's order of preference, else the first item in that
-// order (fail-open, healthy = false). It returns -1 when no item applies
-// (a geo rule with no matching location).
-func (s *state) pick(r ref, ru *rule) (int, bool) {
+// pick chooses the item of a failover, geoproximity, latency or weighted
+// rule: the first healthy item in the rule's order of preference, else the
+// first item in that order (fail-open, healthy = false). Geo rules choose
+// with geoPick, multivalue rules answer with multivalue.
+func (s *state) pick(ru *rule) (int, bool) {
 	switch ru.kind {
 	case kFailover:
 		for i := range ru.items {
@@ -139,25 +144,33 @@ func (s *state) pick(r ref, ru *rule) (int, bool) {
 			}
 		}
 		return 0, false
-	case kGeo:
-		s.res.UsedLocation = true
-		var chain [4]int16
-		n := ru.geo.chain(&s.client, &chain)
-		for _, i := range chain[:n] {
-			if s.branchHealthy(&ru.items[i]) {
-				return int(i), true
-			}
-		}
-		if n == 0 {
-			return -1, false
-		}
-		return int(chain[0]), false
 	case kGeoproximity, kLatency:
 		return s.nearest(ru)
 	case kWeighted:
 		return s.weighted(ru)
 	}
 	return 0, false
+}
+
+// geoPick picks the location of a geo rule for the client. The locations
+// that apply to the client are, most specific first, those of its
+// subdivision, its country, its continent and the default: geoPick
+// returns the first of them whose branch is healthy, else (fail-open,
+// healthy = false) the most specific, else -1 (no location applies, and
+// the rule has no answer for the client).
+func (s *state) geoPick(ru *rule) (int, bool) {
+	s.res.UsedLocation = true
+	var chain [4]int16
+	n := ru.geo.chain(&s.client, &chain)
+	for _, i := range chain[:n] {
+		if s.branchHealthy(&ru.items[i]) {
+			return int(i), true
+		}
+	}
+	if n == 0 {
+		return -1, false
+	}
+	return int(chain[0]), false
 }
 
 // nearest picks the geoproximity item with the smallest biased distance,
@@ -213,8 +226,8 @@ func distance(c *Client, it *item) float64 {
 // weighted draws an item: among the healthy items with a non-zero weight in
 // proportion to their weights; else uniformly among healthy zero-weight
 // items; else (fail-open) among all items by weight, uniformly when every
-// weight is 0. This is what redrawing after each unhealthy pick gives
-// (spec §3.8), in one pass per tier.
+// weight is 0. This is what Route 53's redrawing among the remaining items
+// after each unhealthy pick gives, in one pass per tier.
 func (s *state) weighted(ru *rule) (int, bool) {
 	chosen := -1
 	var total uint64
@@ -268,8 +281,8 @@ func (s *state) weighted(ru *rule) (int, bool) {
 }
 
 // multivalue answers with up to MaxAnswers endpoints, sampled at random
-// from the healthy items (spec §3.9), or from all items when none is
-// healthy; it reports whether any item is healthy.
+// from the healthy items, or from all items when none is healthy (in
+// random order); it reports whether any item is healthy.
 func (s *state) multivalue(r ref, ru *rule) bool {
 	healthy := s.anyHealthy(r)
 	start := s.res.N
@@ -303,8 +316,9 @@ func (s *state) multivalue(r ref, ru *rule) bool {
 // itemCheck reports whether an item's own health check (if any) is healthy.
 func itemCheck(it *item) bool { return it.hc == nil || it.hc.Load() }
 
-// branchHealthy is spec §3.3's branchHealthy: the item's health check, and
-// with EvaluateTargetHealth the health of what it points at.
+// branchHealthy reports whether a branch (item) is healthy: its health
+// check is (if it has one) and, with EvaluateTargetHealth, some applicable
+// branch of the rule it points at is.
 func (s *state) branchHealthy(it *item) bool {
 	if !itemCheck(it) {
 		return false
@@ -313,7 +327,8 @@ func (s *state) branchHealthy(it *item) bool {
 		return s.anyHealthy(it.target)
 	}
 	// Endpoints carry no health of their own: value endpoints are always
-	// healthy, and alias targets have no health data here (spec §3.10).
+	// healthy, and alias targets count as healthy because trafficflow has
+	// none of the AWS resource health Route 53 would use for them.
 	return true
 }
 
@@ -327,15 +342,7 @@ func (s *state) anyHealthy(r ref) bool {
 	}
 	healthy := false
 	if ru.kind == kGeo {
-		s.res.UsedLocation = true
-		var chain [4]int16
-		n := ru.geo.chain(&s.client, &chain)
-		for _, j := range chain[:n] {
-			if s.branchHealthy(&ru.items[j]) {
-				healthy = true
-				break
-			}
-		}
+		_, healthy = s.geoPick(ru)
 	} else {
 		for j := range ru.items {
 			if s.branchHealthy(&ru.items[j]) {

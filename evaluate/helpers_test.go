@@ -3,7 +3,22 @@ package evaluate
 import (
 	"math"
 	"sync/atomic"
+	"testing"
+	"testing/fstest"
+
+	"github.com/trafficflow/trafficflow/policyfile"
 )
+
+// parseDocument loads a policy document as a store holds it (a version
+// file of its own), failing the test when it has errors.
+func parseDocument(t testing.TB, data []byte) *policyfile.Document {
+	t.Helper()
+	s, probs := policyfile.LoadFS(fstest.MapFS{"policies/p/1.json": {Data: data}}, "test", policyfile.Options{})
+	if err := probs.Err(); err != nil {
+		t.Fatalf("document: %v", err)
+	}
+	return s.Policies["p"].Versions[1].Document
+}
 
 // Static is a HealthSource of settable cells for tests. Cells are created
 // on first use, healthy. It is not safe for concurrent creation of new

@@ -8,8 +8,8 @@ import (
 )
 
 // Trace records the path an evaluation took: one Step per rule decided and
-// one for each endpoint answered. Explanations (trafficflow explain) print
-// it.
+// one for each endpoint answered, to explain an answer. Set Query.Trace to
+// record one; String prints it.
 type Trace struct {
 	Steps []Step
 }

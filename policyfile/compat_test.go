@@ -48,8 +48,8 @@ func TestCompatCorpus(t *testing.T) {
 			if d.StartEndpoint != "endpoint-start-NkPh" || len(d.Rules) != 0 {
 				t.Errorf("start %q, %d rules", d.StartEndpoint, len(d.Rules))
 			}
-			if a, ok := d.Endpoint("endpoint-start-NkPh").RR.(*dns.A); !ok || a.A.String() != "10.0.0.2" {
-				t.Errorf("endpoint record %v", d.Endpoint("endpoint-start-NkPh").RR)
+			if a, ok := d.endpoints["endpoint-start-NkPh"].RR.(*dns.A); !ok || a.A.String() != "10.0.0.2" {
+				t.Errorf("endpoint record %v", d.endpoints["endpoint-start-NkPh"].RR)
 			}
 		}},
 		{file: "02-terraform-test-failover-elb-s3.json", want: []string{
@@ -67,7 +67,7 @@ func TestCompatCorpus(t *testing.T) {
 			`Rules.region_selector.Regions[1].Region: "%[2]s" is not an AWS region`,
 		}},
 		{file: "04-cloudquery-geoproximity-console-export.json", loads: true, check: func(t *testing.T, d *Document) {
-			r := d.Rule("geoproximity-start-Hfni")
+			r := d.rules["geoproximity-start-Hfni"]
 			if r == nil || r.Type != Geoproximity || len(r.Items) != 2 || r.Items[1].Region != "us-east-2" || !r.Items[1].EvaluateTargetHealth {
 				t.Errorf("rule %+v", r)
 			}
@@ -81,22 +81,22 @@ func TestCompatCorpus(t *testing.T) {
 			`Endpoints.my_bkp_ec2.Value: "$SECONDARY_NLB_IP" is not a valid A record value`,
 		}},
 		{file: "07-string-typed-weighted-cname.json", loads: true, check: func(t *testing.T, d *Document) {
-			items := d.Rule("split").Items
+			items := d.rules["split"].Items
 			if items[0].Weight != 50 || items[1].Weight != 50 || !items[0].EvaluateTargetHealth || !items[1].EvaluateTargetHealth || items[1].HealthCheck != "hc-east" {
 				t.Errorf("items %+v %+v", items[0], items[1])
 			}
 		}},
 		{file: "08-datahorders-readme-geo-continent-us-states.json", loads: true, check: func(t *testing.T, d *Document) {
-			if d.RecordType != dns.TypeCNAME || len(d.Rule("geo-northamerica").Items) != 21 {
-				t.Errorf("type %d, %d locations", d.RecordType, len(d.Rule("geo-northamerica").Items))
+			if d.RecordType != dns.TypeCNAME || len(d.rules["geo-northamerica"].Items) != 21 {
+				t.Errorf("type %d, %d locations", d.RecordType, len(d.rules["geo-northamerica"].Items))
 			}
 		}},
 		{file: "09-datahorders-global-geo-2023.json", loads: true, want: datahorders("_description", "_usage", "_notes", "_coverage")},
 		{file: "10-datahorders-us-states-geo-2023.json", loads: true, want: datahorders("_description", "_usage", "_notes", "_endpoints"), check: func(t *testing.T, d *Document) {
-			if n := len(d.Rule("geo-us-states").Items); n != 52 {
+			if n := len(d.rules["geo-us-states"].Items); n != 52 {
 				t.Errorf("%d state locations", n)
 			}
-			if p := d.Rule("geo-canada").Items[0].Point; p != (LatLon{43.65, -79.38}) {
+			if p := d.rules["geo-canada"].Items[0].Point; p != (LatLon{43.65, -79.38}) {
 				t.Errorf("Toronto at %v", p)
 			}
 		}},
@@ -111,7 +111,7 @@ func TestCompatCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, probs := ParseDocument(data, false, false)
+			d, probs := parseStandaloneDocument(data, false, false)
 			var got []string
 			for _, p := range probs {
 				got = append(got, p.String())
@@ -126,7 +126,7 @@ func TestCompatCorpus(t *testing.T) {
 				tc.check(t, d)
 			}
 			// Strict mode rejects every document that has warnings.
-			ds, _ := ParseDocument(data, false, true)
+			ds, _ := parseStandaloneDocument(data, false, true)
 			if wantStrict := tc.loads && len(probs.Warnings()) == 0; (ds != nil) != wantStrict {
 				t.Errorf("strict: loads = %v, want %v", ds != nil, wantStrict)
 			}

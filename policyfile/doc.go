@@ -14,6 +14,8 @@
 //	DIR/locations.json               coordinates for regions and Local Zones
 //
 // Every problem a user can cause is reported as a Problem that names the
-// file (relative to DIR) and the JSON path of the offending value. The
+// file (relative to DIR) and the JSON path of the offending value. Files,
+// JSON or YAML, are parsed by internal/jsontree, which keeps what such
+// messages need: member order, duplicate keys and numbers as written. The
 // package has no CoreDNS imports.
 package policyfile

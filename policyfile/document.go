@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 // docContext is what parsing a document needs from the store around it.
@@ -15,20 +17,20 @@ type docContext struct {
 
 var documentKeys = []string{"AWSPolicyFormatVersion", "RecordType", "StartRule", "StartEndpoint", "Endpoints", "Rules"}
 
-// ParseDocument parses and validates one traffic policy document (the
-// JSON of spec §2, or the same in YAML when yaml is set) on its own,
-// without a store around it: health-check IDs are not resolved and the
-// built-in region and Local Zone points are used. It returns the document
-// (nil if it has errors) and every problem found.
-func ParseDocument(data []byte, yaml, strict bool) (*Document, Problems) {
+// parseStandaloneDocument parses and validates one traffic policy document
+// (JSON, or YAML when yaml is set) on its own, without a store around it:
+// health-check IDs are not resolved and the built-in region and Local Zone
+// points are used. It returns the document (nil if it has errors) and
+// every problem found.
+func parseStandaloneDocument(data []byte, yaml, strict bool) (*Document, Problems) {
 	var probs Problems
-	r := &reporter{strict: strict, out: &probs}
-	n, err := parseSyntax(data, yaml)
+	dec := &decoder{strict: strict, out: &probs}
+	n, err := jsontree.Parse(data, yaml)
 	if err != nil {
 		probs = append(probs, Problem{Message: err.Error()})
 		return nil, probs
 	}
-	doc := parseDocument(r, n, root, jsonSize(n), &docContext{locations: &Locations{}})
+	doc := parseDocument(dec, n, root, n.JSONSize(), &docContext{locations: &Locations{}})
 	probs.promote()
 	if probs.Err() != nil {
 		doc = nil
@@ -36,62 +38,55 @@ func ParseDocument(data []byte, yaml, strict bool) (*Document, Problems) {
 	return doc, probs
 }
 
-func parseSyntax(data []byte, yaml bool) (*node, error) {
-	if yaml {
-		return parseYAML(data)
-	}
-	return parseJSON(data)
-}
-
 // parseDocument validates a document node. size is its length in
-// characters as Route 53 counts it (see jsonSize). It returns nil when the
-// document has errors.
-func parseDocument(r *reporter, n *node, p *jpath, size int, ctx *docContext) *Document {
-	mark := r.mark()
+// characters as Route 53 counts it (see jsontree.Node.JSONSize). It returns
+// nil when the document has errors.
+func parseDocument(dec *decoder, n *jsontree.Node, p *jsontree.Path, size int, ctx *docContext) *Document {
+	mark := dec.mark()
 	if size > MaxDocumentSize {
-		r.errorf(p, "the document is %d characters long; Route 53 allows at most %d", size, MaxDocumentSize)
+		dec.errorf(p, "the document is %d characters long; Route 53 allows at most %d", size, MaxDocumentSize)
 	}
-	f := r.fields(n, p, documentKeys...)
+	f := dec.fields(n, p, documentKeys...)
 	if f == nil {
 		return nil
 	}
 	d := &Document{Size: size, endpoints: map[string]*Endpoint{}, rules: map[string]*Rule{}}
 
 	if v := f["AWSPolicyFormatVersion"]; v == nil {
-		r.errorf(p.k("AWSPolicyFormatVersion"), "is required (%s or %s)", Format2015, Format2023)
-	} else if s, ok := r.str(v, p.k("AWSPolicyFormatVersion")); ok {
+		dec.errorf(p.Key("AWSPolicyFormatVersion"), "is required (%s or %s)", Format2015, Format2023)
+	} else if s, ok := dec.str(v, p.Key("AWSPolicyFormatVersion")); ok {
 		if s != Format2015 && s != Format2023 {
-			r.errorf(p.k("AWSPolicyFormatVersion"), "%q is not a policy format version (%s or %s)", s, Format2015, Format2023)
+			dec.errorf(p.Key("AWSPolicyFormatVersion"), "%q is not a policy format version (%s or %s)", s, Format2015, Format2023)
 		}
 		d.FormatVersion = s
 	}
 
 	if v := f["RecordType"]; v == nil {
-		r.errorf(p.k("RecordType"), "is required")
-	} else if s, ok := r.str(v, p.k("RecordType")); ok {
-		d.RecordType = parseRecordType(r, p.k("RecordType"), s)
+		dec.errorf(p.Key("RecordType"), "is required")
+	} else if s, ok := dec.str(v, p.Key("RecordType")); ok {
+		d.RecordType = parseRecordType(dec, p.Key("RecordType"), s)
 	}
 
 	start := 0
 	if v := f["StartRule"]; v != nil {
 		start++
-		d.StartRule = r.id(v, p.k("StartRule"))
+		d.StartRule = dec.id(v, p.Key("StartRule"))
 	}
 	if v := f["StartEndpoint"]; v != nil {
 		start++
-		d.StartEndpoint = r.id(v, p.k("StartEndpoint"))
+		d.StartEndpoint = dec.id(v, p.Key("StartEndpoint"))
 	}
 	switch start {
 	case 0:
-		r.errorf(p, "one of StartRule or StartEndpoint is required")
+		dec.errorf(p, "one of StartRule or StartEndpoint is required")
 	case 2:
-		r.errorf(p, "StartRule and StartEndpoint are both set; use exactly one")
+		dec.errorf(p, "StartRule and StartEndpoint are both set; use exactly one")
 	}
 
 	if v := f["Endpoints"]; v != nil {
-		if ms, ok := r.entries(v, p.k("Endpoints")); ok {
+		if ms, ok := dec.entries(v, p.Key("Endpoints")); ok {
 			for _, m := range ms {
-				if e := parseEndpoint(r, m.val, p.k("Endpoints").k(m.key), m.key, d.RecordType, ctx); e != nil {
+				if e := parseEndpoint(dec, m.Value, p.Key("Endpoints").Key(m.Key), m.Key, d.RecordType, ctx); e != nil {
 					d.Endpoints = append(d.Endpoints, e)
 					d.endpoints[e.ID] = e
 				}
@@ -99,22 +94,22 @@ func parseDocument(r *reporter, n *node, p *jpath, size int, ctx *docContext) *D
 		}
 	}
 	if v := f["Rules"]; v != nil {
-		if ms, ok := r.entries(v, p.k("Rules")); ok {
+		if ms, ok := dec.entries(v, p.Key("Rules")); ok {
 			for _, m := range ms {
-				if rule := parseRule(r, m.val, p.k("Rules").k(m.key), m.key, d, ctx); rule != nil {
+				if rule := parseRule(dec, m.Value, p.Key("Rules").Key(m.Key), m.Key, d, ctx); rule != nil {
 					d.Rules = append(d.Rules, rule)
 					d.rules[rule.ID] = rule
 				}
 			}
 		}
 	}
-	if r.failed(mark) {
+	if dec.failed(mark) {
 		// Reference checks on a partial document would report noise.
-		checkGraph(r, p, d, f, true)
+		checkGraph(dec, p, d, f, true)
 		return nil
 	}
-	checkGraph(r, p, d, f, false)
-	if r.failed(mark) {
+	checkGraph(dec, p, d, f, false)
+	if dec.failed(mark) {
 		return nil
 	}
 	return d
@@ -138,18 +133,18 @@ func supportedTypeList() string {
 	return strings.Join(names, ", ")
 }
 
-func parseRecordType(r *reporter, p *jpath, s string) uint16 {
+func parseRecordType(dec *decoder, p *jsontree.Path, s string) uint16 {
 	t, ok := dns.StringToType[s]
 	if !ok {
 		if t2, ok2 := dns.StringToType[strings.ToUpper(s)]; ok2 && slices.Contains(supportedTypes, t2) {
-			r.warn(p, fmt.Sprintf("%q should be upper case", s), "accepted as "+strings.ToUpper(s), fmt.Sprintf("write %q", strings.ToUpper(s)))
+			dec.warn(p, fmt.Sprintf("%q should be upper case", s), "accepted as "+strings.ToUpper(s), fmt.Sprintf("write %q", strings.ToUpper(s)))
 			return t2
 		}
-		r.errorf(p, "%q is not a record type a traffic policy can have (%s)", s, supportedTypeList())
+		dec.errorf(p, "%q is not a record type a traffic policy can have (%s)", s, supportedTypeList())
 		return 0
 	}
 	if !slices.Contains(supportedTypes, t) {
-		r.errorf(p, "%s cannot be the record type of a traffic policy (%s)", s, supportedTypeList())
+		dec.errorf(p, "%s cannot be the record type of a traffic policy (%s)", s, supportedTypeList())
 		return 0
 	}
 	return t
@@ -163,101 +158,89 @@ func typeName(t uint16) string { return dns.TypeToString[t] }
 
 var endpointKeys = []string{"Type", "Value", "Region"}
 
-func parseEndpoint(r *reporter, n *node, p *jpath, id string, rrtype uint16, ctx *docContext) *Endpoint {
-	mark := r.mark()
-	f := r.fields(n, p, endpointKeys...)
+func parseEndpoint(dec *decoder, n *jsontree.Node, p *jsontree.Path, id string, rrtype uint16, ctx *docContext) *Endpoint {
+	mark := dec.mark()
+	f := dec.fields(n, p, endpointKeys...)
 	if f == nil {
 		return nil
 	}
-	e := &Endpoint{ID: id, Path: r.base.concat(p).String()}
-	typ := f["Type"]
-	if typ == nil {
-		r.errorf(p.k("Type"), "is required (%s)", joinTypes(endpointTypes))
-		return nil
-	}
-	s, ok := r.str(typ, p.k("Type"))
-	if !ok {
-		return nil
-	}
-	e.Type = EndpointType(s)
-	if !slices.Contains(endpointTypes, e.Type) {
-		if canon := foldType(endpointTypes, s); canon != "" {
-			r.errorf(p.k("Type"), "%q is not an endpoint type; did you mean %q?", s, canon)
-		} else {
-			r.errorf(p.k("Type"), "%q is not an endpoint type (%s)", s, joinTypes(endpointTypes))
-		}
+	e := &Endpoint{ID: id, Path: dec.base.Concat(p).String()}
+	var ok bool
+	if e.Type, ok = endpointTypes.read(dec, f["Type"], p.Key("Type")); !ok {
 		return nil
 	}
 
 	if v := f["Value"]; v == nil {
-		r.errorf(p.k("Value"), "is required")
-	} else if s, ok := r.str(v, p.k("Value")); ok {
+		dec.errorf(p.Key("Value"), "is required")
+	} else if s, ok := dec.str(v, p.Key("Value")); ok {
 		e.Value = s
 	}
 
 	switch {
 	case e.Type == S3Website:
 		if v := f["Region"]; v == nil {
-			r.errorf(p.k("Region"), "is required for s3-website endpoints (the bucket's region)")
-		} else if s, ok := r.str(v, p.k("Region")); ok {
-			e.Region = ctx.plainRegion(r, p.k("Region"), s)
+			dec.errorf(p.Key("Region"), "is required for s3-website endpoints (the bucket's region)")
+		} else if s, ok := dec.str(v, p.Key("Region")); ok {
+			e.Region = ctx.plainRegion(dec, p.Key("Region"), s)
 		}
 	case f["Region"] != nil:
-		r.warn(p.k("Region"), "only s3-website endpoints have a Region", "ignored", "remove it")
+		dec.warn(p.Key("Region"), "only s3-website endpoints have a Region", "ignored", "remove it")
 	}
 
 	if rrtype != 0 {
-		checkEndpointType(r, p, e, rrtype)
+		checkEndpointType(dec, p, e, rrtype)
 	}
 	if e.Value != "" || f["Value"] != nil {
 		if e.Type == ValueEndpoint {
 			if rrtype != 0 {
-				e.RR = parseValue(r, p.k("Value"), e.Value, rrtype)
+				e.RR = parseValue(dec, p.Key("Value"), e.Value, rrtype)
 			}
 		} else {
-			e.Target = hostName(r, p.k("Value"), e.Value)
+			e.Target = hostName(dec, p.Key("Value"), e.Value)
 			if e.Type == S3Website && e.Target != "" && e.Region != "" {
-				s3WebsiteTarget(r, p, e)
+				s3WebsiteTarget(dec, p, e)
 			}
 		}
 	}
-	if r.failed(mark) {
+	if dec.failed(mark) {
 		return nil
 	}
 	return e
 }
 
-// checkEndpointType enforces the endpoint type / record type table of spec
-// §2.3.
-func checkEndpointType(r *reporter, p *jpath, e *Endpoint, rrtype uint16) {
+// checkEndpointType checks that the endpoint's type suits the policy's
+// RecordType: a value endpoint suits every type, an s3-website endpoint
+// only A, and the other alias types (load balancers, CloudFront, Elastic
+// Beanstalk) A or AAAA, the types their DNS names answer.
+func checkEndpointType(dec *decoder, p *jsontree.Path, e *Endpoint, rrtype uint16) {
 	switch e.Type {
 	case ValueEndpoint:
 	case S3Website:
 		if rrtype != dns.TypeA {
-			r.errorf(p.k("Type"), "s3-website endpoints can only be used in policies with RecordType A, not %s", dns.TypeToString[rrtype])
+			dec.errorf(p.Key("Type"), "s3-website endpoints can only be used in policies with RecordType A, not %s", dns.TypeToString[rrtype])
 		}
 	default:
 		if rrtype != dns.TypeA && rrtype != dns.TypeAAAA {
-			r.errorf(p.k("Type"), "%s endpoints can only be used in policies with RecordType A or AAAA, not %s", e.Type, dns.TypeToString[rrtype])
+			dec.errorf(p.Key("Type"), "%s endpoints can only be used in policies with RecordType A or AAAA, not %s", e.Type, dns.TypeToString[rrtype])
 		}
 	}
 }
 
 // parseValue checks that a value endpoint's Value is valid RDATA for the
 // record type, and returns the record.
-func parseValue(r *reporter, p *jpath, value string, rrtype uint16) dns.RR {
+func parseValue(dec *decoder, p *jsontree.Path, value string, rrtype uint16) dns.RR {
 	tname := dns.TypeToString[rrtype]
 	if strings.TrimSpace(value) == "" {
-		r.errorf(p, "is empty; a %s record value is required", tname)
+		dec.errorf(p, "is empty; a %s record value is required", tname)
 		return nil
 	}
 	if strings.ContainsAny(value, "\n\r();") {
-		r.errorf(p, "%q is not a valid %s record value", value, tname)
+		dec.errorf(p, "%q is not a valid %s record value", value, tname)
 		return nil
 	}
 	rr, err := dns.NewRR(". 0 IN " + tname + " " + value)
 	if err != nil || rr == nil || rr.Header().Rrtype != rrtype {
-		r.errorf(p, "%q is not a valid %s record value", value, tname)
+		dec.errorf(p, "%q is not a valid %s record value", value, tname)
 		return nil
 	}
 	return rr
@@ -265,9 +248,9 @@ func parseValue(r *reporter, p *jpath, value string, rrtype uint16) dns.RR {
 
 // hostName checks the DNS name of an alias-type endpoint and returns it
 // fully qualified and in lower case.
-func hostName(r *reporter, p *jpath, name string) string {
+func hostName(dec *decoder, p *jsontree.Path, name string) string {
 	if !validHostName(name) {
-		r.errorf(p, "%q is not a valid DNS name", name)
+		dec.errorf(p, "%q is not a valid DNS name", name)
 		return ""
 	}
 	return dns.Fqdn(strings.ToLower(name))
@@ -292,21 +275,4 @@ func validHostName(name string) bool {
 		}
 	}
 	return true
-}
-
-func joinTypes[T ~string](list []T) string {
-	s := make([]string, len(list))
-	for i, t := range list {
-		s[i] = string(t)
-	}
-	return strings.Join(s, ", ")
-}
-
-func foldType[T ~string](list []T, s string) T {
-	for _, x := range list {
-		if strings.EqualFold(string(x), s) {
-			return x
-		}
-	}
-	return ""
 }

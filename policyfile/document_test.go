@@ -8,51 +8,10 @@ import (
 	"github.com/miekg/dns"
 )
 
-// docCase is a document and exactly the problems it must produce.
-type docCase struct {
-	name   string
-	doc    string
-	strict bool
-	yaml   bool
-	want   []string // every problem, in order, formatted
-}
-
-func runDocCases(t *testing.T, cases []docCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			d, probs := ParseDocument([]byte(tc.doc), tc.yaml, tc.strict)
-			var got []string
-			for _, p := range probs {
-				got = append(got, p.String())
-			}
-			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
-				t.Errorf("problems:\n got: %q\nwant: %q", got, tc.want)
-			}
-			wantOK := len(probs.Errors()) == 0
-			if (d != nil) != wantOK {
-				t.Errorf("document returned = %v, want %v (errors: %v)", d != nil, wantOK, probs.Errors())
-			}
-		})
-	}
-}
-
-// strictly turns a lenient warning (formatted) into the error strict mode
-// gives for it: no "warning: " and, instead of what lenient mode does, fix.
-func strictly(warning, fix string) string {
-	w := strings.Replace(warning, "warning: ", "", 1)
-	return w[:strings.LastIndex(w, "; ")+2] + fix
-}
-
-// rulesDoc wraps endpoints and rules into an A document starting at "start".
-func rulesDoc(endpoints, rules string) string {
-	return `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"start",
-"Endpoints":{` + endpoints + `},"Rules":{` + rules + `}}`
-}
-
-const twoEndpoints = `"a":{"Type":"value","Value":"192.0.2.1"},"b":{"Type":"value","Value":"192.0.2.2"}`
-
-// Spec §8 items 1-8.
+// A document's structure: a start (StartEndpoint without Rules; both or
+// neither start), references that do not resolve, items with both or no
+// reference, rule cycles, rule types, format versions and 2023-05-09
+// Location objects. Subtests are numbered as in docs/conformance.md.
 func TestDocumentStructure(t *testing.T) {
 	runDocCases(t, []docCase{
 		{name: "1 start endpoint without rules", doc: `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A",
@@ -117,259 +76,8 @@ func TestDocumentStructure(t *testing.T) {
 	})
 }
 
-const legacyIn2023 = `{"AWSPolicyFormatVersion":"2023-05-09","RecordType":"A","StartRule":"start",
-"Endpoints":{"a":{"Type":"value","Value":"192.0.2.1"},"b":{"Type":"value","Value":"192.0.2.2"}},
-"Rules":{"start":{"RuleType":"geoproximity","GeoproximityLocations":[
- {"EndpointReference":"a","Region":"aws:route53:us-east-1"},
- {"EndpointReference":"b","Latitude":"51.50","Longitude":"-0.07"}]}}}`
-
-const locationIn2015 = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"start",
-"Endpoints":{"a":{"Type":"value","Value":"192.0.2.1"}},
-"Rules":{"start":{"RuleType":"geoproximity","GeoproximityLocations":[
- {"EndpointReference":"a","Location":{"Type":"Region","LocationName":"aws:route53:eu-west-1"}}]}}}`
-
-// Spec §8 item 9.
-func TestFormatVersionSyntaxMismatch(t *testing.T) {
-	w1 := "Rules.start.GeoproximityLocations[0].Region: warning: Region is 2015-10-01 syntax, but the document declares 2023-05-09 (which uses Location); accepted"
-	w2 := "Rules.start.GeoproximityLocations[1].Latitude: warning: Latitude and Longitude are 2015-10-01 syntax, but the document declares 2023-05-09 (which uses Location); accepted"
-	w3 := "Rules.start.GeoproximityLocations[0].Location: warning: Location is 2023-05-09 syntax, but the document declares 2015-10-01; accepted"
-	runDocCases(t, []docCase{
-		{name: "2015 syntax in 2023 lenient", doc: legacyIn2023, want: []string{w1, w2}},
-		{name: "2015 syntax in 2023 strict", doc: legacyIn2023, strict: true, want: []string{strictly(w1, "use a Location object, or declare AWSPolicyFormatVersion 2015-10-01"),
-			strictly(w2, "use a Location object, or declare AWSPolicyFormatVersion 2015-10-01")}},
-		{name: "Location in 2015 lenient", doc: locationIn2015, want: []string{w3}},
-		{name: "Location in 2015 strict", doc: locationIn2015, strict: true, want: []string{strictly(w3, "declare AWSPolicyFormatVersion 2023-05-09, or use Region or Latitude and Longitude")}},
-	})
-}
-
-func weightedDoc(weight string) string {
-	return rulesDoc(twoEndpoints, `"start":{"RuleType":"weighted","Items":[{"EndpointReference":"a","Weight":`+weight+`},{"EndpointReference":"b","Weight":1}]}`)
-}
-
-func biasDoc(bias string) string {
-	return rulesDoc(twoEndpoints, `"start":{"RuleType":"geoproximity","GeoproximityLocations":[
-	 {"EndpointReference":"a","Region":"aws:route53:us-east-1","Bias":`+bias+`},{"EndpointReference":"b","Region":"aws:route53:eu-west-1"}]}`)
-}
-
-// Spec §8 items 10 and 11.
-func TestLenientScalars(t *testing.T) {
-	// A number written as a string reads as the number.
-	for _, tc := range []struct {
-		text string
-		want int
-	}{{`"3"`, 3}, {`3`, 3}, {`"0"`, 0}, {`0`, 0}, {`"255"`, 255}, {`255`, 255}} {
-		d, p := ParseDocument([]byte(weightedDoc(tc.text)), false, false)
-		if d == nil || len(p) != 0 {
-			t.Fatalf("weight %s: %v", tc.text, p)
-		}
-		if got := d.Rule("start").Items[0].Weight; got != tc.want {
-			t.Errorf("weight %s read as %d, want %d", tc.text, got, tc.want)
-		}
-	}
-	for _, tc := range []struct {
-		text string
-		want int
-	}{{`"-10"`, -10}, {`-10`, -10}, {`"99"`, 99}, {`99`, 99}, {`"-99"`, -99}, {`"0"`, 0}, {`0`, 0}} {
-		d, p := ParseDocument([]byte(biasDoc(tc.text)), false, false)
-		if d == nil || len(p) != 0 {
-			t.Fatalf("bias %s: %v", tc.text, p)
-		}
-		if got := d.Rule("start").Items[0].Bias; got != tc.want {
-			t.Errorf("bias %s read as %d, want %d", tc.text, got, tc.want)
-		}
-		if got := d.Rule("start").Items[1].Bias; got != 0 {
-			t.Errorf("omitted bias read as %d, want 0", got)
-		}
-	}
-	eth := func(v string) string {
-		return rulesDoc(twoEndpoints, `"start":{"RuleType":"failover","Primary":{"EndpointReference":"a","EvaluateTargetHealth":`+v+`},"Secondary":{"EndpointReference":"b"}}`)
-	}
-	def := func(v string) string {
-		return rulesDoc(twoEndpoints, `"start":{"RuleType":"geo","Locations":[{"EndpointReference":"a","Country":"FR"},{"EndpointReference":"b","IsDefault":`+v+`}]}`)
-	}
-	for _, tc := range []struct {
-		v    string
-		want bool
-	}{{`true`, true}, {`"true"`, true}, {`"TRUE"`, true}, {`"True"`, true}, {`false`, false}, {`"false"`, false}, {`"FALSE"`, false}} {
-		d, p := ParseDocument([]byte(eth(tc.v)), false, false)
-		if d == nil || len(p) != 0 || d.Rule("start").Items[0].EvaluateTargetHealth != tc.want {
-			t.Errorf("EvaluateTargetHealth %s: got %v, problems %v", tc.v, d != nil && d.Rule("start").Items[0].EvaluateTargetHealth, p)
-		}
-		if tc.want {
-			d, p = ParseDocument([]byte(def(tc.v)), false, false)
-			if d == nil || len(p) != 0 || !d.Rule("start").Items[1].IsDefault {
-				t.Errorf("IsDefault %s: problems %v", tc.v, p)
-			}
-		}
-	}
-	// An omitted EvaluateTargetHealth is true (spec §2.5).
-	d, _ := ParseDocument([]byte(eth(`true`)), false, false)
-	if !d.Rule("start").Items[1].EvaluateTargetHealth {
-		t.Error("omitted EvaluateTargetHealth should default to true")
-	}
-
-	runDocCases(t, []docCase{
-		{name: "10 weight 3.5", doc: weightedDoc(`"3.5"`), want: []string{`Rules.start.Items[0].Weight: "3.5" is not a whole number`}},
-		{name: "10 weight 3.5 number", doc: weightedDoc(`3.5`), want: []string{`Rules.start.Items[0].Weight: 3.5 is not a whole number`}},
-		{name: "10 weight 256", doc: weightedDoc(`256`), want: []string{`Rules.start.Items[0].Weight: 256 is out of range 0..255`}},
-		{name: "10 weight -1", doc: weightedDoc(`-1`), want: []string{`Rules.start.Items[0].Weight: -1 is out of range 0..255`}},
-		{name: "10 weight missing", doc: rulesDoc(twoEndpoints, `"start":{"RuleType":"weighted","Items":[{"EndpointReference":"a"},{"EndpointReference":"b","Weight":1}]}`),
-			want: []string{`Rules.start.Items[0].Weight: is required (0..255)`}},
-		{name: "10 bias 100", doc: biasDoc(`100`), want: []string{`Rules.start.GeoproximityLocations[0].Bias: 100 is out of range -99..99`}},
-		{name: "10 bias -100 string", doc: biasDoc(`"-100"`), want: []string{`Rules.start.GeoproximityLocations[0].Bias: -100 is out of range -99..99`}},
-		{name: "10 bias huge", doc: biasDoc(`99999999999999999999`), want: []string{`Rules.start.GeoproximityLocations[0].Bias: 99999999999999999999 is out of range -99..99`}},
-		{name: "11 bad boolean", doc: eth(`"yes"`), want: []string{`Rules.start.Primary.EvaluateTargetHealth: "yes" is not a boolean (true or false)`}},
-		{name: "11 bad boolean number", doc: eth(`1`), want: []string{`Rules.start.Primary.EvaluateTargetHealth: must be a boolean, not a number`}},
-		{name: "11 bad IsDefault", doc: def(`"maybe"`), want: []string{`Rules.start.Locations[1].IsDefault: "maybe" is not a boolean (true or false)`}},
-	})
-}
-
-func coordDoc(lat, lon string) string {
-	return rulesDoc(twoEndpoints, `"start":{"RuleType":"geoproximity","GeoproximityLocations":[
-	 {"EndpointReference":"a","Latitude":`+lat+`,"Longitude":`+lon+`},{"EndpointReference":"b","Region":"aws:route53:eu-west-1"}]}`)
-}
-
-// Spec §8 item 12.
-func TestCoordinates(t *testing.T) {
-	d, p := ParseDocument([]byte(coordDoc(`"51.50"`, `"-0.07"`)), false, false)
-	if d == nil || len(p) != 0 {
-		t.Fatalf("51.50: %v", p)
-	}
-	if got := d.Rule("start").Items[0].Point; got != (LatLon{51.50, -0.07}) {
-		t.Errorf("point = %v", got)
-	}
-	d, _ = ParseDocument([]byte(coordDoc(`"43.6532"`, `"-79.3832"`)), false, false)
-	if d == nil {
-		t.Fatal("lenient truncation rejected")
-	}
-	if got := d.Rule("start").Items[0].Point; got != (LatLon{43.65, -79.38}) {
-		t.Errorf("truncated point = %v, want {43.65 -79.38} (truncated, not rounded)", got)
-	}
-	d, _ = ParseDocument([]byte(coordDoc(`43.6599`, `-79.3899`)), false, false)
-	if got := d.Rule("start").Items[0].Point; got != (LatLon{43.65, -79.38}) {
-		t.Errorf("numeric coordinates truncated to %v, want {43.65 -79.38}", got)
-	}
-	runDocCases(t, []docCase{
-		{name: "lat 91", doc: coordDoc(`"91"`, `"0"`), want: []string{`Rules.start.GeoproximityLocations[0].Latitude: 91 is out of range -90..90`}},
-		{name: "lon -181", doc: coordDoc(`"0"`, `"-181"`), want: []string{`Rules.start.GeoproximityLocations[0].Longitude: -181 is out of range -180..180`}},
-		{name: "not a number", doc: coordDoc(`"north"`, `"0"`), want: []string{`Rules.start.GeoproximityLocations[0].Latitude: "north" is not a decimal number of degrees`}},
-		{name: "precision lenient", doc: coordDoc(`"43.6532"`, `"-79.3832"`), want: []string{
-			`Rules.start.GeoproximityLocations[0].Latitude: warning: 43.6532 has more than two decimal places; truncated to 43.65`,
-			`Rules.start.GeoproximityLocations[0].Longitude: warning: -79.3832 has more than two decimal places; truncated to -79.38`}},
-		{name: "precision strict", strict: true, doc: coordDoc(`"43.6532"`, `"-79.3832"`), want: []string{
-			`Rules.start.GeoproximityLocations[0].Latitude: 43.6532 has more than two decimal places; write at most two (such as 43.65)`,
-			`Rules.start.GeoproximityLocations[0].Longitude: -79.3832 has more than two decimal places; write at most two (such as -79.38)`}},
-		{name: "latitude alone", doc: rulesDoc(twoEndpoints, `"start":{"RuleType":"geoproximity","GeoproximityLocations":[{"EndpointReference":"a","Latitude":"1"}]}`),
-			want: []string{`Rules.start.GeoproximityLocations[0]: Latitude and Longitude go together; one of them is missing`}},
-	})
-}
-
-func latencyDoc(regions ...string) string {
-	var items []string
-	for i, r := range regions {
-		ep := "a"
-		if i%2 == 1 {
-			ep = "b"
-		}
-		items = append(items, `{"EndpointReference":"`+ep+`","Region":"`+r+`"}`)
-	}
-	return rulesDoc(twoEndpoints, `"start":{"RuleType":"latency","Regions":[`+strings.Join(items, ",")+`]}`)
-}
-
-// Spec §8 items 13 and 14.
-func TestRegions(t *testing.T) {
-	geoprox := rulesDoc(twoEndpoints, `"start":{"RuleType":"geoproximity","GeoproximityLocations":[
-	 {"EndpointReference":"a","Region":"us-east-1"},{"EndpointReference":"b","Region":"aws:route53:eu-west-1"}]}`)
-	d, _ := ParseDocument([]byte(geoprox), false, false)
-	if d == nil || d.Rule("start").Items[0].Region != "us-east-1" || d.Rule("start").Items[0].Point != (LatLon{39.04, -77.49}) {
-		t.Errorf("geoproximity region without prefix not normalised: %+v", d)
-	}
-	d, _ = ParseDocument([]byte(latencyDoc("aws:route53:us-east-1", "eu-west-1")), false, false)
-	if d == nil || d.Rule("start").Items[0].Region != "us-east-1" {
-		t.Errorf("latency region with prefix not normalised")
-	}
-	runDocCases(t, []docCase{
-		{name: "13 geoproximity region without prefix", doc: geoprox,
-			want: []string{`Rules.start.GeoproximityLocations[0].Region: warning: "us-east-1" should be "aws:route53:us-east-1" (geoproximity regions have the aws:route53: prefix); accepted`}},
-		{name: "13 strict", doc: geoprox, strict: true,
-			want: []string{`Rules.start.GeoproximityLocations[0].Region: "us-east-1" should be "aws:route53:us-east-1" (geoproximity regions have the aws:route53: prefix); write "aws:route53:us-east-1"`}},
-		{name: "13 latency region with prefix", doc: latencyDoc("aws:route53:us-east-1", "eu-west-1"),
-			want: []string{`Rules.start.Regions[0].Region: warning: "aws:route53:us-east-1" should be "us-east-1" (no aws:route53: prefix here); accepted`}},
-		{name: "14 availability zone", doc: latencyDoc("us-east-1a", "eu-west-1"),
-			want: []string{`Rules.start.Regions[0].Region: "us-east-1a" is an availability zone, not an AWS region (did you mean "us-east-1"?)`}},
-		{name: "14 placeholder", doc: latencyDoc("%[1]s", "eu-west-1"),
-			want: []string{`Rules.start.Regions[0].Region: "%[1]s" is not an AWS region`}},
-		{name: "14 duplicate region", doc: latencyDoc("us-east-1", "eu-west-1", "us-east-1"),
-			want: []string{`Rules.start.Regions[2].Region: us-east-1 is already listed in Regions[0]; a latency rule has one item per region`}},
-		{name: "geoproximity unknown region", doc: biasDocRegion("aws:route53:moon-1"),
-			want: []string{`Rules.start.GeoproximityLocations[0].Region: "moon-1" is not an AWS region`}},
-	})
-}
-
-func biasDocRegion(region string) string {
-	return rulesDoc(twoEndpoints, `"start":{"RuleType":"geoproximity","GeoproximityLocations":[{"EndpointReference":"a","Region":"`+region+`"}]}`)
-}
-
-func geoDoc(locations ...string) string {
-	return rulesDoc(twoEndpoints, `"start":{"RuleType":"geo","Locations":[`+strings.Join(locations, ",")+`]}`)
-}
-
-// Spec §8 items 15-19.
-func TestGeoLocations(t *testing.T) {
-	d, _ := ParseDocument([]byte(geoDoc(`{"EndpointReference":"a","Country":"*","IsDefault":true}`)), false, false)
-	if d == nil || !d.Rule("start").Items[0].IsDefault {
-		t.Error(`Country "*" with IsDefault true should be one default location`)
-	}
-	d, _ = ParseDocument([]byte(geoDoc(`{"EndpointReference":"a","Continent":"Europe"}`, `{"EndpointReference":"b","IsDefault":true}`)), false, false)
-	if d == nil || d.Rule("start").Items[0].Continent != "EU" {
-		t.Error(`lenient "Europe" should be read as EU`)
-	}
-	runDocCases(t, []docCase{
-		{name: "15 continent and country", doc: geoDoc(`{"EndpointReference":"a","Continent":"EU","Country":"FR"}`),
-			want: []string{`Rules.start.Locations[0]: Continent cannot be combined with Country or Subdivision; a location has exactly one scope`}},
-		{name: "15 subdivision without country", doc: geoDoc(`{"EndpointReference":"a","Subdivision":"CA"}`),
-			want: []string{`Rules.start.Locations[0].Subdivision: needs a Country (Route 53 subdivisions are US states: Country "US")`}},
-		{name: "15 subdivision outside the US", doc: geoDoc(`{"EndpointReference":"a","Country":"UA","Subdivision":"43"}`, `{"EndpointReference":"b","IsDefault":true}`),
-			want: []string{`Rules.start.Locations[0].Subdivision: warning: Route 53 documents subdivisions for the US only; UA-43 is matched against the GeoIP database's ISO 3166-2 code`}},
-		{name: "15 unknown US state", doc: geoDoc(`{"EndpointReference":"a","Country":"US","Subdivision":"XX"}`),
-			want: []string{`Rules.start.Locations[0].Subdivision: "XX" is not a US state code`}},
-		{name: "16 two defaults", doc: geoDoc(`{"EndpointReference":"a","Country":"*"}`, `{"EndpointReference":"b","IsDefault":true}`),
-			want: []string{`Rules.start.Locations[1]: a second default location (the first is Locations[0]); a geo rule has at most one`}},
-		{name: "16 star and IsDefault together", doc: geoDoc(`{"EndpointReference":"a","Country":"*","IsDefault":"true"}`, `{"EndpointReference":"b","Country":"FR"}`)},
-		{name: "16 IsDefault false means nothing", doc: geoDoc(`{"EndpointReference":"a","Country":"FR","IsDefault":false}`, `{"EndpointReference":"b","IsDefault":true}`)},
-		{name: "16 IsDefault with a country", doc: geoDoc(`{"EndpointReference":"a","Country":"FR","IsDefault":true}`),
-			want: []string{`Rules.start.Locations[0].IsDefault: the default location cannot also have a Continent or Country`}},
-		{name: "16 no scope", doc: geoDoc(`{"EndpointReference":"a"}`),
-			want: []string{`Rules.start.Locations[0]: needs Continent, Country (with an optional Subdivision), or IsDefault true`}},
-		{name: "17 duplicate country", doc: geoDoc(`{"EndpointReference":"a","Country":"FR"}`, `{"EndpointReference":"b","Country":"FR"}`),
-			want: []string{`Rules.start.Locations[1]: country FR is already routed by Locations[0]`}},
-		{name: "17 duplicate subdivision", doc: geoDoc(`{"EndpointReference":"a","Country":"US","Subdivision":"CA"}`, `{"EndpointReference":"b","Country":"US","Subdivision":"CA"}`),
-			want: []string{`Rules.start.Locations[1]: subdivision US-CA is already routed by Locations[0]`}},
-		{name: "17 country and its state are different scopes", doc: geoDoc(`{"EndpointReference":"a","Country":"US","Subdivision":"CA"}`, `{"EndpointReference":"b","Country":"US"}`)},
-		{name: "18 UK lenient", doc: geoDoc(`{"EndpointReference":"a","Country":"UK"}`, `{"EndpointReference":"b","IsDefault":true}`),
-			want: []string{`Rules.start.Locations[0].Country: warning: "UK" is not an ISO 3166-1 country code (the United Kingdom is GB); this location never matches`}},
-		{name: "18 UK strict", strict: true, doc: geoDoc(`{"EndpointReference":"a","Country":"UK"}`, `{"EndpointReference":"b","IsDefault":true}`),
-			want: []string{`Rules.start.Locations[0].Country: "UK" is not an ISO 3166-1 country code (the United Kingdom is GB); write "GB"`}},
-		{name: "18 BV", doc: geoDoc(`{"EndpointReference":"a","Country":"BV"}`),
-			want: []string{`Rules.start.Locations[0].Country: Route 53 has no location data for BV and cannot route by it`}},
-		{name: "18 CX EH HM", doc: geoDoc(`{"EndpointReference":"a","Country":"CX"}`, `{"EndpointReference":"a","Country":"EH"}`, `{"EndpointReference":"b","Country":"HM"}`),
-			want: []string{`Rules.start.Locations[0].Country: Route 53 has no location data for CX and cannot route by it`,
-				`Rules.start.Locations[1].Country: Route 53 has no location data for EH and cannot route by it`,
-				`Rules.start.Locations[2].Country: Route 53 has no location data for HM and cannot route by it`}},
-		{name: "19 continent name lenient", doc: geoDoc(`{"EndpointReference":"a","Continent":"Europe"}`, `{"EndpointReference":"b","IsDefault":true}`),
-			want: []string{`Rules.start.Locations[0].Continent: warning: "Europe" is a continent name; Route 53 uses the code "EU"; accepted as EU`}},
-		{name: "19 continent name strict", strict: true, doc: geoDoc(`{"EndpointReference":"a","Continent":"Europe"}`, `{"EndpointReference":"b","IsDefault":true}`),
-			want: []string{`Rules.start.Locations[0].Continent: "Europe" is a continent name; Route 53 uses the code "EU"; write "EU"`}},
-		{name: "19 not a continent", doc: geoDoc(`{"EndpointReference":"a","Continent":"XX"}`),
-			want: []string{`Rules.start.Locations[0].Continent: "XX" is not a continent code (AF, AN, AS, EU, NA, OC, SA)`}},
-	})
-}
-
-func endpointDoc(rrtype, endpoint string) string {
-	return `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"` + rrtype + `","StartEndpoint":"e","Endpoints":{"e":` + endpoint + `}}`
-}
-
-// Spec §8 items 20 and 21.
+// Endpoint types against the RecordType, and Values that are not valid
+// RDATA of the RecordType.
 func TestEndpoints(t *testing.T) {
 	runDocCases(t, []docCase{
 		{name: "20 s3 under AAAA", doc: endpointDoc("AAAA", `{"Type":"s3-website","Region":"us-east-1","Value":"www.example.com"}`),
@@ -416,17 +124,20 @@ func TestEndpoints(t *testing.T) {
 		{name: "lower-case record type", doc: endpointDoc("aaaa", `{"Type":"value","Value":"2001:db8::1"}`),
 			want: []string{`RecordType: warning: "aaaa" should be upper case; accepted as AAAA`}},
 	})
-	d, _ := ParseDocument([]byte(endpointDoc("MX", `{"Type":"value","Value":"10 mail.example.com"}`)), false, false)
-	if mx, ok := d.Endpoint("e").RR.(*dns.MX); !ok || mx.Mx != "mail.example.com." || mx.Preference != 10 {
-		t.Errorf("MX value parsed as %v", d.Endpoint("e").RR)
+	d, _ := parseStandaloneDocument([]byte(endpointDoc("MX", `{"Type":"value","Value":"10 mail.example.com"}`)), false, false)
+	if mx, ok := d.endpoints["e"].RR.(*dns.MX); !ok || mx.Mx != "mail.example.com." || mx.Preference != 10 {
+		t.Errorf("MX value parsed as %v", d.endpoints["e"].RR)
 	}
-	d, _ = ParseDocument([]byte(endpointDoc("A", `{"Type":"network-load-balancer","Value":"NLB-1.elb.us-east-1.amazonaws.com"}`)), false, false)
-	if d.Endpoint("e").Target != "nlb-1.elb.us-east-1.amazonaws.com." {
-		t.Errorf("alias target = %q, want it fully qualified and lower case", d.Endpoint("e").Target)
+	d, _ = parseStandaloneDocument([]byte(endpointDoc("A", `{"Type":"network-load-balancer","Value":"NLB-1.elb.us-east-1.amazonaws.com"}`)), false, false)
+	if d.endpoints["e"].Target != "nlb-1.elb.us-east-1.amazonaws.com." {
+		t.Errorf("alias target = %q, want it fully qualified and lower case", d.endpoints["e"].Target)
 	}
 }
 
-// Spec §8 items 22, 23, 25, 26 and 27.
+// Rule shapes: multivalue rules with a rule reference, under CNAME or with
+// alias endpoints; failover rules without Primary or Secondary; extra
+// top-level keys; duplicate keys in Endpoints and Rules; a document over
+// 102,400 characters.
 func TestRuleShapes(t *testing.T) {
 	big := `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"TXT","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"x"}},"_pad":"` +
 		strings.Repeat("x", MaxDocumentSize) + `"}`
@@ -494,16 +205,16 @@ Rules:
       - {EndpointReference: norway, Country: NO}
       - {EndpointReference: rest, IsDefault: yes}
 `
-	d, probs := ParseDocument([]byte(doc), true, false)
+	d, probs := parseStandaloneDocument([]byte(doc), true, false)
 	// IsDefault: yes is the string "yes" in YAML 1.2, which is not a boolean.
 	if d != nil || len(probs) != 1 || probs[0].String() != `Rules.where.Locations[1].IsDefault: "yes" is not a boolean (true or false)` {
 		t.Fatalf("got %v", probs)
 	}
-	d, probs = ParseDocument([]byte(strings.Replace(doc, "IsDefault: yes", "IsDefault: true", 1)), true, false)
+	d, probs = parseStandaloneDocument([]byte(strings.Replace(doc, "IsDefault: yes", "IsDefault: true", 1)), true, false)
 	if d == nil {
 		t.Fatalf("problems: %v", probs)
 	}
-	if got := d.Rule("where").Items[0].Country; got != "NO" {
+	if got := d.rules["where"].Items[0].Country; got != "NO" {
 		t.Errorf("Country NO read as %q (the Norway problem)", got)
 	}
 	if d.FormatVersion != Format2015 {

@@ -14,6 +14,9 @@ import (
 //
 // The default go test run executes only their seed corpus.
 
+// FuzzParseDocument parses one document on its own, in lenient and in
+// strict mode: both find the same problems, and an accepted document holds
+// what evaluation relies on.
 func FuzzParseDocument(f *testing.F) {
 	files, _ := filepath.Glob("testdata/compat/*.json")
 	for _, file := range files {
@@ -33,14 +36,14 @@ func FuzzParseDocument(f *testing.F) {
 	f.Add([]byte("AWSPolicyFormatVersion: 2015-10-01\nRecordType: A\nStartEndpoint: e\nEndpoints:\n  e: {Type: value, Value: 192.0.2.1}\n"), true)
 	f.Add([]byte("a: &x [*x]\n"), true)
 	f.Fuzz(func(t *testing.T, data []byte, yaml bool) {
-		d, probs := ParseDocument(data, yaml, false)
+		d, probs := parseStandaloneDocument(data, yaml, false)
 		for _, p := range probs {
 			if p.Message == "" {
 				t.Fatalf("problem without a message: %+v", p)
 			}
 		}
 		// Strict mode finds exactly what lenient mode finds, as errors.
-		_, strict := ParseDocument(data, yaml, true)
+		_, strict := parseStandaloneDocument(data, yaml, true)
 		if len(strict) != len(probs) {
 			t.Fatalf("strict: %d problems, lenient %d:\n%v\n%v", len(strict), len(probs), strict, probs)
 		}
@@ -63,13 +66,13 @@ func FuzzParseDocument(f *testing.F) {
 }
 
 // checkDocumentInvariants asserts what evaluation relies on in every
-// document ParseDocument accepts.
+// document parseStandaloneDocument accepts.
 func checkDocumentInvariants(t *testing.T, d *Document) {
 	t.Helper()
 	if (d.StartRule == "") == (d.StartEndpoint == "") {
 		t.Fatalf("start rule %q, start endpoint %q", d.StartRule, d.StartEndpoint)
 	}
-	if d.StartRule != "" && d.Rule(d.StartRule) == nil || d.StartEndpoint != "" && d.Endpoint(d.StartEndpoint) == nil {
+	if d.StartRule != "" && d.rules[d.StartRule] == nil || d.StartEndpoint != "" && d.endpoints[d.StartEndpoint] == nil {
 		t.Fatal("start does not resolve")
 	}
 	for _, e := range d.Endpoints {
@@ -88,7 +91,7 @@ func checkDocumentInvariants(t *testing.T, d *Document) {
 			if (it.Endpoint == "") == (it.Rule == "") {
 				t.Fatalf("item %s references %q and %q", it.Path, it.Endpoint, it.Rule)
 			}
-			if it.Endpoint != "" && d.Endpoint(it.Endpoint) == nil || it.Rule != "" && d.Rule(it.Rule) == nil {
+			if it.Endpoint != "" && d.endpoints[it.Endpoint] == nil || it.Rule != "" && d.rules[it.Rule] == nil {
 				t.Fatalf("item %s does not resolve", it.Path)
 			}
 			if it.Weight < 0 || it.Weight > 255 || it.Bias < -99 || it.Bias > 99 {
@@ -105,7 +108,7 @@ func checkDocumentInvariants(t *testing.T, d *Document) {
 		if n > len(d.Rules) {
 			t.Fatalf("rule cycle through %q", id)
 		}
-		for _, it := range d.Rule(id).Items {
+		for _, it := range d.rules[id].Items {
 			if it.Rule != "" {
 				depth(it.Rule, n+1)
 			}
@@ -150,6 +153,9 @@ func FuzzStoreFiles(f *testing.F) {
 			if hc.FailureThreshold < 1 || hc.FailureThreshold > 10 || hc.RequestInterval <= 0 {
 				t.Fatalf("check %q: %+v", hc.ID, hc)
 			}
+			if _, err := hc.RequestURL(); hc.Type.UsesHTTP() && err != nil {
+				t.Fatalf("check %q: ResourcePath %q: %v", hc.ID, hc.ResourcePath, err)
+			}
 		}
 		for _, hc := range s.HealthChecks {
 			for _, c := range hc.ChildHealthChecks {
@@ -159,12 +165,12 @@ func FuzzStoreFiles(f *testing.F) {
 			}
 		}
 		for _, r := range s.Records {
-			if r.Ver == nil || s.Record(r.Name) != r {
+			if r.Ver == nil || s.records[r.Name] != r {
 				t.Fatalf("record %q unresolved", r.Name)
 			}
 		}
 		for _, a := range s.Aliases {
-			if a.Record == nil || s.Record(a.Name) != nil {
+			if a.Record == nil || s.records[a.Name] != nil {
 				t.Fatalf("alias %q: %+v", a.Name, a)
 			}
 		}

@@ -13,9 +13,9 @@ var Continents = map[string]string{
 	"SA": "South America",
 }
 
-// continentMembers is Route 53's own country → continent table (spec
-// Appendix A, from the developer guide). Route 53 assigns continents by
-// this table, not by what a GeoIP database says. XK (Kosovo) is included
+// continentMembers is Route 53's own country → continent table, as the
+// Route 53 Developer Guide lists it. Route 53 assigns continents by this
+// table, not by what a GeoIP database says. XK (Kosovo) is included
 // although it is not an ISO code. Note the disputed entries (TR is listed
 // under Europe here; another published version of the page lists it under
 // Asia): the table is data so that it can be changed in one place.
@@ -66,9 +66,8 @@ type LatLon struct {
 
 // regionPoints lists the AWS regions a latency or geoproximity rule may
 // name (the API's ResourceRecordSetRegion enum), with the approximate point
-// trafficflow uses for each: a city-level approximation of our own (spec
-// Appendix B), not AWS data. locations.json in a store can override or
-// extend it.
+// trafficflow uses for each: a city-level approximation of our own, not
+// AWS data. locations.json in a store can override or extend it.
 var regionPoints = map[string]LatLon{
 	"us-east-1":      {39.04, -77.49},
 	"us-east-2":      {39.96, -83.00},

@@ -5,15 +5,17 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
-// checkGraph checks what ties a document together (spec §2.13): the start
-// node and every reference resolve, rules form no cycle, multivalue rules
-// fit the record type, and nothing is left unreferenced. When partial is
-// set, the document had errors and some rules or endpoints were dropped;
-// only references to IDs that do not exist at all are reported then.
-func checkGraph(r *reporter, p *jpath, d *Document, f map[string]*node, partial bool) {
-	start := r.mark()
+// checkGraph checks what ties a document together: the start node and
+// every reference resolve, rules form no cycle, multivalue rules fit the
+// record type, and nothing is left unreferenced. When partial is set, the
+// document had errors and some rules or endpoints were dropped; only
+// references to IDs that do not exist at all are reported then.
+func checkGraph(dec *decoder, p *jsontree.Path, d *Document, f map[string]*jsontree.Node, partial bool) {
+	start := dec.mark()
 	endpointIDs := rawKeys(f["Endpoints"])
 	ruleIDs := rawKeys(f["Rules"])
 	missingEndpoint := func(id string) bool {
@@ -29,56 +31,56 @@ func checkGraph(r *reporter, p *jpath, d *Document, f map[string]*node, partial 
 		return d.rules[id] == nil
 	}
 	if d.StartRule != "" && missingRule(d.StartRule) {
-		r.errorf(p.k("StartRule"), "no rule %q in Rules", d.StartRule)
+		dec.errorf(p.Key("StartRule"), "no rule %q in Rules", d.StartRule)
 	}
 	if d.StartEndpoint != "" && missingEndpoint(d.StartEndpoint) {
-		r.errorf(p.k("StartEndpoint"), "no endpoint %q in Endpoints", d.StartEndpoint)
+		dec.errorf(p.Key("StartEndpoint"), "no endpoint %q in Endpoints", d.StartEndpoint)
 	}
 	for _, rule := range d.Rules {
 		for _, it := range rule.Items {
 			if it.Endpoint != "" && missingEndpoint(it.Endpoint) {
-				r.addAt(Error, it.Path+".EndpointReference", "no endpoint %q in Endpoints", it.Endpoint)
+				dec.addAt(Error, it.Path+".EndpointReference", "no endpoint %q in Endpoints", it.Endpoint)
 			}
 			if it.Rule != "" && missingRule(it.Rule) {
-				r.addAt(Error, it.Path+".RuleReference", "no rule %q in Rules", it.Rule)
+				dec.addAt(Error, it.Path+".RuleReference", "no rule %q in Rules", it.Rule)
 			}
 		}
 	}
 	if partial {
 		return
 	}
-	checkCycles(r, d)
+	checkCycles(dec, d)
 	for _, rule := range d.Rules {
 		if rule.Type != Multivalue {
 			continue
 		}
 		if d.RecordType == dns.TypeCNAME {
-			r.addAt(Error, rule.Path+".RuleType", "multivalue rules cannot be used in policies with RecordType CNAME")
+			dec.addAt(Error, rule.Path+".RuleType", "multivalue rules cannot be used in policies with RecordType CNAME")
 		}
 		for _, it := range rule.Items {
 			if e := d.endpoints[it.Endpoint]; e != nil && e.Type.IsAlias() {
-				r.warnAt(it.Path+".EndpointReference", fmt.Sprintf("multivalue items should reference value endpoints, and %q is %s", e.ID, e.Type),
+				dec.warnAt(it.Path+".EndpointReference", fmt.Sprintf("multivalue items should reference value endpoints, and %q is %s", e.ID, e.Type),
 					"its addresses are answered as values", "reference a value endpoint")
 			}
 		}
 	}
-	if !r.failed(start) {
-		checkReachable(r, d)
+	if !dec.failed(start) {
+		checkReachable(dec, d)
 	}
 }
 
-func rawKeys(n *node) map[string]bool {
+func rawKeys(n *jsontree.Node) map[string]bool {
 	m := map[string]bool{}
-	if n != nil && n.kind == kObject {
-		for _, mem := range n.members {
-			m[mem.key] = true
+	if n != nil && n.Kind == jsontree.Object {
+		for _, mem := range n.Members {
+			m[mem.Key] = true
 		}
 	}
 	return m
 }
 
 // checkCycles reports every RuleReference that closes a cycle.
-func checkCycles(r *reporter, d *Document) {
+func checkCycles(dec *decoder, d *Document) {
 	const (
 		unvisited = iota
 		active
@@ -102,7 +104,7 @@ func checkCycles(r *reporter, d *Document) {
 					start--
 				}
 				cycle := append(append([]string{}, stack[start:]...), child.ID)
-				r.addAt(Error, it.Path+".RuleReference", "rule cycle %s", strings.Join(cycle, " -> "))
+				dec.addAt(Error, it.Path+".RuleReference", "rule cycle %s", strings.Join(cycle, " -> "))
 			case unvisited:
 				visit(child)
 			}
@@ -119,7 +121,7 @@ func checkCycles(r *reporter, d *Document) {
 
 // checkReachable warns about endpoints and rules the start node never
 // reaches (Route 53's console deletes such orphans).
-func checkReachable(r *reporter, d *Document) {
+func checkReachable(dec *decoder, d *Document) {
 	seenRule := map[string]bool{}
 	seenEndpoint := map[string]bool{}
 	var walk func(id string)
@@ -143,12 +145,12 @@ func checkReachable(r *reporter, d *Document) {
 	}
 	for _, rule := range d.Rules {
 		if !seenRule[rule.ID] {
-			r.warnAt(rule.Path, "rule is not reachable from the start", "ignored", "remove it, or reference it")
+			dec.warnAt(rule.Path, "rule is not reachable from the start", "ignored", "remove it, or reference it")
 		}
 	}
 	for _, e := range d.Endpoints {
 		if !seenEndpoint[e.ID] {
-			r.warnAt(e.Path, "endpoint is not reachable from the start", "ignored", "remove it, or reference it")
+			dec.warnAt(e.Path, "endpoint is not reachable from the start", "ignored", "remove it, or reference it")
 		}
 	}
 }

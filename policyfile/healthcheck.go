@@ -1,9 +1,12 @@
 package policyfile
 
 import (
+	"errors"
 	"net/netip"
+	"net/url"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,6 +24,43 @@ const (
 	CloudWatch      HealthCheckType = "CLOUDWATCH_METRIC"
 	RecoveryControl HealthCheckType = "RECOVERY_CONTROL"
 )
+
+// Probed reports whether checks of type t probe an endpoint: HTTP, HTTPS,
+// HTTP_STR_MATCH, HTTPS_STR_MATCH and TCP. The other types are not probed:
+// CALCULATED checks combine other checks, and CLOUDWATCH_METRIC and
+// RECOVERY_CONTROL checks follow what trafficflow cannot see (their
+// InsufficientDataHealthStatus).
+func (t HealthCheckType) Probed() bool {
+	return t == TCP || t.UsesHTTP()
+}
+
+// UsesHTTP reports whether the probe of type t is an HTTP GET of
+// ResourcePath, judged by its status: HTTP, HTTPS, HTTP_STR_MATCH and
+// HTTPS_STR_MATCH. (A TCP probe only connects.)
+func (t HealthCheckType) UsesHTTP() bool {
+	switch t {
+	case HTTP, HTTPS, HTTPStrMatch, HTTPSStrMatch:
+		return true
+	}
+	return false
+}
+
+// UsesTLS reports whether the probe of type t speaks HTTP over TLS: HTTPS
+// and HTTPS_STR_MATCH. Their Port defaults to 443 (80 for the other HTTP
+// types) and EnableSNI to true.
+func (t HealthCheckType) UsesTLS() bool {
+	return t == HTTPS || t == HTTPSStrMatch
+}
+
+// MatchesString reports whether the probe of type t also searches the
+// response body for SearchString: HTTP_STR_MATCH and HTTPS_STR_MATCH.
+func (t HealthCheckType) MatchesString() bool {
+	return t == HTTPStrMatch || t == HTTPSStrMatch
+}
+
+// healthCheckTypes are the values of a HealthCheckConfig's Type.
+var healthCheckTypes = enum[HealthCheckType]{what: "a health check type",
+	values: []HealthCheckType{HTTP, HTTPS, HTTPStrMatch, HTTPSStrMatch, TCP, Calculated, CloudWatch, RecoveryControl}}
 
 // InsufficientData is the InsufficientDataHealthStatus of CLOUDWATCH_METRIC
 // and RECOVERY_CONTROL checks: the state a check has when nothing tells it.
@@ -47,7 +87,10 @@ type HealthCheck struct {
 	IPAddress netip.Addr
 	// Port defaults to 80 for HTTP(_STR_MATCH) and 443 for HTTPS(_STR_MATCH).
 	Port int
-	// ResourcePath always starts with "/" for HTTP types ("/" when absent).
+	// ResourcePath is the path (and query) HTTP-type checks request. In a
+	// check Load returned, it is a valid request URI that starts with "/"
+	// ("/" when the file gives none, and "/" is prepended to one given
+	// without), so RequestURL does not fail; it is empty for other types.
 	ResourcePath string
 	// FullyQualifiedDomainName is the Host header and SNI name, or the name
 	// to resolve when IPAddress is absent.
@@ -87,6 +130,23 @@ func (h *HealthCheck) Equal(o *HealthCheck) bool {
 	a.File, a.Path, a.ChildHealthChecks = "", "", nil
 	b.File, b.Path, b.ChildHealthChecks = "", "", nil
 	return slices.Equal(h.ChildHealthChecks, o.ChildHealthChecks) && reflect.DeepEqual(a, b)
+}
+
+// errNotAPath is RequestURL's error for a ResourcePath without the leading
+// "/".
+var errNotAPath = errors.New("not a path (it must start with /)")
+
+// RequestURL returns the URL an HTTP-type check requests: its ResourcePath
+// as a request URI (path and query), a new URL on every call. For a check
+// Load returned it does not fail: Load reports a ResourcePath it cannot
+// parse. For a check built otherwise, the error says why the path cannot
+// be requested: it does not start with "/", or url.ParseRequestURI rejects
+// it (a *url.Error).
+func (h *HealthCheck) RequestURL() (*url.URL, error) {
+	if !strings.HasPrefix(h.ResourcePath, "/") {
+		return nil, errNotAPath
+	}
+	return url.ParseRequestURI(h.ResourcePath)
 }
 
 // ForcedState is a state forced by healthstate.json.

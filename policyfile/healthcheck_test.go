@@ -63,3 +63,51 @@ func TestHealthCheckEqual(t *testing.T) {
 		t.Error("nil handling")
 	}
 }
+
+// The classification of health-check types: what is probed, over HTTP,
+// over TLS, with a body search.
+func TestHealthCheckTypeClasses(t *testing.T) {
+	for _, tc := range []struct {
+		typ                       HealthCheckType
+		probed, http, tls, search bool
+	}{
+		{HTTP, true, true, false, false},
+		{HTTPS, true, true, true, false},
+		{HTTPStrMatch, true, true, false, true},
+		{HTTPSStrMatch, true, true, true, true},
+		{TCP, true, false, false, false},
+		{Calculated, false, false, false, false},
+		{CloudWatch, false, false, false, false},
+		{RecoveryControl, false, false, false, false},
+	} {
+		if got := [4]bool{tc.typ.Probed(), tc.typ.UsesHTTP(), tc.typ.UsesTLS(), tc.typ.MatchesString()}; got != [4]bool{tc.probed, tc.http, tc.tls, tc.search} {
+			t.Errorf("%s: Probed, UsesHTTP, UsesTLS, MatchesString = %v, want %v", tc.typ, got, [4]bool{tc.probed, tc.http, tc.tls, tc.search})
+		}
+	}
+	if len(healthCheckTypes.values) != 8 {
+		t.Errorf("%d health-check types: classify the new ones here", len(healthCheckTypes.values))
+	}
+}
+
+// RequestURL parses what Load accepted, and says why it cannot request a
+// path a check built by hand has.
+func TestRequestURL(t *testing.T) {
+	const notAPath = "not a path (it must start with /)"
+	for _, tc := range []struct{ path, want string }{
+		{"/", "/"}, {"/health?deep=1&x=%20", "/health?deep=1&x=%20"}, {"//double/slash", "//double/slash"}, {"/a b", "/a%20b"},
+		{"health", notAPath}, {"", notAPath}, {"*", notAPath}, {"http://example.com/x", notAPath},
+		{"/%zz", `parse "/%zz": invalid URL escape "%zz"`},
+	} {
+		path, want := tc.path, tc.want
+		u, err := (&HealthCheck{ResourcePath: path}).RequestURL()
+		got := ""
+		if err != nil {
+			got = err.Error()
+		} else {
+			got = u.RequestURI()
+		}
+		if got != want {
+			t.Errorf("RequestURL of %q: %s, want %s", path, got, want)
+		}
+	}
+}

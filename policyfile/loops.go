@@ -32,7 +32,7 @@ type loopStep struct {
 
 // checkLookupLoops reports every loop of lookups between the names the
 // store serves (in Options.Zones, when set), for A and AAAA queries.
-func (l *loader) checkLookupLoops(r *reporter) {
+func (l *loader) checkLookupLoops(dec *decoder) {
 	served := map[string]*Record{} // name -> the record answering it
 	where := map[string]string{}   // name -> "FILE: PATH" of its definition
 	for _, rec := range l.store.Records {
@@ -91,7 +91,7 @@ func (l *loader) checkLookupLoops(r *reporter) {
 					for path[start] != st.to {
 						start--
 					}
-					l.reportLoop(r, path[start:], append(via[start:len(via):len(via)], st), where, reported)
+					l.reportLoop(dec, path[start:], append(via[start:len(via):len(via)], st), where, reported)
 				case unvisited:
 					via = append(via, st)
 					visit(st.to)
@@ -117,7 +117,7 @@ func (l *loader) checkLookupLoops(r *reporter) {
 // reportLoop reports a loop through names (names[i] goes to names[i+1],
 // and the last back to the first, by steps[i]) once: at the first endpoint
 // that resolves an alias, or at the first CNAME for a loop of CNAMEs.
-func (l *loader) reportLoop(r *reporter, names []string, steps []loopStep, where map[string]string, reported map[string]bool) {
+func (l *loader) reportLoop(dec *decoder, names []string, steps []loopStep, where map[string]string, reported map[string]bool) {
 	key := strings.Join(slices.Sorted(slices.Values(names)), " ")
 	if reported[key] {
 		return
@@ -142,14 +142,14 @@ func (l *loader) reportLoop(r *reporter, names []string, steps []loopStep, where
 	}
 	chain.WriteString(names[0])
 	st := steps[at]
-	vr := &reporter{file: st.ver.File, strict: r.strict, out: r.out}
+	vdec := &decoder{file: st.ver.File, strict: dec.strict, out: dec.out}
 	path := st.endpoint.Path + ".Value"
 	if alias {
-		vr.addAt(Error, path, "%s is a name this store serves, and leads back: alias loop %s; queries would fail with SERVFAIL",
+		vdec.addAt(Error, path, "%s is a name this store serves, and leads back: alias loop %s; queries would fail with SERVFAIL",
 			st.to, chain.String())
 		return
 	}
-	vr.warnAt(path, fmt.Sprintf("%s is a name this store serves, and leads back: CNAME loop %s", st.to, chain.String()),
+	vdec.warnAt(path, fmt.Sprintf("%s is a name this store serves, and leads back: CNAME loop %s", st.to, chain.String()),
 		"resolvers cannot resolve it", "break the loop")
 }
 

@@ -37,12 +37,6 @@ type Document struct {
 	rules     map[string]*Rule
 }
 
-// Endpoint returns the endpoint with the given ID, or nil.
-func (d *Document) Endpoint(id string) *Endpoint { return d.endpoints[id] }
-
-// Rule returns the rule with the given ID, or nil.
-func (d *Document) Rule(id string) *Rule { return d.rules[id] }
-
 // Reachable returns the rules the start reaches, in document order.
 func (d *Document) Reachable() []*Rule {
 	seen := map[string]bool{}
@@ -101,7 +95,9 @@ const (
 	S3Website        EndpointType = "s3-website"
 )
 
-var endpointTypes = []EndpointType{ValueEndpoint, CloudFront, ApplicationLB, ElasticLB, NetworkLB, ElasticBeanstalk, S3Website}
+// endpointTypes are the values of an endpoint's Type.
+var endpointTypes = enum[EndpointType]{what: "an endpoint type", suggest: true,
+	values: []EndpointType{ValueEndpoint, CloudFront, ApplicationLB, ElasticLB, NetworkLB, ElasticBeanstalk, S3Website}}
 
 // IsAlias reports whether the endpoint is an alias to an AWS resource
 // (everything but value): its answer is the A/AAAA records of its DNS name.
@@ -143,7 +139,9 @@ const (
 	Weighted     RuleType = "weighted"
 )
 
-var ruleTypes = []RuleType{Failover, Geo, Geoproximity, Latency, Multivalue, Weighted}
+// ruleTypes are the values of a rule's RuleType.
+var ruleTypes = enum[RuleType]{what: "a rule type", suggest: true,
+	values: []RuleType{Failover, Geo, Geoproximity, Latency, Multivalue, Weighted}}
 
 // Rule is a routing decision over items.
 type Rule struct {
@@ -168,7 +166,8 @@ type Item struct {
 	// Exactly one of Endpoint (EndpointReference) and Rule (RuleReference).
 	Endpoint string
 	Rule     string
-	// EvaluateTargetHealth defaults to true (spec §2.5).
+	// EvaluateTargetHealth defaults to true (README, "Behaviour where
+	// Route 53 is not documented").
 	EvaluateTargetHealth bool
 	// HealthCheck is the ID of the health check on this branch, or "".
 	HealthCheck string

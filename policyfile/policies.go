@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 // loadPolicies reads DIR/policies: NAME/VERSION.ext files (one version
@@ -38,7 +40,7 @@ func (l *loader) loadPolicies() {
 		}
 		ext := strings.ToLower(path.Ext(name))
 		if _, ok := syntaxExts[ext]; !ok {
-			l.reporter(rel).warnAt("", "not a .json, .yaml or .yml file", "ignored", "remove it from the store")
+			l.decoder(rel).warnAt("", "not a .json, .yaml or .yml file", "ignored", "remove it from the store")
 			continue
 		}
 		l.loadVersionFile(rel, strings.TrimSuffix(name, path.Ext(name)), 0)
@@ -66,7 +68,7 @@ func (l *loader) loadPolicyDir(name string) {
 		rel := path.Join("policies", name, fname)
 		ext := strings.ToLower(path.Ext(fname))
 		if _, ok := syntaxExts[ext]; !ok {
-			l.reporter(rel).warnAt("", "not a .json, .yaml or .yml file", "ignored", "remove it from the store")
+			l.decoder(rel).warnAt("", "not a .json, .yaml or .yml file", "ignored", "remove it from the store")
 			continue
 		}
 		fi, err := fs.Stat(l.fsys, rel) // follows symlinks
@@ -75,7 +77,7 @@ func (l *loader) loadPolicyDir(name string) {
 			continue
 		}
 		if fi.IsDir() {
-			l.reporter(rel).warnAt("", "is not a regular file", "ignored", "remove it from the store")
+			l.decoder(rel).warnAt("", "is not a regular file", "ignored", "remove it from the store")
 			continue
 		}
 		stem := strings.TrimSuffix(fname, path.Ext(fname))
@@ -97,51 +99,51 @@ func (l *loader) loadPolicyDir(name string) {
 // its file name gives (policies/NAME/VERSION.ext), or 0 for a NAME.ext file.
 func (l *loader) loadVersionFile(rel, name string, fileVersion int) {
 	l.markSeen(name, fileVersion)
-	n, r := l.parseFile(rel)
+	n, dec := l.parseFile(rel)
 	if n == nil {
 		return
 	}
 	if len(name) > 512 {
-		r.errorf(root, "the policy name is %d characters long; Route 53 allows at most 512", len(name))
+		dec.errorf(root, "the policy name is %d characters long; Route 53 allows at most 512", len(name))
 		return
 	}
-	if n.kind != kObject {
-		r.errorf(root, "must be an object, not %s", n.kind)
+	if n.Kind != jsontree.Object {
+		dec.errorf(root, "must be an object, not %s", n.Kind)
 		return
 	}
 	switch {
-	case n.has("TrafficPolicies"):
+	case n.Has("TrafficPolicies"):
 		if fileVersion != 0 {
-			r.errorf(root, "holds list-traffic-policy-versions output, which has many versions; save it as policies/%s.json", name)
+			dec.errorf(root, "holds list-traffic-policy-versions output, which has many versions; save it as policies/%s.json", name)
 			return
 		}
-		l.loadVersionList(r, n, name)
-	case n.has("TrafficPolicy"):
-		l.loadTrafficPolicy(r, n, name, fileVersion)
+		l.loadVersionList(dec, n, name)
+	case n.Has("TrafficPolicy"):
+		l.loadTrafficPolicy(dec, n, name, fileVersion)
 	case isDocument(n):
 		if fileVersion == 0 {
-			r.errorf(root, "a policy document without a version number; save it as policies/%s/VERSION.json", name)
+			dec.errorf(root, "a policy document without a version number; save it as policies/%s/VERSION.json", name)
 			return
 		}
 		ctx := l.docContext()
-		if doc := parseDocument(r, n, root, jsonSize(n), ctx); doc != nil {
-			l.addVersion(r, root, &Version{Policy: name, Number: fileVersion, File: rel, Document: doc})
+		if doc := parseDocument(dec, n, root, n.JSONSize(), ctx); doc != nil {
+			l.addVersion(dec, root, &Version{Policy: name, Number: fileVersion, File: rel, Document: doc})
 		}
-	case n.has("Document"):
+	case n.Has("Document"):
 		if fileVersion == 0 {
-			r.errorf(root, "a policy document without a version number; save it as policies/%s/VERSION.json", name)
+			dec.errorf(root, "a policy document without a version number; save it as policies/%s/VERSION.json", name)
 			return
 		}
-		f := r.fields(n, root, "Comment", "Document")
+		f := dec.fields(n, root, "Comment", "Document")
 		v := &Version{Policy: name, Number: fileVersion, File: rel}
 		if c := f["Comment"]; c != nil {
-			v.Comment = l.comment(r, root.k("Comment"), c)
+			v.Comment = l.comment(dec, root.Key("Comment"), c)
 		}
-		if l.embeddedDocument(r, root.k("Document"), f["Document"], v, "") {
-			l.addVersion(r, root, v)
+		if l.embeddedDocument(dec, root.Key("Document"), f["Document"], v, "") {
+			l.addVersion(dec, root, v)
 		}
 	default:
-		r.errorf(root, "is not a traffic policy document (no AWSPolicyFormatVersion), a {\"Comment\", \"Document\"} object, or the output of aws route53 get-traffic-policy or list-traffic-policy-versions")
+		dec.errorf(root, "is not a traffic policy document (no AWSPolicyFormatVersion), a {\"Comment\", \"Document\"} object, or the output of aws route53 get-traffic-policy or list-traffic-policy-versions")
 	}
 }
 
@@ -157,9 +159,9 @@ func (l *loader) markSeen(name string, num int) {
 }
 
 // isDocument reports whether an object looks like a raw policy document.
-func isDocument(n *node) bool {
+func isDocument(n *jsontree.Node) bool {
 	for _, k := range documentKeys {
-		if n.has(k) {
+		if n.Has(k) {
 			return true
 		}
 	}
@@ -170,10 +172,10 @@ func (l *loader) docContext() *docContext {
 	return &docContext{locations: l.store.Locations}
 }
 
-func (l *loader) comment(r *reporter, p *jpath, n *node) string {
-	s, ok := r.str(n, p)
+func (l *loader) comment(dec *decoder, p *jsontree.Path, n *jsontree.Node) string {
+	s, ok := dec.str(n, p)
 	if ok && len(s) > 1024 {
-		r.warn(p, fmt.Sprintf("is %d characters long; Route 53 allows at most 1024", len(s)), "", "shorten it")
+		dec.warn(p, fmt.Sprintf("is %d characters long; Route 53 allows at most 1024", len(s)), "", "shorten it")
 	}
 	return s
 }
@@ -181,27 +183,27 @@ func (l *loader) comment(r *reporter, p *jpath, n *node) string {
 // embeddedDocument parses the Document of a wrapper (a JSON string, as the
 // AWS CLI prints it, or an object) into v.Document, and reports whether it
 // is valid. wantType is the wrapper's Type, if any.
-func (l *loader) embeddedDocument(r *reporter, p *jpath, n *node, v *Version, wantType string) bool {
+func (l *loader) embeddedDocument(dec *decoder, p *jsontree.Path, n *jsontree.Node, v *Version, wantType string) bool {
 	if n == nil {
-		r.errorf(p, "is required")
+		dec.errorf(p, "is required")
 		return false
 	}
 	v.Path = p.String()
 	var doc *Document
-	switch n.kind {
-	case kString:
-		inner, err := parseJSON([]byte(n.str))
+	switch n.Kind {
+	case jsontree.String:
+		inner, err := jsontree.Parse([]byte(n.Text), false)
 		if err != nil {
-			r.errorf(p, "the document string is not valid JSON: %v", err)
+			dec.errorf(p, "the document string is not valid JSON: %v", err)
 			return false
 		}
-		sub := &reporter{file: r.file, base: r.base.concat(p), strict: r.strict, out: r.out}
+		sub := &decoder{file: dec.file, base: dec.base.Concat(p), strict: dec.strict, out: dec.out}
 		// Route 53 limits the length of this very string.
-		doc = parseDocument(sub, inner, root, utf8.RuneCountInString(n.str), l.docContext())
-	case kObject:
-		doc = parseDocument(r, n, p, jsonSize(n), l.docContext())
+		doc = parseDocument(sub, inner, root, utf8.RuneCountInString(n.Text), l.docContext())
+	case jsontree.Object:
+		doc = parseDocument(dec, n, p, n.JSONSize(), l.docContext())
 	default:
-		r.errorf(p, "must be a policy document (a JSON string or an object), not %s", n.kind)
+		dec.errorf(p, "must be a policy document (a JSON string or an object), not %s", n.Kind)
 		return false
 	}
 	if doc == nil {
@@ -209,7 +211,7 @@ func (l *loader) embeddedDocument(r *reporter, p *jpath, n *node, v *Version, wa
 	}
 	if wantType != "" {
 		if t := parseTypeName(wantType); t != doc.RecordType {
-			r.errorf(p.parent.k("Type"), "%s does not match the document's RecordType %s", wantType, typeName(doc.RecordType))
+			dec.errorf(p.Parent().Key("Type"), "%s does not match the document's RecordType %s", wantType, typeName(doc.RecordType))
 			return false
 		}
 	}
@@ -221,96 +223,91 @@ var trafficPolicyKeys = []string{"Id", "Version", "Name", "Type", "Document", "C
 
 // loadTrafficPolicy reads get-traffic-policy (or create-traffic-policy)
 // output: {"TrafficPolicy": {...}} with an optional Location.
-func (l *loader) loadTrafficPolicy(r *reporter, n *node, name string, fileVersion int) {
-	f := r.fields(n, root, "TrafficPolicy", "Location")
-	p := root.k("TrafficPolicy")
-	l.trafficPolicy(r, f["TrafficPolicy"], p, name, fileVersion)
+func (l *loader) loadTrafficPolicy(dec *decoder, n *jsontree.Node, name string, fileVersion int) {
+	f := dec.fields(n, root, "TrafficPolicy", "Location")
+	p := root.Key("TrafficPolicy")
+	l.trafficPolicy(dec, f["TrafficPolicy"], p, name, fileVersion)
 }
 
 // trafficPolicy reads one TrafficPolicy object.
-func (l *loader) trafficPolicy(r *reporter, n *node, p *jpath, name string, fileVersion int) {
-	f := r.fields(n, p, trafficPolicyKeys...)
+func (l *loader) trafficPolicy(dec *decoder, n *jsontree.Node, p *jsontree.Path, name string, fileVersion int) {
+	f := dec.fields(n, p, trafficPolicyKeys...)
 	if f == nil {
 		return
 	}
-	v := &Version{Policy: name, File: r.file}
+	v := &Version{Policy: name, File: dec.file}
 	if vn := f["Version"]; vn != nil {
-		num, ok := r.integer(vn, p.k("Version"), 1, MaxVersions)
+		num, ok := dec.integer(vn, p.Key("Version"), 1, MaxVersions)
 		if !ok {
 			return
 		}
 		v.Number = int(num)
 		l.markSeen(name, v.Number)
 		if fileVersion != 0 && v.Number != fileVersion {
-			r.errorf(p.k("Version"), "%d does not match the file name, which says version %d", v.Number, fileVersion)
+			dec.errorf(p.Key("Version"), "%d does not match the file name, which says version %d", v.Number, fileVersion)
 			return
 		}
 	} else {
 		if fileVersion == 0 {
-			r.errorf(p.k("Version"), "is required (1..%d)", MaxVersions)
+			dec.errorf(p.Key("Version"), "is required (1..%d)", MaxVersions)
 			return
 		}
 		v.Number = fileVersion
 	}
 	if nn := f["Name"]; nn != nil {
-		if s, ok := r.str(nn, p.k("Name")); ok && s != name {
-			r.warn(p.k("Name"), fmt.Sprintf("%q differs from the policy's name in the store, %q (records refer to %q)", s, name, name), "",
+		if s, ok := dec.str(nn, p.Key("Name")); ok && s != name {
+			dec.warn(p.Key("Name"), fmt.Sprintf("%q differs from the policy's name in the store, %q (records refer to %q)", s, name, name), "",
 				fmt.Sprintf("write %q, or rename the file", name))
 		}
 	}
 	if c := f["Comment"]; c != nil {
-		v.Comment = l.comment(r, p.k("Comment"), c)
+		v.Comment = l.comment(dec, p.Key("Comment"), c)
 	}
 	var wantType string
 	if t := f["Type"]; t != nil {
-		if s, ok := r.str(t, p.k("Type")); ok {
+		if s, ok := dec.str(t, p.Key("Type")); ok {
 			if parseTypeName(s) == 0 {
-				r.errorf(p.k("Type"), "%q is not a record type", s)
+				dec.errorf(p.Key("Type"), "%q is not a record type", s)
 				return
 			}
 			wantType = s
 		}
 	}
 	if id := f["Id"]; id != nil {
-		if s, ok := r.str(id, p.k("Id")); ok {
-			l.policyID(r, p.k("Id"), name, s)
+		if s, ok := dec.str(id, p.Key("Id")); ok {
+			l.policyID(dec, p.Key("Id"), name, s)
 		}
 	}
-	if l.embeddedDocument(r, p.k("Document"), f["Document"], v, wantType) {
-		vp := p.k("Version")
+	if l.embeddedDocument(dec, p.Key("Document"), f["Document"], v, wantType) {
+		vp := p.Key("Version")
 		if f["Version"] == nil {
 			vp = p
 		}
-		l.addVersion(r, vp, v)
+		l.addVersion(dec, vp, v)
 	}
 }
 
 // loadVersionList reads list-traffic-policy-versions output.
-func (l *loader) loadVersionList(r *reporter, n *node, name string) {
-	f := r.fields(n, root, "TrafficPolicies", "IsTruncated", "TrafficPolicyVersionMarker", "MaxItems")
-	if t := f["IsTruncated"]; t != nil {
-		if b, ok := r.boolean(t, root.k("IsTruncated")); ok && b {
-			r.warn(root.k("IsTruncated"), "the listing is truncated", "versions after TrafficPolicyVersionMarker are missing (use --no-paginate off, or list again with --traffic-policy-version-marker)",
-				"list every version (without --max-items, or again with --traffic-policy-version-marker), so that none is missing")
-		}
-	}
-	elems, ok := r.array(f["TrafficPolicies"], root.k("TrafficPolicies"))
+func (l *loader) loadVersionList(dec *decoder, n *jsontree.Node, name string) {
+	elems, ok := dec.listing(n, "TrafficPolicies", []string{"TrafficPolicies", "IsTruncated", "TrafficPolicyVersionMarker", "MaxItems"},
+		"versions after TrafficPolicyVersionMarker are missing (use --no-paginate off, or list again with --traffic-policy-version-marker)",
+		"list every version (without --max-items, or again with --traffic-policy-version-marker), so that none is missing")
 	if !ok {
 		return
 	}
 	for i, e := range elems {
-		l.trafficPolicy(r, e, root.k("TrafficPolicies").i(i), name, 0)
+		l.trafficPolicy(dec, e, root.Key("TrafficPolicies").Index(i), name, 0)
 	}
 }
 
 // policyID records the Route 53 Id of a policy.
-func (l *loader) policyID(r *reporter, p *jpath, name, id string) {
+func (l *loader) policyID(dec *decoder, p *jsontree.Path, name, id string) {
 	if len(id) > 36 {
-		r.warn(p, fmt.Sprintf("is %d characters long; Route 53 Ids have at most 36", len(id)), "", "shorten it")
+		dec.warn(p, fmt.Sprintf("is %d characters long; Route 53 Ids have at most 36", len(id)), "", "shorten it")
 	}
 	for other, pol := range l.store.Policies {
 		if other != name && pol.ID == id {
-			r.errorf(p, "Id %q is already the Id of policy %q", id, other)
+			dec.errorf(p, "Id %q is already the Id of policy %q", id, other)
 			return
 		}
 	}
@@ -319,7 +316,7 @@ func (l *loader) policyID(r *reporter, p *jpath, name, id string) {
 	case pol.ID == "":
 		pol.ID = id
 	case pol.ID != id:
-		r.warn(p, fmt.Sprintf("Id %q differs from the Id %q other versions of %q have", id, pol.ID, name), "", fmt.Sprintf("write %q", pol.ID))
+		dec.warn(p, fmt.Sprintf("Id %q differs from the Id %q other versions of %q have", id, pol.ID, name), "", fmt.Sprintf("write %q", pol.ID))
 	}
 }
 
@@ -334,14 +331,14 @@ func (l *loader) policy(name string) *Policy {
 
 // addVersion adds a parsed version to its policy, rejecting a version
 // defined twice.
-func (l *loader) addVersion(r *reporter, p *jpath, v *Version) {
+func (l *loader) addVersion(dec *decoder, p *jsontree.Path, v *Version) {
 	pol := l.policy(v.Policy)
 	if other := pol.Versions[v.Number]; other != nil {
 		where := "in " + other.File
 		if other.File == v.File {
 			where = "earlier in this file"
 		}
-		r.errorf(p, "version %d of policy %q is already defined %s", v.Number, v.Policy, where)
+		dec.errorf(p, "version %d of policy %q is already defined %s", v.Number, v.Policy, where)
 		return
 	}
 	pol.Versions[v.Number] = v

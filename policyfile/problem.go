@@ -1,7 +1,6 @@
 package policyfile
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 )
@@ -99,45 +98,6 @@ func sortProblems(ps Problems) {
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].File < ps[j].File })
 }
 
-// reporter collects the problems of one file.
-type reporter struct {
-	file   string
-	base   *jpath // prefix for every path (e.g. TrafficPolicies[2].Document)
-	strict bool
-	out    *Problems
-}
-
-func (r *reporter) add(sev Severity, p *jpath, format string, args ...any) {
-	r.addAt(sev, r.base.concat(p).String(), format, args...)
-}
-
-// addAt records an error at an already formatted full path.
-func (r *reporter) addAt(sev Severity, path string, format string, args ...any) {
-	*r.out = append(*r.out, Problem{File: r.file, Path: path, Message: fmt.Sprintf(format, args...), Severity: sev})
-}
-
-func (r *reporter) errorf(p *jpath, format string, args ...any) { r.add(Error, p, format, args...) }
-
-// warn records a finding that lenient mode accepts: what was found, what
-// lenient mode does about it (may be empty) and what must change, which
-// strict mode says instead. It is the one place where strict mode turns
-// warnings into errors.
-func (r *reporter) warn(p *jpath, found, lenient, fix string) {
-	r.warnAt(r.base.concat(p).String(), found, lenient, fix)
-}
-
-// warnAt is warn at an already formatted full path.
-func (r *reporter) warnAt(path, found, lenient, fix string) {
-	sev, msg := Warning, found
-	switch {
-	case r.strict:
-		sev, msg = promoted, found+"; "+fix
-	case lenient != "":
-		msg = found + "; " + lenient
-	}
-	*r.out = append(*r.out, Problem{File: r.file, Path: path, Message: msg, Severity: sev})
-}
-
 // promote turns the warnings strict mode recorded into errors (see
 // promoted).
 func (ps Problems) promote() {
@@ -147,16 +107,3 @@ func (ps Problems) promote() {
 		}
 	}
 }
-
-// failed reports whether any error was recorded since mark (a length of
-// r.out taken earlier).
-func (r *reporter) failed(mark int) bool {
-	for _, p := range (*r.out)[mark:] {
-		if p.Severity == Error {
-			return true
-		}
-	}
-	return false
-}
-
-func (r *reporter) mark() int { return len(*r.out) }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 var (
@@ -20,102 +22,98 @@ var (
 
 // loadRecords reads records.json: PolicyRecords and Aliases, or the output
 // of aws route53 get-traffic-policy-instance / list-traffic-policy-instances.
-func (l *loader) loadRecords(r *reporter, n *node) {
-	f := r.fields(n, root, recordsKeys...)
+func (l *loader) loadRecords(dec *decoder, n *jsontree.Node) {
+	f := dec.fields(n, root, recordsKeys...)
 	if f == nil {
 		return
 	}
 	owner := map[string]string{} // name -> path of its definition
 	if v := f["PolicyRecords"]; v != nil {
-		if elems, ok := r.array(v, root.k("PolicyRecords")); ok {
+		if elems, ok := dec.array(v, root.Key("PolicyRecords")); ok {
 			for i, e := range elems {
-				l.policyRecord(r, e, root.k("PolicyRecords").i(i), owner)
+				l.policyRecord(dec, e, root.Key("PolicyRecords").Index(i), owner)
 			}
 		}
 	}
 	if v := f["TrafficPolicyInstances"]; v != nil {
-		if t := f["IsTruncated"]; t != nil {
-			if b, ok := r.boolean(t, root.k("IsTruncated")); ok && b {
-				r.warn(root.k("IsTruncated"), "the listing is truncated", "instances after the markers are missing",
-					"list every instance (aws route53 list-traffic-policy-instances without --max-items), so that none is missing")
-			}
-		}
-		if elems, ok := r.array(v, root.k("TrafficPolicyInstances")); ok {
+		dec.truncated(f, "instances after the markers are missing",
+			"list every instance (aws route53 list-traffic-policy-instances without --max-items), so that none is missing")
+		if elems, ok := dec.array(v, root.Key("TrafficPolicyInstances")); ok {
 			for i, e := range elems {
-				l.instance(r, e, root.k("TrafficPolicyInstances").i(i), owner)
+				l.instance(dec, e, root.Key("TrafficPolicyInstances").Index(i), owner)
 			}
 		}
 	}
 	if v := f["TrafficPolicyInstance"]; v != nil {
-		l.instance(r, v, root.k("TrafficPolicyInstance"), owner)
+		l.instance(dec, v, root.Key("TrafficPolicyInstance"), owner)
 	}
 	var aliases []*Alias
 	if v := f["Aliases"]; v != nil {
-		if elems, ok := r.array(v, root.k("Aliases")); ok {
+		if elems, ok := dec.array(v, root.Key("Aliases")); ok {
 			for i, e := range elems {
-				if a := l.alias(r, e, root.k("Aliases").i(i), owner); a != nil {
+				if a := l.alias(dec, e, root.Key("Aliases").Index(i), owner); a != nil {
 					aliases = append(aliases, a)
 				}
 			}
 		}
 	}
-	l.resolveAliases(r, aliases)
+	l.resolveAliases(dec, aliases)
 	sort.Slice(l.store.Records, func(i, j int) bool { return l.store.Records[i].Name < l.store.Records[j].Name })
 	sort.Slice(l.store.Aliases, func(i, j int) bool { return l.store.Aliases[i].Name < l.store.Aliases[j].Name })
 	for _, rec := range l.store.Records {
-		l.checkRecord(r, rec)
+		l.checkRecord(dec, rec)
 	}
 	for _, a := range l.store.Aliases {
 		if a.Record != nil && a.Record.Ver != nil {
-			l.checkName(r, a.Path, a.Name, a.Record.Ver.Document.RecordType)
+			l.checkName(dec, a.Path, a.Name, a.Record.Ver.Document.RecordType)
 		}
 	}
-	l.checkLookupLoops(r)
+	l.checkLookupLoops(dec)
 }
 
 // policyRecord reads one PolicyRecords entry.
-func (l *loader) policyRecord(r *reporter, n *node, p *jpath, owner map[string]string) {
-	mark := r.mark()
-	f := r.fields(n, p, recordKeys...)
+func (l *loader) policyRecord(dec *decoder, n *jsontree.Node, p *jsontree.Path, owner map[string]string) {
+	mark := dec.mark()
+	f := dec.fields(n, p, recordKeys...)
 	if f == nil {
 		return
 	}
-	rec := &Record{File: r.file, Path: p.String()}
-	rec.Name = l.recordName(r, p.k("Name"), f["Name"], owner)
+	rec := &Record{File: dec.file, Path: p.String()}
+	rec.Name = l.recordName(dec, p.Key("Name"), f["Name"], owner)
 	if v := f["Policy"]; v == nil {
-		r.errorf(p.k("Policy"), "is required (the name of a policy in policies/)")
-	} else if s, ok := r.str(v, p.k("Policy")); ok {
+		dec.errorf(p.Key("Policy"), "is required (the name of a policy in policies/)")
+	} else if s, ok := dec.str(v, p.Key("Policy")); ok {
 		rec.Policy = s
 	}
 	if v := f["Version"]; v == nil {
-		r.errorf(p.k("Version"), "is required (1..%d)", MaxVersions)
-	} else if num, ok := r.integer(v, p.k("Version"), 1, MaxVersions); ok {
+		dec.errorf(p.Key("Version"), "is required (1..%d)", MaxVersions)
+	} else if num, ok := dec.integer(v, p.Key("Version"), 1, MaxVersions); ok {
 		rec.Version = int(num)
 	}
-	rec.TTL = l.ttl(r, p.k("TTL"), f["TTL"])
-	if r.failed(mark) {
+	rec.TTL = l.ttl(dec, p.Key("TTL"), f["TTL"])
+	if dec.failed(mark) {
 		return
 	}
 	pol := l.store.Policies[rec.Policy]
 	switch {
 	case pol != nil:
-		l.bind(r, p.k("Version"), rec, pol)
+		l.bind(dec, p.Key("Version"), rec, pol)
 	case l.seen[rec.Policy] == nil:
-		r.errorf(p.k("Policy"), "no policy %q in policies/", rec.Policy)
+		dec.errorf(p.Key("Policy"), "no policy %q in policies/", rec.Policy)
 	case !l.seen[rec.Policy][rec.Version]:
-		r.errorf(p.k("Version"), "policy %q has no version %d (it has %s)", rec.Policy, rec.Version, l.versionList(rec.Policy))
+		dec.errorf(p.Key("Version"), "policy %q has no version %d (it has %s)", rec.Policy, rec.Version, l.versionList(rec.Policy))
 	}
 	// Otherwise the version's file has errors, already reported.
 }
 
 // bind resolves a record's version.
-func (l *loader) bind(r *reporter, p *jpath, rec *Record, pol *Policy) {
+func (l *loader) bind(dec *decoder, p *jsontree.Path, rec *Record, pol *Policy) {
 	rec.Ver = pol.Versions[rec.Version]
 	if rec.Ver == nil {
 		if l.seen[pol.Name][rec.Version] {
 			return // the version's file has errors, already reported
 		}
-		r.errorf(p, "policy %q has no version %d (it has %s)", pol.Name, rec.Version, l.versionList(pol.Name))
+		dec.errorf(p, "policy %q has no version %d (it has %s)", pol.Name, rec.Version, l.versionList(pol.Name))
 		return
 	}
 	l.addRecord(rec)
@@ -140,31 +138,31 @@ func (l *loader) addRecord(rec *Record) {
 }
 
 // instance reads one TrafficPolicyInstance of the AWS CLI's output.
-func (l *loader) instance(r *reporter, n *node, p *jpath, owner map[string]string) {
-	mark := r.mark()
-	f := r.fields(n, p, instanceKeys...)
+func (l *loader) instance(dec *decoder, n *jsontree.Node, p *jsontree.Path, owner map[string]string) {
+	mark := dec.mark()
+	f := dec.fields(n, p, instanceKeys...)
 	if f == nil {
 		return
 	}
-	rec := &Record{File: r.file, Path: p.String()}
-	rec.Name = l.recordName(r, p.k("Name"), f["Name"], owner)
+	rec := &Record{File: dec.file, Path: p.String()}
+	rec.Name = l.recordName(dec, p.Key("Name"), f["Name"], owner)
 	var id string
 	if v := f["TrafficPolicyId"]; v == nil {
-		r.errorf(p.k("TrafficPolicyId"), "is required")
+		dec.errorf(p.Key("TrafficPolicyId"), "is required")
 	} else {
-		id, _ = r.str(v, p.k("TrafficPolicyId"))
+		id, _ = dec.str(v, p.Key("TrafficPolicyId"))
 	}
 	if v := f["TrafficPolicyVersion"]; v == nil {
-		r.errorf(p.k("TrafficPolicyVersion"), "is required (1..%d)", MaxVersions)
-	} else if num, ok := r.integer(v, p.k("TrafficPolicyVersion"), 1, MaxVersions); ok {
+		dec.errorf(p.Key("TrafficPolicyVersion"), "is required (1..%d)", MaxVersions)
+	} else if num, ok := dec.integer(v, p.Key("TrafficPolicyVersion"), 1, MaxVersions); ok {
 		rec.Version = int(num)
 	}
-	rec.TTL = l.ttl(r, p.k("TTL"), f["TTL"])
+	rec.TTL = l.ttl(dec, p.Key("TTL"), f["TTL"])
 	var wantType string
 	if v := f["TrafficPolicyType"]; v != nil {
-		wantType, _ = r.str(v, p.k("TrafficPolicyType"))
+		wantType, _ = dec.str(v, p.Key("TrafficPolicyType"))
 	}
-	if r.failed(mark) {
+	if dec.failed(mark) {
 		return
 	}
 	var pol *Policy
@@ -178,41 +176,41 @@ func (l *loader) instance(r *reporter, n *node, p *jpath, owner map[string]strin
 		pol = l.store.Policies[id] // a policy directory named by its Id
 	}
 	if pol == nil {
-		r.errorf(p.k("TrafficPolicyId"), "no policy in policies/ has Id %q (policy files from aws route53 get-traffic-policy carry their Id)", id)
+		dec.errorf(p.Key("TrafficPolicyId"), "no policy in policies/ has Id %q (policy files from aws route53 get-traffic-policy carry their Id)", id)
 		return
 	}
 	rec.Policy = pol.Name
-	l.bind(r, p.k("TrafficPolicyVersion"), rec, pol)
+	l.bind(dec, p.Key("TrafficPolicyVersion"), rec, pol)
 	if rec.Ver != nil && wantType != "" && parseTypeName(wantType) != rec.Ver.Document.RecordType {
-		r.errorf(p.k("TrafficPolicyType"), "%s does not match the RecordType %s of policy %q version %d", wantType, typeName(rec.Ver.Document.RecordType), pol.Name, rec.Version)
+		dec.errorf(p.Key("TrafficPolicyType"), "%s does not match the RecordType %s of policy %q version %d", wantType, typeName(rec.Ver.Document.RecordType), pol.Name, rec.Version)
 	}
 }
 
 // recordName reads and normalises the Name of a record or alias, rejecting
 // a name defined twice.
-func (l *loader) recordName(r *reporter, p *jpath, n *node, owner map[string]string) string {
+func (l *loader) recordName(dec *decoder, p *jsontree.Path, n *jsontree.Node, owner map[string]string) string {
 	if n == nil {
-		r.errorf(p, "is required (a DNS name such as www.example.com.)")
+		dec.errorf(p, "is required (a DNS name such as www.example.com.)")
 		return ""
 	}
-	s, ok := r.str(n, p)
+	s, ok := dec.str(n, p)
 	if !ok {
 		return ""
 	}
 	name, ok := normalizeName(s)
 	switch {
 	case !ok:
-		r.errorf(p, "%q is not a valid DNS name", s)
+		dec.errorf(p, "%q is not a valid DNS name", s)
 		return ""
 	case strings.HasPrefix(name, "*."):
-		r.errorf(p, "%q: wildcard names are not supported", s)
+		dec.errorf(p, "%q: wildcard names are not supported", s)
 		return ""
 	}
 	if other, dup := owner[name]; dup {
-		r.errorf(p, "%s is already defined by %s", name, other)
+		dec.errorf(p, "%s is already defined by %s", name, other)
 		return ""
 	}
-	owner[name] = p.parent.String()
+	owner[name] = p.Parent().String()
 	return name
 }
 
@@ -227,34 +225,34 @@ func normalizeName(s string) (string, bool) {
 	return dns.Fqdn(strings.ToLower(s)), true
 }
 
-func (l *loader) ttl(r *reporter, p *jpath, n *node) uint32 {
+func (l *loader) ttl(dec *decoder, p *jsontree.Path, n *jsontree.Node) uint32 {
 	if n == nil {
-		r.errorf(p, "is required (0..%d seconds)", math.MaxInt32)
+		dec.errorf(p, "is required (0..%d seconds)", math.MaxInt32)
 		return 0
 	}
-	v, _ := r.integer(n, p, 0, math.MaxInt32)
+	v, _ := dec.integer(n, p, 0, math.MaxInt32)
 	return uint32(v)
 }
 
 // alias reads one Aliases entry.
-func (l *loader) alias(r *reporter, n *node, p *jpath, owner map[string]string) *Alias {
-	mark := r.mark()
-	f := r.fields(n, p, aliasKeys...)
+func (l *loader) alias(dec *decoder, n *jsontree.Node, p *jsontree.Path, owner map[string]string) *Alias {
+	mark := dec.mark()
+	f := dec.fields(n, p, aliasKeys...)
 	if f == nil {
 		return nil
 	}
-	a := &Alias{File: r.file, Path: p.String()}
-	a.Name = l.recordName(r, p.k("Name"), f["Name"], owner)
+	a := &Alias{File: dec.file, Path: p.String()}
+	a.Name = l.recordName(dec, p.Key("Name"), f["Name"], owner)
 	if v := f["Target"]; v == nil {
-		r.errorf(p.k("Target"), "is required (the name of a policy record or another alias)")
-	} else if s, ok := r.str(v, p.k("Target")); ok {
+		dec.errorf(p.Key("Target"), "is required (the name of a policy record or another alias)")
+	} else if s, ok := dec.str(v, p.Key("Target")); ok {
 		if t, ok := normalizeName(s); ok {
 			a.Target = t
 		} else {
-			r.errorf(p.k("Target"), "%q is not a valid DNS name", s)
+			dec.errorf(p.Key("Target"), "%q is not a valid DNS name", s)
 		}
 	}
-	if r.failed(mark) {
+	if dec.failed(mark) {
 		return nil
 	}
 	return a
@@ -262,7 +260,7 @@ func (l *loader) alias(r *reporter, n *node, p *jpath, owner map[string]string) 
 
 // resolveAliases follows every alias to its policy record, rejecting
 // loops and targets that are not defined.
-func (l *loader) resolveAliases(r *reporter, aliases []*Alias) {
+func (l *loader) resolveAliases(dec *decoder, aliases []*Alias) {
 	byName := make(map[string]*Alias, len(aliases))
 	for _, a := range aliases {
 		byName[a.Name] = a
@@ -277,12 +275,12 @@ func (l *loader) resolveAliases(r *reporter, aliases []*Alias) {
 			}
 			next := byName[cur.Target]
 			if next == nil {
-				r.addAt(Error, a.Path+".Target", "%s is not a policy record or an alias in this file", cur.Target)
+				dec.addAt(Error, a.Path+".Target", "%s is not a policy record or an alias in this file", cur.Target)
 				break
 			}
 			if slices.Contains(chain, next.Name) {
 				chain = append(chain, next.Name)
-				r.addAt(Error, a.Path+".Target", "alias loop %s", strings.Join(chain, " -> "))
+				dec.addAt(Error, a.Path+".Target", "alias loop %s", strings.Join(chain, " -> "))
 				break
 			}
 			chain = append(chain, next.Name)
@@ -295,12 +293,12 @@ func (l *loader) resolveAliases(r *reporter, aliases []*Alias) {
 }
 
 // checkRecord applies the checks that need a record's resolved version.
-func (l *loader) checkRecord(r *reporter, rec *Record) {
+func (l *loader) checkRecord(dec *decoder, rec *Record) {
 	doc := rec.Ver.Document
-	l.checkName(r, rec.Path, rec.Name, doc.RecordType)
+	l.checkName(dec, rec.Path, rec.Name, doc.RecordType)
 	if prev := l.opts.Previous; prev != nil {
 		if old := prev.records[rec.Name]; old != nil && old.Ver != nil && old.Ver.Document.RecordType != doc.RecordType {
-			r.addAt(Error, rec.Path+".Version", "%s would change type from %s to %s (policy %q version %d); Route 53 rejects this as ConflictingTypes: remove the record, then add it again",
+			dec.addAt(Error, rec.Path+".Version", "%s would change type from %s to %s (policy %q version %d); Route 53 rejects this as ConflictingTypes: remove the record, then add it again",
 				rec.Name, typeName(old.Ver.Document.RecordType), typeName(doc.RecordType), rec.Policy, rec.Version)
 		}
 	}
@@ -309,14 +307,14 @@ func (l *loader) checkRecord(r *reporter, rec *Record) {
 			continue
 		}
 		if want := strings.TrimSuffix(rec.Name, "."); e.Bucket != want {
-			r.warnAt(rec.Path+".Name", fmt.Sprintf("s3-website endpoint %q of policy %q version %d is bucket %q, but S3 serves a website only under its bucket's name (%s)",
+			dec.warnAt(rec.Path+".Name", fmt.Sprintf("s3-website endpoint %q of policy %q version %d is bucket %q, but S3 serves a website only under its bucket's name (%s)",
 				e.ID, rec.Policy, rec.Version, e.Bucket, want), "", "name the bucket after the record")
 		}
 	}
 }
 
 // checkName checks a record or alias name against the configured zones.
-func (l *loader) checkName(r *reporter, path, name string, rrtype uint16) {
+func (l *loader) checkName(dec *decoder, path, name string, rrtype uint16) {
 	if len(l.opts.Zones) == 0 {
 		return
 	}
@@ -328,9 +326,9 @@ func (l *loader) checkName(r *reporter, path, name string, rrtype uint16) {
 	}
 	switch {
 	case zone == "":
-		r.warnAt(path+".Name", fmt.Sprintf("%s is outside the zones %s", name, strings.Join(l.opts.Zones, " ")), "it is not served",
+		dec.warnAt(path+".Name", fmt.Sprintf("%s is outside the zones %s", name, strings.Join(l.opts.Zones, " ")), "it is not served",
 			"remove it, or serve its zone")
 	case zone == name && rrtype == dns.TypeCNAME:
-		r.addAt(Error, path+".Name", "%s is the apex of zone %s, and a CNAME cannot be at a zone apex", name, zone)
+		dec.addAt(Error, path+".Name", "%s is the apex of zone %s, and a CNAME cannot be at a zone apex", name, zone)
 	}
 }

@@ -3,6 +3,8 @@ package policyfile
 import (
 	"fmt"
 	"strings"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
 // S3 website endpoints.
@@ -75,11 +77,11 @@ func s3Website(value, region string) (bucket, target, hostRegion string) {
 
 // s3WebsiteTarget sets the bucket and the host to resolve of an s3-website
 // endpoint whose Target and Region are read.
-func s3WebsiteTarget(r *reporter, p *jpath, e *Endpoint) {
+func s3WebsiteTarget(dec *decoder, p *jsontree.Path, e *Endpoint) {
 	bucket, target, hostRegion := s3Website(e.Target, e.Region)
 	e.Bucket, e.Target = bucket, target
 	if hostRegion != "" && hostRegion != e.Region {
-		r.warn(p.k("Region"), fmt.Sprintf("%q is not the region of the website host %q (%s)", e.Region, e.Value, hostRegion),
+		dec.warn(p.Key("Region"), fmt.Sprintf("%q is not the region of the website host %q (%s)", e.Region, e.Value, hostRegion),
 			"the host is resolved as given", fmt.Sprintf("write %q", hostRegion))
 	}
 }

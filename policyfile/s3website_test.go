@@ -45,7 +45,7 @@ func TestS3WebsiteEndpoint(t *testing.T) {
 			[]string{`Endpoints.s3.Region: warning: "us-west-2" is not the region of the website host "example.com.s3-website-us-east-1.amazonaws.com" (us-east-1); the host is resolved as given`}},
 	} {
 		t.Run(tc.value+" "+tc.region, func(t *testing.T) {
-			d, probs := ParseDocument([]byte(doc(tc.value, tc.region)), false, false)
+			d, probs := parseStandaloneDocument([]byte(doc(tc.value, tc.region)), false, false)
 			var got []string
 			for _, p := range probs {
 				got = append(got, p.String())
@@ -53,7 +53,7 @@ func TestS3WebsiteEndpoint(t *testing.T) {
 			if len(got) != len(tc.want) || len(got) > 0 && got[0] != tc.want[0] {
 				t.Fatalf("problems %q, want %q", got, tc.want)
 			}
-			e := d.Endpoint("s3")
+			e := d.endpoints["s3"]
 			if e.Bucket != tc.bucket || e.Target != tc.target {
 				t.Errorf("bucket %q target %q, want %q %q", e.Bucket, e.Target, tc.bucket, tc.target)
 			}
@@ -83,8 +83,22 @@ func TestS3WebsiteRealWorld(t *testing.T) {
 		if len(probs) != 0 {
 			t.Fatalf("%s: %v", name, probs)
 		}
-		if e := s.Record("video.example.com.").Ver.Document.Endpoint("s3_video"); e.Target != "s3-website-us-east-1.amazonaws.com." {
+		if e := s.records["video.example.com."].Ver.Document.endpoints["s3_video"]; e.Target != "s3-website-us-east-1.amazonaws.com." {
 			t.Errorf("target %s", e.Target)
 		}
 	}
+}
+
+// An s3-website endpoint whose bucket is not named after the record that
+// serves it is a warning.
+func TestS3BucketName(t *testing.T) {
+	s3 := `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"r","Endpoints":{
+		"lb":{"Type":"application-load-balancer","Value":"alb.us-east-1.elb.amazonaws.com"},
+		"banner":{"Type":"s3-website","Region":"us-east-1","Value":"video.example.com.s3-website-us-east-1.amazonaws.com"}},
+		"Rules":{"r":{"RuleType":"failover","Primary":{"EndpointReference":"lb"},"Secondary":{"EndpointReference":"banner"}}}}`
+	runStoreCases(t, []storeCase{
+		{name: "mismatch", files: map[string]string{"policies/site/1.json": s3, "records.json": records(rec("www.example.com", "site", 1))},
+			want: []string{`records.json: PolicyRecords[0].Name: warning: s3-website endpoint "banner" of policy "site" version 1 is bucket "video.example.com", but S3 serves a website only under its bucket's name (www.example.com)`}},
+		{name: "match", files: map[string]string{"policies/site/1.json": s3, "records.json": records(rec("video.example.com", "site", 1))}},
+	})
 }

@@ -3,15 +3,16 @@ package policyfile
 import (
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path"
-	"slices"
 	"strings"
+
+	"github.com/trafficflow/trafficflow/internal/jsontree"
 )
 
-// MissingHealthCheck says what a reference to an undefined health check
-// does (spec §2.13 item 10).
+// MissingHealthCheck says what becomes of a reference, in a version a
+// record uses, to a health check healthchecks.json does not define (the
+// Corefile's missing_healthcheck, validate's --missing-healthcheck).
 type MissingHealthCheck string
 
 // Modes for references to undefined health checks.
@@ -67,10 +68,6 @@ type Store struct {
 	records map[string]*Record
 }
 
-// Record returns the policy record with the given (lower-case, fully
-// qualified) name, or nil.
-func (s *Store) Record(name string) *Record { return s.records[name] }
-
 // Summary describes what the store holds in one line.
 func (s *Store) Summary() string {
 	versions := 0
@@ -99,9 +96,6 @@ type Policy struct {
 	ID       string
 	Versions map[int]*Version
 }
-
-// Numbers returns the policy's version numbers in ascending order.
-func (p *Policy) Numbers() []int { return slices.Sorted(maps.Keys(p.Versions)) }
 
 // Version is one immutable version of a policy.
 type Version struct {
@@ -192,18 +186,18 @@ func LoadFS(fsys fs.FS, dir string, opts Options) (*Store, Problems) {
 		},
 		seen: map[string]map[int]bool{},
 	}
-	if n, r := l.open("locations"); n != nil {
-		l.loadLocations(r, n)
+	if n, dec := l.open("locations"); n != nil {
+		l.loadLocations(dec, n)
 	}
 	l.loadPolicies()
-	if n, r := l.open("healthchecks"); n != nil {
-		l.loadHealthChecks(r, n)
+	if n, dec := l.open("healthchecks"); n != nil {
+		l.loadHealthChecks(dec, n)
 	}
-	if n, r := l.open("healthstate"); n != nil {
-		l.loadHealthState(r, n)
+	if n, dec := l.open("healthstate"); n != nil {
+		l.loadHealthState(dec, n)
 	}
-	if n, r := l.open("records"); n != nil {
-		l.loadRecords(r, n)
+	if n, dec := l.open("records"); n != nil {
+		l.loadRecords(dec, n)
 	}
 	l.checkHealthRefs()
 
@@ -226,7 +220,7 @@ var syntaxExts = map[string]bool{".json": false, ".yaml": true, ".yml": true}
 
 // open reads and parses DIR/base.{json,yaml,yml}. It returns nil when the
 // file does not exist or cannot be parsed (which has been reported).
-func (l *loader) open(base string) (*node, *reporter) {
+func (l *loader) open(base string) (*jsontree.Node, *decoder) {
 	var found []string
 	for _, ext := range []string{".json", ".yaml", ".yml"} {
 		if _, err := fs.Stat(l.fsys, base+ext); err == nil {
@@ -244,24 +238,23 @@ func (l *loader) open(base string) (*node, *reporter) {
 	return l.parseFile(found[0])
 }
 
-// reporter returns a reporter for problems of a store file (relative to
-// the store).
-func (l *loader) reporter(rel string) *reporter {
-	return &reporter{file: rel, strict: l.opts.Strict, out: &l.probs}
+// decoder returns a decoder for a store file (relative to the store).
+func (l *loader) decoder(rel string) *decoder {
+	return &decoder{file: rel, strict: l.opts.Strict, out: &l.probs}
 }
 
 // parseFile reads and parses a store file given relative to the store.
-func (l *loader) parseFile(rel string) (*node, *reporter) {
-	r := l.reporter(rel)
+func (l *loader) parseFile(rel string) (*jsontree.Node, *decoder) {
+	dec := l.decoder(rel)
 	data, err := fs.ReadFile(l.fsys, rel)
 	if err != nil {
 		l.probs = append(l.probs, Problem{File: rel, Message: errText(err)})
 		return nil, nil
 	}
-	n, err := parseSyntax(data, syntaxExts[strings.ToLower(path.Ext(rel))])
+	n, err := jsontree.Parse(data, syntaxExts[strings.ToLower(path.Ext(rel))])
 	if err != nil {
 		l.probs = append(l.probs, Problem{File: rel, Message: err.Error()})
 		return nil, nil
 	}
-	return n, r
+	return n, dec
 }

@@ -1,4 +1,4 @@
-package policyfile
+package jsontree
 
 import (
 	"bytes"
@@ -13,11 +13,11 @@ import (
 // maxYAMLNodes bounds alias expansion ("billion laughs") in YAML files.
 const maxYAMLNodes = 1 << 20
 
-// parseYAML parses a YAML file into the same node tree as parseJSON, so the
-// rest of the package does not care which syntax a file used. Values keep
-// YAML 1.2 meaning: NO and yes are strings, and an unquoted 2015-10-01 is
-// the string "2015-10-01". The file must hold exactly one document.
-func parseYAML(data []byte) (*node, error) {
+// parseYAML parses a YAML file into the same tree as parseJSON, so that a
+// reader does not care which syntax a file used. Values keep YAML 1.2
+// meaning: NO and yes are strings, and an unquoted 2015-10-01 is the string
+// "2015-10-01". The file must hold exactly one document.
+func parseYAML(data []byte) (*Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -49,7 +49,7 @@ func yamlError(err error) error {
 
 type yamlConverter struct{ count int }
 
-func (c *yamlConverter) convert(y *yaml.Node, depth int) (*node, error) {
+func (c *yamlConverter) convert(y *yaml.Node, depth int) (*Node, error) {
 	c.count++
 	if c.count > maxYAMLNodes {
 		return nil, &syntaxError{line: y.Line, col: y.Column, msg: "too many values (alias expansion?)"}
@@ -57,11 +57,11 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) (*node, error) {
 	if depth > maxDepth {
 		return nil, &syntaxError{line: y.Line, col: y.Column, msg: fmt.Sprintf("nesting deeper than %d levels", maxDepth)}
 	}
-	n := &node{}
+	n := &Node{}
 	switch y.Kind {
 	case yaml.DocumentNode:
 		if len(y.Content) == 0 {
-			n.kind = kNull
+			n.Kind = Null
 			return n, nil
 		}
 		return c.convert(y.Content[0], depth)
@@ -71,7 +71,7 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) (*node, error) {
 		}
 		return c.convert(y.Alias, depth+1)
 	case yaml.MappingNode:
-		n.kind = kObject
+		n.Kind = Object
 		for i := 0; i+1 < len(y.Content); i += 2 {
 			k, v := y.Content[i], y.Content[i+1]
 			if k.Kind != yaml.ScalarNode {
@@ -81,51 +81,51 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) (*node, error) {
 			if err != nil {
 				return nil, err
 			}
-			n.members = append(n.members, member{key: k.Value, val: val})
+			n.Members = append(n.Members, Member{Key: k.Value, Value: val})
 		}
 	case yaml.SequenceNode:
-		n.kind = kArray
+		n.Kind = Array
 		for _, e := range y.Content {
 			val, err := c.convert(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			n.elems = append(n.elems, val)
+			n.Elems = append(n.Elems, val)
 		}
 	case yaml.ScalarNode:
 		switch y.ShortTag() {
 		case "!!null":
-			n.kind = kNull
+			n.Kind = Null
 		case "!!bool":
 			var b bool
 			if err := y.Decode(&b); err != nil {
 				return nil, &syntaxError{line: y.Line, col: y.Column, msg: err.Error()}
 			}
-			n.kind, n.boolean = kBool, b
+			n.Kind, n.Bool = Bool, b
 		case "!!int":
-			n.kind = kNumber
+			n.Kind = Number
 			if i, err := strconv.ParseInt(y.Value, 10, 64); err == nil {
-				n.str = strconv.FormatInt(i, 10)
+				n.Text = strconv.FormatInt(i, 10)
 			} else {
 				var v int64
 				if err := y.Decode(&v); err != nil {
 					return nil, &syntaxError{line: y.Line, col: y.Column, msg: err.Error()}
 				}
-				n.str = strconv.FormatInt(v, 10)
+				n.Text = strconv.FormatInt(v, 10)
 			}
 		case "!!float":
 			var f float64
 			if err := y.Decode(&f); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 				return nil, &syntaxError{line: y.Line, col: y.Column, msg: fmt.Sprintf("%q is not a finite number", y.Value)}
 			}
-			n.kind = kNumber
+			n.Kind = Number
 			if jsonNumber(y.Value) {
-				n.str = y.Value // keep the text as written (coordinate precision)
+				n.Text = y.Value // keep the text as written (coordinate precision)
 			} else {
-				n.str = strconv.FormatFloat(f, 'f', -1, 64)
+				n.Text = strconv.FormatFloat(f, 'f', -1, 64)
 			}
 		default: // !!str, !!timestamp, !!binary and custom tags: the text as written
-			n.kind, n.str = kString, y.Value
+			n.Kind, n.Text = String, y.Value
 		}
 	default:
 		return nil, &syntaxError{line: y.Line, col: y.Column, msg: "unsupported YAML node"}

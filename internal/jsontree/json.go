@@ -1,4 +1,4 @@
-package policyfile
+package jsontree
 
 import (
 	"fmt"
@@ -8,29 +8,9 @@ import (
 	"unicode/utf8"
 )
 
-// maxDepth bounds the nesting of parsed files; real documents nest a few
-// levels deep.
-const maxDepth = 128
-
-// syntaxError is a JSON or YAML syntax error at a position in the file.
-type syntaxError struct {
-	line, col int
-	msg       string
-}
-
-func (e *syntaxError) Error() string {
-	if e.line == 0 {
-		return "syntax error: " + e.msg
-	}
-	if e.col == 0 {
-		return fmt.Sprintf("line %d: syntax error: %s", e.line, e.msg)
-	}
-	return fmt.Sprintf("line %d, column %d: syntax error: %s", e.line, e.col, e.msg)
-}
-
 // parseJSON parses a JSON text into a node tree. It accepts exactly RFC 8259
 // JSON (plus a leading UTF-8 byte order mark) and keeps duplicate keys.
-func parseJSON(data []byte) (*node, error) {
+func parseJSON(data []byte) (*Node, error) {
 	p := &jsonParser{data: data, line: 1}
 	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
 		p.pos = 3
@@ -80,14 +60,14 @@ func (p *jsonParser) skipSpace() {
 	}
 }
 
-func (p *jsonParser) value(depth int) (*node, error) {
+func (p *jsonParser) value(depth int) (*Node, error) {
 	if depth > maxDepth {
 		return nil, p.errorf("nesting deeper than %d levels", maxDepth)
 	}
 	if p.pos >= len(p.data) {
 		return nil, p.errorf("unexpected end of file, expecting a value")
 	}
-	n := &node{}
+	n := &Node{}
 	switch c := p.data[p.pos]; {
 	case c == '{':
 		if err := p.object(n, depth); err != nil {
@@ -102,28 +82,28 @@ func (p *jsonParser) value(depth int) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.kind, n.str = kString, s
+		n.Kind, n.Text = String, s
 	case c == '-' || (c >= '0' && c <= '9'):
 		s, err := p.number()
 		if err != nil {
 			return nil, err
 		}
-		n.kind, n.str = kNumber, s
+		n.Kind, n.Text = Number, s
 	case c == 't':
 		if err := p.literal("true"); err != nil {
 			return nil, err
 		}
-		n.kind, n.boolean = kBool, true
+		n.Kind, n.Bool = Bool, true
 	case c == 'f':
 		if err := p.literal("false"); err != nil {
 			return nil, err
 		}
-		n.kind = kBool
+		n.Kind = Bool
 	case c == 'n':
 		if err := p.literal("null"); err != nil {
 			return nil, err
 		}
-		n.kind = kNull
+		n.Kind = Null
 	default:
 		return nil, p.errorf("unexpected %s, expecting a value", p.quoteChar())
 	}
@@ -138,12 +118,9 @@ func (p *jsonParser) literal(word string) error {
 	return nil
 }
 
-func (p *jsonParser) object(n *node, depth int) error {
-	n.kind = kObject
-	p.pos++ // {
-	p.skipSpace()
-	if p.pos < len(p.data) && p.data[p.pos] == '}' {
-		p.pos++
+func (p *jsonParser) object(n *Node, depth int) error {
+	n.Kind = Object
+	if p.empty('}') {
 		return nil
 	}
 	for {
@@ -165,29 +142,16 @@ func (p *jsonParser) object(n *node, depth int) error {
 		if err != nil {
 			return err
 		}
-		n.members = append(n.members, member{key: key, val: v})
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return p.errorf("unexpected end of file, expecting ',' or '}'")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			return nil
-		default:
-			return p.errorf("unexpected %s, expecting ',' or '}'", p.quoteChar())
+		n.Members = append(n.Members, Member{Key: key, Value: v})
+		if closed, err := p.separator('}'); closed || err != nil {
+			return err
 		}
 	}
 }
 
-func (p *jsonParser) array(n *node, depth int) error {
-	n.kind = kArray
-	p.pos++ // [
-	p.skipSpace()
-	if p.pos < len(p.data) && p.data[p.pos] == ']' {
-		p.pos++
+func (p *jsonParser) array(n *Node, depth int) error {
+	n.Kind = Array
+	if p.empty(']') {
 		return nil
 	}
 	for {
@@ -196,21 +160,42 @@ func (p *jsonParser) array(n *node, depth int) error {
 		if err != nil {
 			return err
 		}
-		n.elems = append(n.elems, v)
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return p.errorf("unexpected end of file, expecting ',' or ']'")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			return nil
-		default:
-			return p.errorf("unexpected %s, expecting ',' or ']'", p.quoteChar())
+		n.Elems = append(n.Elems, v)
+		if closed, err := p.separator(']'); closed || err != nil {
+			return err
 		}
 	}
+}
+
+// empty reads the opening '{' or '[' of an object or array and, when it is
+// empty, the closing end, and reports whether it was empty.
+func (p *jsonParser) empty(end byte) bool {
+	p.pos++
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == end {
+		p.pos++
+		return true
+	}
+	return false
+}
+
+// separator reads what follows a member of an object or an element of an
+// array: a comma, or the closing '}' or ']' (end), in which case closed is
+// true.
+func (p *jsonParser) separator(end byte) (closed bool, err error) {
+	p.skipSpace()
+	if p.pos >= len(p.data) {
+		return false, p.errorf("unexpected end of file, expecting ',' or '%c'", end)
+	}
+	switch p.data[p.pos] {
+	case ',':
+		p.pos++
+		return false, nil
+	case end:
+		p.pos++
+		return true, nil
+	}
+	return false, p.errorf("unexpected %s, expecting ',' or '%c'", p.quoteChar(), end)
 }
 
 func (p *jsonParser) number() (string, error) {

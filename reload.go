@@ -112,7 +112,7 @@ func (l *loader) load(read files) (sum watch.Sum, err error) {
 	}
 	// The snapshot is built on the health plan's cells before the plan
 	// is applied: a build that fails leaves the checks as they were.
-	plan := tf.health.Prepare(health.Config{Checks: store.HealthChecks, Forced: store.Forced, Fixed: fixedStates(store)})
+	plan := tf.health.Prepare(health.Config{Checks: store.HealthChecks, Forced: store.Forced, Fixed: store.Missing})
 	snap, err := tf.buildSnapshot(store, db, lat, plan)
 	if err != nil {
 		return sum, err
@@ -144,19 +144,6 @@ func logWarnings(probs policyfile.Problems) error {
 		log.Warning(w.String())
 	}
 	return probs.Err()
-}
-
-// fixedStates returns the states missing_healthcheck healthy|unhealthy
-// gives the health-check IDs that no check defines.
-func fixedStates(store *policyfile.Store) map[string]policyfile.ForcedState {
-	fixed := make(map[string]policyfile.ForcedState, len(store.Missing))
-	for id, healthy := range store.Missing {
-		fixed[id] = policyfile.ForcedUnhealthy
-		if healthy {
-			fixed[id] = policyfile.ForcedHealthy
-		}
-	}
-	return fixed
 }
 
 // readStore loads a consistent copy of the store (watch.ReadStable). It

@@ -55,10 +55,26 @@ type state struct {
 	rng    uint64
 	// known and healthy cache anyHealthy, a bit per memo slot (rule.memo;
 	// bits keep the state, and so the query's stack, small); bigMemo
-	// instead when the policy has more than 64 slots: 0 unknown, 1
-	// unhealthy, 2 healthy.
+	// instead when the policy has more than 64 slots.
 	known, healthy uint64
-	bigMemo        []uint8
+	bigMemo        []memoState
+}
+
+// memoState is what the per-query memo knows of a rule's health (anyHealthy).
+type memoState uint8
+
+const (
+	memoUnknown memoState = iota
+	memoUnhealthy
+	memoHealthy
+)
+
+// memoOf returns the memo of a known health.
+func memoOf(healthy bool) memoState {
+	if healthy {
+		return memoHealthy
+	}
+	return memoUnhealthy
 }
 
 // Evaluate walks the policy for one query and writes the answer to res. It takes no lock, and allocates only when q.Trace is set or
@@ -70,7 +86,7 @@ func (p *Evaluator) Evaluate(q *Query, res *Result) {
 		s.client = *q.Client
 	}
 	if p.memoSlots > memoSize {
-		s.bigMemo = make([]uint8, p.memoSlots)
+		s.bigMemo = make([]memoState, p.memoSlots)
 	}
 	s.res.Healthy = s.eval(p.start)
 	*res = s.res
@@ -337,8 +353,8 @@ func (s *state) branchHealthy(it *item) bool {
 func (s *state) anyHealthy(r ref) bool {
 	ru := &s.p.rules[r.rule()]
 	slot := ru.memo
-	if m := s.memoGet(slot); m != 0 {
-		return m == 2
+	if m := s.memoGet(slot); m != memoUnknown {
+		return m == memoHealthy
 	}
 	healthy := false
 	if ru.kind == kGeo {
@@ -351,35 +367,31 @@ func (s *state) anyHealthy(r ref) bool {
 			}
 		}
 	}
-	v := uint8(1)
-	if healthy {
-		v = 2
-	}
-	s.memoSet(slot, v)
+	s.memoSet(slot, memoOf(healthy))
 	return healthy
 }
 
-// memoGet returns the memo of slot i: 0 unknown (always for a rule
-// without a slot, i < 0), 1 unhealthy, 2 healthy.
-func (s *state) memoGet(i int32) uint8 {
+// memoGet returns the memo of slot i (memoUnknown for a rule without a
+// slot, i < 0).
+func (s *state) memoGet(i int32) memoState {
 	switch {
 	case i < 0:
-		return 0
+		return memoUnknown
 	case s.bigMemo != nil:
 		return s.bigMemo[i]
 	}
 	bit := uint64(1) << uint(i)
 	switch {
 	case s.known&bit == 0:
-		return 0
+		return memoUnknown
 	case s.healthy&bit == 0:
-		return 1
+		return memoUnhealthy
 	}
-	return 2
+	return memoHealthy
 }
 
-// memoSet records v (1 unhealthy, 2 healthy) in slot i, if i >= 0.
-func (s *state) memoSet(i int32, v uint8) {
+// memoSet records a known health v in slot i, if i >= 0.
+func (s *state) memoSet(i int32, v memoState) {
 	switch {
 	case i < 0:
 		return
@@ -389,7 +401,7 @@ func (s *state) memoSet(i int32, v uint8) {
 	}
 	bit := uint64(1) << uint(i)
 	s.known |= bit
-	if v == 2 {
+	if v == memoHealthy {
 		s.healthy |= bit
 	}
 }

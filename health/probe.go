@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -39,10 +38,10 @@ const (
 func (e *Engine) probe(ctx context.Context, c *check) (bool, string) {
 	cfg := c.cfg
 	budget := connectTimeout + statusTimeout
-	switch cfg.Type {
-	case policyfile.TCP:
+	switch {
+	case !cfg.Type.UsesHTTP():
 		budget = tcpTimeout
-	case policyfile.HTTPStrMatch, policyfile.HTTPSStrMatch:
+	case cfg.Type.MatchesString():
 		budget += bodyTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, min(budget, cfg.RequestInterval))
@@ -86,10 +85,6 @@ func (e *Engine) target(ctx context.Context, cfg *policyfile.HealthCheck) (netip
 	return netip.AddrPort{}, fmt.Sprintf("DNS resolution failed: no A record for %s", name)
 }
 
-func isTLS(t policyfile.HealthCheckType) bool {
-	return t == policyfile.HTTPS || t == policyfile.HTTPSStrMatch
-}
-
 // hostHeader is the Host header Route 53 sends: FullyQualifiedDomainName, or
 // the IP address without one; bare on port 80 (HTTP) or 443 (HTTPS), with
 // ":port" on any other port.
@@ -102,7 +97,7 @@ func hostHeader(cfg *policyfile.HealthCheck) string {
 		name = cfg.IPAddress.Unmap().String()
 	}
 	port := cfg.Port
-	if (port == 80 && !isTLS(cfg.Type)) || (port == 443 && isTLS(cfg.Type)) {
+	if (port == 80 && !cfg.Type.UsesTLS()) || (port == 443 && cfg.Type.UsesTLS()) {
 		if strings.Contains(name, ":") {
 			return "[" + name + "]"
 		}
@@ -147,7 +142,7 @@ func probeHTTP(ctx context.Context, c *check, addr netip.AddrPort) (bool, string
 	conn.SetDeadline(deadline)
 	noStatus := fmt.Sprintf("no status within %s after connecting", since(connected, deadline))
 	var rw net.Conn = conn
-	if isTLS(cfg.Type) {
+	if cfg.Type.UsesTLS() {
 		tc := tls.Client(conn, tlsConfig(cfg))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return false, failure(ctx, err, "TLS handshake: "+noStatus, "TLS handshake")
@@ -166,7 +161,7 @@ func probeHTTP(ctx context.Context, c *check, addr netip.AddrPort) (bool, string
 	if resp.StatusCode < 200 || resp.StatusCode >= 400 {
 		return false, status
 	}
-	if cfg.Type != policyfile.HTTPStrMatch && cfg.Type != policyfile.HTTPSStrMatch {
+	if !cfg.Type.MatchesString() {
 		return true, status
 	}
 
@@ -201,10 +196,7 @@ func tlsConfig(cfg *policyfile.HealthCheck) *tls.Config {
 // newRequest builds the request the probes of cfg send. It is built once per
 // check and only read by the probes.
 func newRequest(cfg *policyfile.HealthCheck) (*http.Request, error) {
-	if !strings.HasPrefix(cfg.ResourcePath, "/") {
-		return nil, fmt.Errorf("invalid ResourcePath %q: not a path (it must start with /)", cfg.ResourcePath)
-	}
-	u, err := url.ParseRequestURI(cfg.ResourcePath)
+	u, err := cfg.RequestURL() // never fails for a check policyfile loaded
 	if err != nil {
 		return nil, fmt.Errorf("invalid ResourcePath %q: %v", cfg.ResourcePath, err)
 	}

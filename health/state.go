@@ -52,7 +52,7 @@ func newCheck(cfg *policyfile.HealthCheck, forced policyfile.ForcedState) *check
 		rawReason: "new health check, no probe result yet",
 		forced:    forced,
 	}
-	if probed(cfg) && cfg.Type != policyfile.TCP {
+	if probed(cfg) && cfg.Type.UsesHTTP() {
 		var err error
 		if c.req, err = newRequest(cfg); err != nil {
 			c.reqErr = err.Error()
@@ -65,16 +65,7 @@ func newCheck(cfg *policyfile.HealthCheck, forced policyfile.ForcedState) *check
 }
 
 // probed reports whether cfg is a type this package probes, and enabled.
-func probed(cfg *policyfile.HealthCheck) bool {
-	if cfg.Disabled {
-		return false
-	}
-	switch cfg.Type {
-	case policyfile.HTTP, policyfile.HTTPS, policyfile.HTTPStrMatch, policyfile.HTTPSStrMatch, policyfile.TCP:
-		return true
-	}
-	return false
-}
+func probed(cfg *policyfile.HealthCheck) bool { return !cfg.Disabled && cfg.Type.Probed() }
 
 // lastKnown reports whether cfg keeps its last known state: an unprobed type
 // with InsufficientDataHealthStatus LastKnownStatus (or unset).
@@ -100,10 +91,10 @@ func (e *Engine) ownState(c *check) (bool, string) {
 		state  bool
 		reason string
 	)
-	switch cfg.Type {
-	case policyfile.HTTP, policyfile.HTTPS, policyfile.HTTPStrMatch, policyfile.HTTPSStrMatch, policyfile.TCP:
+	switch {
+	case cfg.Type.Probed():
 		state, reason = c.raw, c.rawReason
-	case policyfile.Calculated:
+	case cfg.Type == policyfile.Calculated:
 		n := 0
 		for _, id := range cfg.ChildHealthChecks {
 			if child := e.checks[id]; child != nil && child.cell.Load() {
@@ -113,7 +104,7 @@ func (e *Engine) ownState(c *check) (bool, string) {
 		state = n >= cfg.HealthThreshold
 		reason = fmt.Sprintf("%d of %d child health checks healthy, HealthThreshold %d",
 			n, len(cfg.ChildHealthChecks), cfg.HealthThreshold)
-	case policyfile.CloudWatch, policyfile.RecoveryControl:
+	case cfg.Type == policyfile.CloudWatch, cfg.Type == policyfile.RecoveryControl:
 		switch cfg.InsufficientDataHealthStatus {
 		case policyfile.InsufficientHealthy:
 			state = true

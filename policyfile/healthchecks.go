@@ -331,9 +331,12 @@ func (l *loader) checkHealthRefs() {
 				"define the check in healthchecks.json, or remove the reference")
 		case l.opts.MissingHealthCheck == MissingHealthy || l.opts.MissingHealthCheck == MissingUnhealthy:
 			if l.store.Missing == nil {
-				l.store.Missing = map[string]bool{}
+				l.store.Missing = map[string]ForcedState{}
 			}
-			l.store.Missing[ref.id] = l.opts.MissingHealthCheck == MissingHealthy
+			l.store.Missing[ref.id] = ForcedUnhealthy
+			if l.opts.MissingHealthCheck == MissingHealthy {
+				l.store.Missing[ref.id] = ForcedHealthy
+			}
 			dec.warnAt(ref.path, fmt.Sprintf("no health check %q in healthchecks.json", ref.id), fmt.Sprintf("treated as %s (missing_healthcheck)", l.opts.MissingHealthCheck),
 				"define the check in healthchecks.json")
 		default:

@@ -29,14 +29,14 @@ func TestMissingHealthCheck(t *testing.T) {
 		{name: "treated as healthy", files: files, opts: Options{MissingHealthCheck: MissingHealthy},
 			want: []string{`policies/web/1.json: Rules.r.Primary.HealthCheck: warning: no health check "web-primary" in healthchecks.json; treated as healthy (missing_healthcheck)`},
 			check: func(t *testing.T, s *Store) {
-				if h, ok := s.Missing["web-primary"]; !ok || !h {
+				if s.Missing["web-primary"] != ForcedHealthy {
 					t.Errorf("Missing = %v", s.Missing)
 				}
 			}},
 		{name: "treated as unhealthy", files: files, opts: Options{MissingHealthCheck: MissingUnhealthy},
 			want: []string{`policies/web/1.json: Rules.r.Primary.HealthCheck: warning: no health check "web-primary" in healthchecks.json; treated as unhealthy (missing_healthcheck)`},
 			check: func(t *testing.T, s *Store) {
-				if h, ok := s.Missing["web-primary"]; !ok || h {
+				if s.Missing["web-primary"] != ForcedUnhealthy {
 					t.Errorf("Missing = %v", s.Missing)
 				}
 			}},

@@ -59,7 +59,7 @@ type Store struct {
 	// Missing holds health-check IDs that documents in use refer to but
 	// healthchecks.json does not define, with the state they are treated
 	// as having (only with MissingHealthy or MissingUnhealthy).
-	Missing map[string]bool
+	Missing map[string]ForcedState
 	// Locations are the region and Local Zone points in effect.
 	Locations *Locations
 	// Warnings found while loading.

@@ -70,3 +70,20 @@ func TestGraph(t *testing.T) {
 		t.Errorf("usage lacks graph:\n%s", stdout.String())
 	}
 }
+
+// docs/graph-tree.svg is what the command draws of the example store's
+// tree policy, version 2.
+func TestGraphDocsPicture(t *testing.T) {
+	want, err := os.ReadFile("../../docs/graph-tree.svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"graph", "--format", "svg", exampleStore, "tree", "2"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !bytes.Equal(stdout.Bytes(), want) {
+		t.Error("docs/graph-tree.svg is out of date; redraw it with\n" +
+			"go run ./cmd/trafficflow graph --format svg --output docs/graph-tree.svg examples/store tree 2")
+	}
+}

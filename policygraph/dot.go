@@ -23,9 +23,9 @@ func (g *Graph) DOT(w io.Writer) error {
 		n := &g.Nodes[i]
 		var attrs string
 		switch n.Kind {
-		case Start:
+		case StartNode:
 			attrs = "shape=oval, style=filled, fontcolor=\"#ffffff\""
-		case Rule:
+		case RuleNode:
 			attrs = "shape=box, style=\"rounded,filled\""
 		default:
 			attrs = "shape=ellipse, style=filled"

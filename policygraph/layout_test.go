@@ -203,18 +203,7 @@ func TestLayoutTree(t *testing.T) {
 // Every version of the example store, and every document of policyfile's
 // compatibility corpus that loads.
 func TestLayoutDocuments(t *testing.T) {
-	s, err := exampleStore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, p := range s.Policies {
-		for n, v := range p.Versions {
-			t.Run(fmt.Sprintf("%s-%d", name, n), func(t *testing.T) {
-				g := New(v.Document)
-				checkLayout(t, g, Arrange(g))
-			})
-		}
-	}
+	eachExample(t, func(t *testing.T, g *Graph) { checkLayout(t, g, Arrange(g)) })
 	primaryLeft(t, New(exampleDoc(t, "web", 1)), Arrange(New(exampleDoc(t, "web", 1))))
 	for name, d := range compatDocs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -281,8 +270,8 @@ func TestLayoutBigTree(t *testing.T) {
 // nodes and to the node itself are left out.
 func TestLayoutHandMade(t *testing.T) {
 	g := &Graph{
-		Nodes: []Node{{ID: "start", Kind: Start, Label: []string{"start"}}, {ID: "rule:a", Kind: Rule, Type: "failover", Label: []string{"a", "failover"}},
-			{ID: "rule:b", Kind: Rule, Type: "weighted", Label: []string{"b", "weighted"}}},
+		Nodes: []Node{{ID: "start", Kind: StartNode, Label: []string{"start"}}, {ID: "rule:a", Kind: RuleNode, Type: "failover", Label: []string{"a", "failover"}},
+			{ID: "rule:b", Kind: RuleNode, Type: "weighted", Label: []string{"b", "weighted"}}},
 		Edges: []Edge{{From: "start", To: "rule:a"}, {From: "rule:a", To: "rule:b", Label: []string{"Primary"}},
 			{From: "rule:b", To: "rule:a", Label: []string{"weight 1 (100%)"}}, {From: "rule:a", To: "rule:a"}, {From: "rule:b", To: "rule:nowhere"}},
 	}

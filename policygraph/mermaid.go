@@ -27,9 +27,9 @@ func (g *Graph) Mermaid(w io.Writer) error {
 		open, close := "[", "]"
 		class := string(n.Kind)
 		switch n.Kind {
-		case Start:
+		case StartNode:
 			open, close = "([", "])"
-		case Endpoint:
+		case EndpointNode:
 			open, close = "(", ")"
 		default:
 			class = n.Type
@@ -50,9 +50,9 @@ func (g *Graph) Mermaid(w io.Writer) error {
 	for _, class := range classOrder {
 		style := fmt.Sprintf("fill:%s,stroke:%s,color:%s", ruleFillOr(class), lineColour, textColour)
 		switch class {
-		case string(Start):
+		case string(StartNode):
 			style = fmt.Sprintf("fill:%s,stroke:%s,color:#ffffff", startFill, startFill)
-		case string(Endpoint):
+		case string(EndpointNode):
 			style = fmt.Sprintf("fill:%s,stroke:%s,color:%s", endpointFill, lineColour, textColour)
 		}
 		out.printf("    classDef %s %s\n", mermaidClass(class), style)

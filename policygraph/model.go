@@ -15,9 +15,9 @@ type Kind string
 
 // Node kinds.
 const (
-	Start    Kind = "start"
-	Rule     Kind = "rule"
-	Endpoint Kind = "endpoint"
+	StartNode    Kind = "start"
+	RuleNode     Kind = "rule"
+	EndpointNode Kind = "endpoint"
 )
 
 // StartID is the ID of the start marker's node.
@@ -105,7 +105,7 @@ func New(d *policyfile.Document) *Graph {
 	if g.RecordType == "" {
 		g.RecordType = strconv.Itoa(int(d.RecordType))
 	}
-	g.Nodes = append(g.Nodes, Node{ID: StartID, Kind: Start, Type: g.RecordType, Label: []string{"start", g.RecordType + " record"}})
+	g.Nodes = append(g.Nodes, Node{ID: StartID, Kind: StartNode, Type: g.RecordType, Label: []string{"start", g.RecordType + " record"}})
 	start := Edge{From: StartID, Item: -1, EvaluateTargetHealth: true}
 	if d.StartEndpoint != "" {
 		start.To = endpointID(d.StartEndpoint)
@@ -115,7 +115,7 @@ func New(d *policyfile.Document) *Graph {
 	g.Edges = append(g.Edges, start)
 	rules := d.Reachable()
 	for _, r := range rules {
-		g.Nodes = append(g.Nodes, Node{ID: ruleID(r.ID), Kind: Rule, Name: r.ID, Type: string(r.Type), Path: r.Path, Label: []string{r.ID, string(r.Type)}})
+		g.Nodes = append(g.Nodes, Node{ID: ruleID(r.ID), Kind: RuleNode, Name: r.ID, Type: string(r.Type), Path: r.Path, Label: []string{r.ID, string(r.Type)}})
 	}
 	for _, e := range d.ReachableEndpoints() {
 		g.Nodes = append(g.Nodes, endpointNode(e))
@@ -154,9 +154,9 @@ func (g *Graph) Node(id string) *Node {
 func (n *Node) Details() string {
 	var b strings.Builder
 	switch n.Kind {
-	case Start:
+	case StartNode:
 		fmt.Fprintf(&b, "start of the policy\nRecordType %s", n.Type)
-	case Rule:
+	case RuleNode:
 		fmt.Fprintf(&b, "rule %s\nRuleType %s\n%s", n.Name, n.Type, n.Path)
 	default:
 		fmt.Fprintf(&b, "endpoint %s\nType %s\nValue %s", n.Name, n.Type, n.Value)
@@ -175,7 +175,7 @@ func ruleID(id string) string     { return "rule:" + id }
 func endpointID(id string) string { return "endpoint:" + id }
 
 func endpointNode(e *policyfile.Endpoint) Node {
-	n := Node{ID: endpointID(e.ID), Kind: Endpoint, Name: e.ID, Type: string(e.Type), Value: e.Value, Path: e.Path}
+	n := Node{ID: endpointID(e.ID), Kind: EndpointNode, Name: e.ID, Type: string(e.Type), Value: e.Value, Path: e.Path}
 	switch {
 	case e.Type == policyfile.S3Website:
 		n.Bucket, n.Region = e.Bucket, e.Region

@@ -2,6 +2,8 @@ package policygraph
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,6 +32,26 @@ func exampleDoc(t *testing.T, policy string, version int) *policyfile.Document {
 		t.Fatalf("the example store has no %s version %d", policy, version)
 	}
 	return p.Versions[version].Document
+}
+
+// eachExample runs f on the graph of every version of the example store,
+// titled "POLICY version N", in a subtest of its own.
+func eachExample(t *testing.T, f func(t *testing.T, g *Graph)) {
+	t.Helper()
+	s, err := exampleStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Policies)) {
+		p := s.Policies[name]
+		for _, n := range p.Numbers() {
+			t.Run(fmt.Sprintf("%s-%d", name, n), func(t *testing.T) {
+				g := New(p.Versions[n].Document)
+				g.Title = fmt.Sprintf("%s version %d", name, n)
+				f(t, g)
+			})
+		}
+	}
 }
 
 // parse parses a document on its own; it must load.
@@ -118,7 +140,7 @@ func TestNewTree(t *testing.T) {
 		e.Path != "TrafficPolicies[1].Document.Rules.eu-blue.Primary" {
 		t.Errorf("edge %+v", e)
 	}
-	if n := g.Node("rule:eu-blue"); n == nil || n.Kind != Rule || n.Name != "eu-blue" || n.Type != "failover" {
+	if n := g.Node("rule:eu-blue"); n == nil || n.Kind != RuleNode || n.Name != "eu-blue" || n.Type != "failover" {
 		t.Errorf("Node(rule:eu-blue) = %+v", n)
 	}
 	if g.Node("eu-blue") != nil {

@@ -31,9 +31,9 @@ var ruleFill = map[string]string{
 // fill returns the fill colour of a node.
 func (n *Node) fill() string {
 	switch n.Kind {
-	case Start:
+	case StartNode:
 		return startFill
-	case Endpoint:
+	case EndpointNode:
 		return endpointFill
 	}
 	if c, ok := ruleFill[n.Type]; ok {

@@ -75,9 +75,9 @@ func (g *Graph) SVG(w io.Writer) error {
 		class := string(n.Kind)
 		rx := 4.0
 		switch n.Kind {
-		case Rule:
+		case RuleNode:
 			class += " " + cssClass(n.Type)
-		case Start:
+		case StartNode:
 			rx = b.H / 2
 		default:
 			rx = 12
@@ -137,7 +137,7 @@ func (g *Graph) routeTitle(r Route) string {
 }
 
 func nodeName(n *Node) string {
-	if n.Kind == Start {
+	if n.Kind == StartNode {
 		return "start"
 	}
 	return n.Name

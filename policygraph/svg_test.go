@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -96,7 +95,7 @@ func checkSVG(t *testing.T, g *Graph) svgRead {
 		t.Errorf("style %v, %d node groups, %d titles for %d nodes and %d routes", r.style, r.groups, len(r.titles), len(g.Nodes), len(l.Routes))
 	}
 	for _, n := range g.Nodes {
-		if n.Kind != Start && !r.texts[n.Name] {
+		if n.Kind != StartNode && !r.texts[n.Name] {
 			t.Errorf("the SVG does not name %s %q", n.Kind, n.Name)
 		}
 	}
@@ -113,22 +112,11 @@ func checkSVG(t *testing.T, g *Graph) svgRead {
 }
 
 func TestSVGDocuments(t *testing.T) {
-	s, err := exampleStore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, p := range s.Policies {
-		for n, v := range p.Versions {
-			t.Run(fmt.Sprintf("%s-%d", name, n), func(t *testing.T) {
-				g := New(v.Document)
-				g.Title = fmt.Sprintf("%s version %d", name, n)
-				r := checkSVG(t, g)
-				if r.titles[0] != g.Title || !r.texts[g.Title] {
-					t.Errorf("titles %q", r.titles)
-				}
-			})
+	eachExample(t, func(t *testing.T, g *Graph) {
+		if r := checkSVG(t, g); r.titles[0] != g.Title || !r.texts[g.Title] {
+			t.Errorf("titles %q", r.titles)
 		}
-	}
+	})
 	for name, d := range compatDocs(t) {
 		t.Run(name, func(t *testing.T) { checkSVG(t, New(d)) })
 	}

@@ -21,10 +21,12 @@
 // The SVG layout (Arrange) is layered, in the manner of Sugiyama: a node's
 // layer is its longest path from the start; edges that span several layers
 // run through virtual points; the order within each layer comes from a
-// depth-first walk in document order, improved by barycenter sweeps that
-// keep it where they gain nothing (so Primary stays left of Secondary);
-// each edge's label is a box of its own in the band just below the source,
-// so labels overlap neither nodes nor each other. Parallel edges (several
+// depth-first walk in document order, changed by barycenter sweeps only
+// where they remove crossings (so Primary stays left of Secondary unless
+// that costs a crossing, as when several Secondaries share an endpoint);
+// the x coordinates keep each layer's order and spacing and pull lines
+// straight; each edge's label is a box of its own in the band just below
+// the source, so labels overlap neither nodes nor each other. Parallel edges (several
 // items of one rule that reference the same rule or endpoint, as a 50-state
 // geo rule over five endpoints has) are drawn as one line whose label lists
 // every selector.

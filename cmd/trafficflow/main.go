@@ -7,6 +7,14 @@
 // FILE: JSON.PATH: what is wrong, then a one-line summary, and exits 1 if
 // the store is invalid (0 if it is valid, even with warnings).
 //
+//	trafficflow graph [--format dot|mermaid|svg] [--output FILE] DIR POLICY VERSION
+//
+// graph draws one version of a policy of the store in DIR as Graphviz DOT
+// (the default), a Mermaid flowchart or an SVG picture, to the standard
+// output or FILE. Flags may come before or after the arguments. It exits 1
+// if the store is invalid (printing its problems) or has no such policy
+// or version, 2 on a usage error.
+//
 // Each command lives in its own file (validate.go, ...) and registers in
 // commands.
 package main
@@ -30,7 +38,7 @@ type command struct {
 var commands = map[string]command{}
 
 // order lists the commands in the order the usage text shows them.
-var order = []string{"validate"}
+var order = []string{"validate", "graph"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

@@ -51,6 +51,7 @@ type variant struct {
 
 var variants = []variant{
 	{name: "base"},
+	{name: "geoip", components: []string{"geoip"}, geoip: true},
 }
 
 // TestDeployment builds every variant and checks its objects and how they
@@ -60,6 +61,40 @@ func TestDeployment(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			objs := build(t, v.components...)
 			checkDeployment(t, objs, v)
+		})
+	}
+}
+
+// TestComponentCorefiles checks that each component's Corefile is the base's
+// with only its own change: they carry whole copies, which must not drift.
+func TestComponentCorefiles(t *testing.T) {
+	base := parseCorefile(t, corefileOf(t, build(t)))
+	for _, v := range variants[1:] {
+		t.Run(v.name, func(t *testing.T) {
+			cf := parseCorefile(t, corefileOf(t, build(t, v.components...)))
+			if !slices.Equal(cf.keys, base.keys) {
+				t.Errorf("server block %v, the base's is %v", cf.keys, base.keys)
+			}
+			for _, d := range unionKeys(cf.tokens, base.tokens) {
+				if d != "trafficflow" && !slices.Equal(cf.tokens[d], base.tokens[d]) {
+					t.Errorf("directive %s is %q, the base's is %q", d, cf.tokens[d], base.tokens[d])
+				}
+			}
+			tf, btf := cf.trafficflow, base.trafficflow
+			if v.geoip != (tf.options["geoip"] != nil) {
+				t.Errorf("trafficflow geoip %q: the component adds a database: %v", tf.options["geoip"], v.geoip)
+			}
+			for _, o := range unionKeys(tf.options, btf.options) {
+				if o != "geoip" && !slices.Equal(tf.options[o], btf.options[o]) {
+					t.Errorf("trafficflow option %s is %q, the base's is %q", o, tf.options[o], btf.options[o])
+				}
+			}
+			if !slices.Equal(tf.zones, btf.zones) {
+				t.Errorf("trafficflow zones %q, the base's are %q", tf.zones, btf.zones)
+			}
+			if tf.dir != btf.dir {
+				t.Errorf("trafficflow directory %s, the base's is %s", tf.dir, btf.dir)
+			}
 		})
 	}
 }
@@ -798,6 +833,20 @@ func directives(t *testing.T) []string {
 	if !slices.Contains(out, "trafficflow") || !slices.Contains(out, "prometheus") {
 		t.Fatalf("cmd/coredns/main.go: directives %v", out)
 	}
+	return out
+}
+
+func unionKeys[V any](a, b map[string]V) []string {
+	var out []string
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 

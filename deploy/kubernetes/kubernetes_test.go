@@ -47,11 +47,14 @@ type variant struct {
 	components []string
 	// geoip: the Corefile names a GeoIP database on a read-only volume.
 	geoip bool
+	// gitSync: the store comes from a git-sync sidecar, not a ConfigMap.
+	gitSync bool
 }
 
 var variants = []variant{
 	{name: "base"},
 	{name: "geoip", components: []string{"geoip"}, geoip: true},
+	{name: "git-sync", components: []string{"git-sync"}, gitSync: true},
 }
 
 // TestDeployment builds every variant and checks its objects and how they
@@ -92,7 +95,7 @@ func TestComponentCorefiles(t *testing.T) {
 			if !slices.Equal(tf.zones, btf.zones) {
 				t.Errorf("trafficflow zones %q, the base's are %q", tf.zones, btf.zones)
 			}
-			if tf.dir != btf.dir {
+			if v.gitSync == (tf.dir == btf.dir) {
 				t.Errorf("trafficflow directory %s, the base's is %s", tf.dir, btf.dir)
 			}
 		})
@@ -378,11 +381,14 @@ func checkDeployment(t *testing.T, objs *objects, v variant) {
 		}
 	}
 
-	// The store: a ConfigMap volume mounted at the directory itself.
+	// The store: a ConfigMap volume mounted at the directory itself, or the
+	// checkout of a git-sync sidecar.
 	m, vol := files.mountOf(tf.dir)
 	switch {
 	case m == nil || vol == nil:
 		t.Errorf("trafficflow: store %s is on no volume", tf.dir)
+	case v.gitSync:
+		checkGitSync(t, pod, c, m, vol, tf.dir)
 	case vol.ConfigMap == nil || m.MountPath != tf.dir:
 		t.Errorf("trafficflow: store %s is not a ConfigMap volume's mount path (%s, volume %s)", tf.dir, m.MountPath, m.Name)
 	default:
@@ -692,6 +698,73 @@ func checkStore(t *testing.T, cm *corev1.ConfigMap, v *corev1.ConfigMapVolumeSou
 			}
 		}
 	}
+}
+
+// checkGitSync checks that the store is in the checkout of a git-sync
+// sidecar: a native sidecar (started, and probed, before CoreDNS) that
+// writes the volume CoreDNS reads the store from, and whose link the store
+// directory goes through.
+func checkGitSync(t *testing.T, pod *corev1.PodSpec, c *corev1.Container, m *corev1.VolumeMount, vol *corev1.Volume, dir string) {
+	if vol.EmptyDir == nil {
+		t.Errorf("trafficflow: store %s is on volume %s, not an emptyDir", dir, m.Name)
+	}
+	if !m.ReadOnly {
+		t.Errorf("container coredns: mount %s is not read-only", m.MountPath)
+	}
+	var gs *corev1.Container
+	for i := range pod.InitContainers {
+		if strings.Contains(pod.InitContainers[i].Image, "/git-sync:v4.") {
+			gs = &pod.InitContainers[i]
+		}
+	}
+	if gs == nil {
+		t.Fatal("no git-sync v4 init container")
+	}
+	if gs.RestartPolicy == nil || *gs.RestartPolicy != corev1.ContainerRestartPolicyAlways {
+		t.Error("container git-sync: not a native sidecar (restartPolicy Always)")
+	}
+	if gs.StartupProbe == nil || gs.StartupProbe.HTTPGet == nil {
+		t.Error("container git-sync: no HTTP startup probe, so CoreDNS could start before the first sync")
+	} else if bind := flag(gs, "--http-bind"); bind == "" || resolvePort(gs, gs.StartupProbe.HTTPGet.Port, corev1.ProtocolTCP) != strings.TrimPrefix(bind, ":") {
+		t.Errorf("container git-sync: startup probe port %v, --http-bind %q", gs.StartupProbe.HTTPGet.Port.String(), bind)
+	}
+	var gm *corev1.VolumeMount
+	for i := range gs.VolumeMounts {
+		if gs.VolumeMounts[i].Name == m.Name {
+			gm = &gs.VolumeMounts[i]
+		}
+	}
+	if gm == nil || gm.ReadOnly {
+		t.Fatalf("container git-sync: does not write volume %s", m.Name)
+	}
+	if !slices.ContainsFunc(gs.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/tmp" && !m.ReadOnly }) {
+		t.Error("container git-sync: no writable /tmp (its HOME) beside the read-only root filesystem")
+	}
+	root, link := flag(gs, "--root"), flag(gs, "--link")
+	if root == "" || link == "" {
+		t.Fatalf("container git-sync: --root %q, --link %q: want both", root, link)
+	}
+	if !path.IsAbs(link) {
+		link = path.Join(root, link)
+	}
+	if !under(root, gm.MountPath) || !under(link, gm.MountPath) || link == gm.MountPath {
+		t.Fatalf("container git-sync: --root %s, --link %s, not in volume %s at %s", root, link, m.Name, gm.MountPath)
+	}
+	// The link as CoreDNS sees it, and the store below it.
+	seen := path.Join(m.MountPath, strings.TrimPrefix(link, gm.MountPath))
+	if dir != seen && !under(dir, seen) {
+		t.Errorf("trafficflow: store %s is not through git-sync's link (%s in container coredns)", dir, seen)
+	}
+}
+
+// flag returns the value of a --name=value argument.
+func flag(c *corev1.Container, name string) string {
+	for _, a := range c.Args {
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // corefile is what the test needs to know of a Corefile.

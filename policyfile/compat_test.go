@@ -111,7 +111,7 @@ func TestCompatCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, probs := parseStandaloneDocument(data, false, false)
+			d, probs := ParseDocument(data, false, false)
 			var got []string
 			for _, p := range probs {
 				got = append(got, p.String())
@@ -126,7 +126,7 @@ func TestCompatCorpus(t *testing.T) {
 				tc.check(t, d)
 			}
 			// Strict mode rejects every document that has warnings.
-			ds, _ := parseStandaloneDocument(data, false, true)
+			ds, _ := ParseDocument(data, false, true)
 			if wantStrict := tc.loads && len(probs.Warnings()) == 0; (ds != nil) != wantStrict {
 				t.Errorf("strict: loads = %v, want %v", ds != nil, wantStrict)
 			}

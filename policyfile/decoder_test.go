@@ -41,7 +41,7 @@ func TestNullFields(t *testing.T) {
 		{name: "null after a value is a duplicate", doc: `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartEndpoint":"e","StartEndpoint":null,"Endpoints":{"e":{"Type":"value","Value":"192.0.2.1"}}}`,
 			want: []string{"StartEndpoint: duplicate key"}},
 	})
-	d, _ := parseStandaloneDocument([]byte(nullRef), false, false)
+	d, _ := ParseDocument([]byte(nullRef), false, false)
 	if it := d.rules["start"].Items[0]; it.Rule != "inner" || it.Endpoint != "" || !it.EvaluateTargetHealth || it.HealthCheck != "" {
 		t.Errorf("primary item %+v: the null fields must be absent (EvaluateTargetHealth defaults to true)", it)
 	}
@@ -85,7 +85,7 @@ func TestLenientScalars(t *testing.T) {
 		text string
 		want int
 	}{{`"3"`, 3}, {`3`, 3}, {`"0"`, 0}, {`0`, 0}, {`"255"`, 255}, {`255`, 255}} {
-		d, p := parseStandaloneDocument([]byte(weightedDoc(tc.text)), false, false)
+		d, p := ParseDocument([]byte(weightedDoc(tc.text)), false, false)
 		if d == nil || len(p) != 0 {
 			t.Fatalf("weight %s: %v", tc.text, p)
 		}
@@ -97,7 +97,7 @@ func TestLenientScalars(t *testing.T) {
 		text string
 		want int
 	}{{`"-10"`, -10}, {`-10`, -10}, {`"99"`, 99}, {`99`, 99}, {`"-99"`, -99}, {`"0"`, 0}, {`0`, 0}} {
-		d, p := parseStandaloneDocument([]byte(biasDoc(tc.text)), false, false)
+		d, p := ParseDocument([]byte(biasDoc(tc.text)), false, false)
 		if d == nil || len(p) != 0 {
 			t.Fatalf("bias %s: %v", tc.text, p)
 		}
@@ -118,19 +118,19 @@ func TestLenientScalars(t *testing.T) {
 		v    string
 		want bool
 	}{{`true`, true}, {`"true"`, true}, {`"TRUE"`, true}, {`"True"`, true}, {`false`, false}, {`"false"`, false}, {`"FALSE"`, false}} {
-		d, p := parseStandaloneDocument([]byte(eth(tc.v)), false, false)
+		d, p := ParseDocument([]byte(eth(tc.v)), false, false)
 		if d == nil || len(p) != 0 || d.rules["start"].Items[0].EvaluateTargetHealth != tc.want {
 			t.Errorf("EvaluateTargetHealth %s: got %v, problems %v", tc.v, d != nil && d.rules["start"].Items[0].EvaluateTargetHealth, p)
 		}
 		if tc.want {
-			d, p = parseStandaloneDocument([]byte(def(tc.v)), false, false)
+			d, p = ParseDocument([]byte(def(tc.v)), false, false)
 			if d == nil || len(p) != 0 || !d.rules["start"].Items[1].IsDefault {
 				t.Errorf("IsDefault %s: problems %v", tc.v, p)
 			}
 		}
 	}
 	// An omitted EvaluateTargetHealth is true.
-	d, _ := parseStandaloneDocument([]byte(eth(`true`)), false, false)
+	d, _ := ParseDocument([]byte(eth(`true`)), false, false)
 	if !d.rules["start"].Items[1].EvaluateTargetHealth {
 		t.Error("omitted EvaluateTargetHealth should default to true")
 	}
@@ -154,21 +154,21 @@ func TestLenientScalars(t *testing.T) {
 // Latitude and longitude: their ranges, and more than two decimals
 // truncated toward zero (a warning; an error in strict mode).
 func TestCoordinates(t *testing.T) {
-	d, p := parseStandaloneDocument([]byte(coordDoc(`"51.50"`, `"-0.07"`)), false, false)
+	d, p := ParseDocument([]byte(coordDoc(`"51.50"`, `"-0.07"`)), false, false)
 	if d == nil || len(p) != 0 {
 		t.Fatalf("51.50: %v", p)
 	}
 	if got := d.rules["start"].Items[0].Point; got != (LatLon{51.50, -0.07}) {
 		t.Errorf("point = %v", got)
 	}
-	d, _ = parseStandaloneDocument([]byte(coordDoc(`"43.6532"`, `"-79.3832"`)), false, false)
+	d, _ = ParseDocument([]byte(coordDoc(`"43.6532"`, `"-79.3832"`)), false, false)
 	if d == nil {
 		t.Fatal("lenient truncation rejected")
 	}
 	if got := d.rules["start"].Items[0].Point; got != (LatLon{43.65, -79.38}) {
 		t.Errorf("truncated point = %v, want {43.65 -79.38} (truncated, not rounded)", got)
 	}
-	d, _ = parseStandaloneDocument([]byte(coordDoc(`43.6599`, `-79.3899`)), false, false)
+	d, _ = ParseDocument([]byte(coordDoc(`43.6599`, `-79.3899`)), false, false)
 	if got := d.rules["start"].Items[0].Point; got != (LatLon{43.65, -79.38}) {
 		t.Errorf("numeric coordinates truncated to %v, want {43.65 -79.38}", got)
 	}

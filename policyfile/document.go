@@ -17,12 +17,12 @@ type docContext struct {
 
 var documentKeys = []string{"AWSPolicyFormatVersion", "RecordType", "StartRule", "StartEndpoint", "Endpoints", "Rules"}
 
-// parseStandaloneDocument parses and validates one traffic policy document
+// ParseDocument parses and validates one traffic policy document
 // (JSON, or YAML when yaml is set) on its own, without a store around it:
 // health-check IDs are not resolved and the built-in region and Local Zone
 // points are used. It returns the document (nil if it has errors) and
 // every problem found.
-func parseStandaloneDocument(data []byte, yaml, strict bool) (*Document, Problems) {
+func ParseDocument(data []byte, yaml, strict bool) (*Document, Problems) {
 	var probs Problems
 	dec := &decoder{strict: strict, out: &probs}
 	n, err := jsontree.Parse(data, yaml)

@@ -124,11 +124,11 @@ func TestEndpoints(t *testing.T) {
 		{name: "lower-case record type", doc: endpointDoc("aaaa", `{"Type":"value","Value":"2001:db8::1"}`),
 			want: []string{`RecordType: warning: "aaaa" should be upper case; accepted as AAAA`}},
 	})
-	d, _ := parseStandaloneDocument([]byte(endpointDoc("MX", `{"Type":"value","Value":"10 mail.example.com"}`)), false, false)
+	d, _ := ParseDocument([]byte(endpointDoc("MX", `{"Type":"value","Value":"10 mail.example.com"}`)), false, false)
 	if mx, ok := d.endpoints["e"].RR.(*dns.MX); !ok || mx.Mx != "mail.example.com." || mx.Preference != 10 {
 		t.Errorf("MX value parsed as %v", d.endpoints["e"].RR)
 	}
-	d, _ = parseStandaloneDocument([]byte(endpointDoc("A", `{"Type":"network-load-balancer","Value":"NLB-1.elb.us-east-1.amazonaws.com"}`)), false, false)
+	d, _ = ParseDocument([]byte(endpointDoc("A", `{"Type":"network-load-balancer","Value":"NLB-1.elb.us-east-1.amazonaws.com"}`)), false, false)
 	if d.endpoints["e"].Target != "nlb-1.elb.us-east-1.amazonaws.com." {
 		t.Errorf("alias target = %q, want it fully qualified and lower case", d.endpoints["e"].Target)
 	}
@@ -205,12 +205,12 @@ Rules:
       - {EndpointReference: norway, Country: NO}
       - {EndpointReference: rest, IsDefault: yes}
 `
-	d, probs := parseStandaloneDocument([]byte(doc), true, false)
+	d, probs := ParseDocument([]byte(doc), true, false)
 	// IsDefault: yes is the string "yes" in YAML 1.2, which is not a boolean.
 	if d != nil || len(probs) != 1 || probs[0].String() != `Rules.where.Locations[1].IsDefault: "yes" is not a boolean (true or false)` {
 		t.Fatalf("got %v", probs)
 	}
-	d, probs = parseStandaloneDocument([]byte(strings.Replace(doc, "IsDefault: yes", "IsDefault: true", 1)), true, false)
+	d, probs = ParseDocument([]byte(strings.Replace(doc, "IsDefault: yes", "IsDefault: true", 1)), true, false)
 	if d == nil {
 		t.Fatalf("problems: %v", probs)
 	}

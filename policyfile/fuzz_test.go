@@ -36,14 +36,14 @@ func FuzzParseDocument(f *testing.F) {
 	f.Add([]byte("AWSPolicyFormatVersion: 2015-10-01\nRecordType: A\nStartEndpoint: e\nEndpoints:\n  e: {Type: value, Value: 192.0.2.1}\n"), true)
 	f.Add([]byte("a: &x [*x]\n"), true)
 	f.Fuzz(func(t *testing.T, data []byte, yaml bool) {
-		d, probs := parseStandaloneDocument(data, yaml, false)
+		d, probs := ParseDocument(data, yaml, false)
 		for _, p := range probs {
 			if p.Message == "" {
 				t.Fatalf("problem without a message: %+v", p)
 			}
 		}
 		// Strict mode finds exactly what lenient mode finds, as errors.
-		_, strict := parseStandaloneDocument(data, yaml, true)
+		_, strict := ParseDocument(data, yaml, true)
 		if len(strict) != len(probs) {
 			t.Fatalf("strict: %d problems, lenient %d:\n%v\n%v", len(strict), len(probs), strict, probs)
 		}
@@ -66,7 +66,7 @@ func FuzzParseDocument(f *testing.F) {
 }
 
 // checkDocumentInvariants asserts what evaluation relies on in every
-// document parseStandaloneDocument accepts.
+// document ParseDocument accepts.
 func checkDocumentInvariants(t *testing.T, d *Document) {
 	t.Helper()
 	if (d.StartRule == "") == (d.StartEndpoint == "") {

@@ -92,7 +92,7 @@ func runDocCases(t *testing.T, cases []docCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, probs := parseStandaloneDocument([]byte(tc.doc), tc.yaml, tc.strict)
+			d, probs := ParseDocument([]byte(tc.doc), tc.yaml, tc.strict)
 			var got []string
 			for _, p := range probs {
 				got = append(got, p.String())

@@ -23,11 +23,11 @@ func TestFormatVersionSyntaxMismatch(t *testing.T) {
 func TestRegions(t *testing.T) {
 	geoprox := rulesDoc(twoEndpoints, `"start":{"RuleType":"geoproximity","GeoproximityLocations":[
 	 {"EndpointReference":"a","Region":"us-east-1"},{"EndpointReference":"b","Region":"aws:route53:eu-west-1"}]}`)
-	d, _ := parseStandaloneDocument([]byte(geoprox), false, false)
+	d, _ := ParseDocument([]byte(geoprox), false, false)
 	if d == nil || d.rules["start"].Items[0].Region != "us-east-1" || d.rules["start"].Items[0].Point != (LatLon{39.04, -77.49}) {
 		t.Errorf("geoproximity region without prefix not normalised: %+v", d)
 	}
-	d, _ = parseStandaloneDocument([]byte(latencyDoc("aws:route53:us-east-1", "eu-west-1")), false, false)
+	d, _ = ParseDocument([]byte(latencyDoc("aws:route53:us-east-1", "eu-west-1")), false, false)
 	if d == nil || d.rules["start"].Items[0].Region != "us-east-1" {
 		t.Errorf("latency region with prefix not normalised")
 	}
@@ -57,11 +57,11 @@ func biasDocRegion(region string) string {
 // with IsDefault, a place routed twice, "UK" and the countries Route 53
 // cannot route (BV, CX, EH, HM), and continent names.
 func TestGeoLocations(t *testing.T) {
-	d, _ := parseStandaloneDocument([]byte(geoDoc(`{"EndpointReference":"a","Country":"*","IsDefault":true}`)), false, false)
+	d, _ := ParseDocument([]byte(geoDoc(`{"EndpointReference":"a","Country":"*","IsDefault":true}`)), false, false)
 	if d == nil || !d.rules["start"].Items[0].IsDefault {
 		t.Error(`Country "*" with IsDefault true should be one default location`)
 	}
-	d, _ = parseStandaloneDocument([]byte(geoDoc(`{"EndpointReference":"a","Continent":"Europe"}`, `{"EndpointReference":"b","IsDefault":true}`)), false, false)
+	d, _ = ParseDocument([]byte(geoDoc(`{"EndpointReference":"a","Continent":"Europe"}`, `{"EndpointReference":"b","IsDefault":true}`)), false, false)
 	if d == nil || d.rules["start"].Items[0].Continent != "EU" {
 		t.Error(`lenient "Europe" should be read as EU`)
 	}

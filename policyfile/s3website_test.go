@@ -45,7 +45,7 @@ func TestS3WebsiteEndpoint(t *testing.T) {
 			[]string{`Endpoints.s3.Region: warning: "us-west-2" is not the region of the website host "example.com.s3-website-us-east-1.amazonaws.com" (us-east-1); the host is resolved as given`}},
 	} {
 		t.Run(tc.value+" "+tc.region, func(t *testing.T) {
-			d, probs := parseStandaloneDocument([]byte(doc(tc.value, tc.region)), false, false)
+			d, probs := ParseDocument([]byte(doc(tc.value, tc.region)), false, false)
 			var got []string
 			for _, p := range probs {
 				got = append(got, p.String())

@@ -3,8 +3,10 @@ package policyfile
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/trafficflow/trafficflow/internal/jsontree"
@@ -96,6 +98,9 @@ type Policy struct {
 	ID       string
 	Versions map[int]*Version
 }
+
+// Numbers returns the policy's version numbers in ascending order.
+func (p *Policy) Numbers() []int { return slices.Sorted(maps.Keys(p.Versions)) }
 
 // Version is one immutable version of a policy.
 type Version struct {

@@ -22,7 +22,7 @@ import (
 
 // Helpers of the end-to-end health tests (health_e2e_test.go): real
 // health-check targets on 127.0.0.1 and polling of DNS answers with
-// deadlines. The plugin is started for real by newWatched (reload_test.go),
+// deadlines. The plugin is started for real by newPlugin (helpers_test.go),
 // the store changed with renameOver and conditions awaited with pollUntil
 // (helpers_test.go).
 

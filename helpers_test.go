@@ -24,6 +24,7 @@ import (
 
 	"github.com/trafficflow/trafficflow/geo"
 	"github.com/trafficflow/trafficflow/internal/storegen"
+	"github.com/trafficflow/trafficflow/watch"
 )
 
 func init() { clog.Discard() }
@@ -39,32 +40,83 @@ func writeFiles(t testing.TB, files map[string]string) string {
 	return dir
 }
 
-// setupPlugin sets trafficflow up on the store directory dir for the zone
-// example.org., with the body of a directive block (which may be empty),
-// as setup does, without starting it; the test's cleanup runs its
-// OnShutdown. Its queries draw their seeds from a fixed sequence.
-func setupPlugin(t testing.TB, dir, block string) *TrafficFlow {
+// pluginOpts says how newPlugin sets trafficflow up; a field left at its
+// zero value takes the default.
+type pluginOpts struct {
+	// files are the store's files (relative path → content), written to a
+	// new directory; dir names an existing store directory instead.
+	files map[string]string
+	dir   string
+	// block is the body of the directive's block ("geoip FILE", "reload
+	// 0s", ...), empty for none.
+	block string
+	// locator, when set, replaces the GeoIP database as the source of
+	// client locations: policies that need a location load without one.
+	locator clientLocator
+	// upstream resolves names outside the store (alias targets, CNAME
+	// targets); by default a fakeResolver with no answers.
+	upstream upstreamResolver
+	// next is the next plugin; none by default.
+	next plugin.Handler
+	// seed returns each query's random seed; by default a fixed sequence,
+	// so that weighted and multivalue answers are reproducible.
+	seed func() uint64
+	// start runs OnStartup: the health checks and the store watcher.
+	start bool
+	// watch runs OnStartup and waits for the watcher's first reload.
+	//
+	// The watcher checks the store once as it starts, asynchronously; a
+	// change made before that check would be found by it, not by the
+	// mechanism under test. So watch forgets the baseline fingerprint (the
+	// first check then always reloads) and waits for that reload's
+	// snapshot: from then on, only events and polls bring changes in.
+	watch bool
+}
+
+// newPlugin sets trafficflow up as setup does (the directive "trafficflow
+// DIR example.org. { BLOCK }" through parse, then init), with the test
+// seams o gives; the test's cleanup runs OnShutdown.
+func newPlugin(t testing.TB, o pluginOpts) *TrafficFlow {
 	t.Helper()
-	c := caddy.NewTestController("dns", "trafficflow "+dir+" example.org. {\n"+block+"\n}")
-	tf, err := parse(c)
+	dir := o.dir
+	if o.files != nil {
+		dir = writeFiles(t, o.files)
+	}
+	if dir == "" {
+		t.Fatal("newPlugin: no store (files or dir)")
+	}
+	tf, err := parse(caddy.NewTestController("dns", "trafficflow "+dir+" example.org. {\n"+o.block+"\n}"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	tf.Next, tf.locator, tf.upstream, tf.seed = o.next, o.locator, o.upstream, o.seed
+	if tf.upstream == nil {
+		tf.upstream = &fakeResolver{}
+	}
+	if tf.seed == nil {
+		var seed atomic.Uint64
+		tf.seed = func() uint64 { return seed.Add(0x9e3779b97f4a7c15) }
 	}
 	if err := tf.init(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tf.loader.stop() })
-	var seed atomic.Uint64
-	tf.seed = func() uint64 { return seed.Add(0x9e3779b97f4a7c15) }
+	if !o.start && !o.watch {
+		return tf
+	}
+	if o.watch {
+		tf.loader.loaded = watch.Sum{}
+	}
+	first := tf.snap.Load()
+	if err := tf.loader.start(); err != nil {
+		t.Fatal(err)
+	}
+	if o.watch {
+		pollUntil(t, answerWait, func() (bool, string) {
+			return tf.snap.Load() != first, "the watcher's first check did not reload the store"
+		})
+	}
 	return tf
-}
-
-// newPlugin writes files into a new store directory and sets the plugin up
-// on it; STORE in block is replaced by the store directory.
-func newPlugin(t testing.TB, files map[string]string, block string) *TrafficFlow {
-	t.Helper()
-	dir := writeFiles(t, files)
-	return setupPlugin(t, dir, strings.ReplaceAll(block, "STORE", dir))
 }
 
 // stacks returns the stacks of every goroutine.

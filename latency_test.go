@@ -18,10 +18,6 @@ const latencyPolicy = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","
 // is the row's prefix length, and a reload applies a changed table (a
 // broken one keeps the table in service).
 func TestLatencyTable(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
-		"policies/lat/1.json": latencyPolicy,
-		"records.json":        `{"PolicyRecords":[{"Name":"lat.example.org","Policy":"lat","Version":1,"TTL":60}]}`,
-	})
 	table := filepath.Join(t.TempDir(), "latency.txt")
 	mustWriteFile(t, table, `# measured from the resolvers
 192.0.2.0/24      us-east-1=80 eu-west-1=20
@@ -29,7 +25,10 @@ func TestLatencyTable(t *testing.T) {
 203.0.113.0/24    eu-west-1=50
 2001:db8::/32     us-east-1=100 eu-west-1=10
 `)
-	tf := setupPlugin(t, dir, "latency_table "+table+"\nreload 0s")
+	tf := newPlugin(t, pluginOpts{files: map[string]string{
+		"policies/lat/1.json": latencyPolicy,
+		"records.json":        `{"PolicyRecords":[{"Name":"lat.example.org","Policy":"lat","Version":1,"TTL":60}]}`,
+	}, block: "latency_table " + table + "\nreload 0s"})
 	check := func(ecs, want string, scope uint8) {
 		t.Helper()
 		m, _ := ask(t, tf, "lat.example.org.", dns.TypeA, "", ecs)

@@ -40,7 +40,7 @@ func TestReloadGeoIP(t *testing.T) {
 	}
 	dir := writeFiles(t, store)
 	records := filepath.Join(dir, "records.json")
-	tf := newWatched(t, dir, "geoip "+db+"\nreload 0s")
+	tf := newPlugin(t, pluginOpts{dir: dir, block: "geoip " + db + "\nreload 0s", watch: true})
 	assertAnswer(t, tf, "geo.example.org.", client, gb)
 
 	// fails changes a file and waits for a failed reload.

@@ -87,7 +87,7 @@ func TestReloadInvalidStore(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, reloadStore())
-			tf := newWatched(t, dir, "reload 0s")
+			tf := newPlugin(t, pluginOpts{dir: dir, block: "reload 0s", watch: true})
 			log := captureLog(t)
 			for i, brk := range tc.breaks {
 				success, failure := reloadCount(t, "success"), reloadCount(t, "failure")

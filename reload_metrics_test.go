@@ -112,7 +112,7 @@ func TestReloadMetrics(t *testing.T) {
 	success, failure := reloadCount(t, "success"), reloadCount(t, "failure")
 	before := float64(time.Now().UnixNano()) / 1e9
 	dir := writeFiles(t, reloadStore())
-	tf := setupPlugin(t, dir, "reload 0s")
+	tf := newPlugin(t, pluginOpts{dir: dir, block: "reload 0s"})
 	if got := reloadCount(t, "success"); got != success+1 {
 		t.Errorf("after the first load: reloads_total{result=success} = %v, want %v", got, success+1)
 	}
@@ -177,11 +177,8 @@ func TestReloadMetrics(t *testing.T) {
 func TestReloadRecordInfoInstances(t *testing.T) {
 	dirA := writeFiles(t, reloadStore())
 	dirB := writeFiles(t, storeWith(reloadStore(), map[string]string{"records.json": recordsFile(prec{"other.example.org.", "web", 2})}))
-	a := newWatched(t, dirA, "reload 0s")
-	b := setupPlugin(t, dirB, "reload 0s")
-	if err := b.loader.start(); err != nil {
-		t.Fatal(err)
-	}
+	a := newPlugin(t, pluginOpts{dir: dirA, block: "reload 0s", watch: true})
+	b := newPlugin(t, pluginOpts{dir: dirB, block: "reload 0s", start: true})
 	waitRecordInfo(t, "other.example.org. web 2", "sw.example.org. sw 1", "www.example.org. web 1")
 
 	renameOver(t, filepath.Join(dirA, "records.json"), recordsFile(prec{"www.example.org.", "web", 2}))
@@ -195,10 +192,7 @@ func TestReloadRecordInfoInstances(t *testing.T) {
 
 	// The same store in two instances (a Corefile reload): the new
 	// instance's series survive the old instance's shutdown.
-	c := setupPlugin(t, dirA, "reload 0s")
-	if err := c.loader.start(); err != nil {
-		t.Fatal(err)
-	}
+	c := newPlugin(t, pluginOpts{dir: dirA, block: "reload 0s", start: true})
 	a.loader.stop()
 	waitRecordInfo(t, "www.example.org. web 2")
 	c.loader.stop()

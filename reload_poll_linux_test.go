@@ -32,7 +32,7 @@ func TestReloadPollOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tf := newWatched(t, dir, "reload 100ms")
+	tf := newPlugin(t, pluginOpts{dir: dir, block: "reload 100ms", watch: true})
 	assertAnswer(t, tf, "www.example.org.", "", "192.0.2.1")
 
 	mmapPatch(t, file, "192.0.2.1", "192.0.2.9")

@@ -39,7 +39,7 @@ func TestReloadConcurrentQueries(t *testing.T) {
 	answers := [2][]string{{"a.example.org.", "192.0.2.1"}, {"b.example.org.", "192.0.2.2"}}
 
 	cm := newAtomicWriter(t, versions[0])
-	tf := newWatched(t, cm.dir, "reload 0s")
+	tf := newPlugin(t, pluginOpts{dir: cm.dir, block: "reload 0s", watch: true})
 	assertAnswer(t, tf, "c.example.org.", "", answers[0]...)
 
 	var (

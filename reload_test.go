@@ -16,8 +16,6 @@ import (
 
 	"github.com/coredns/coredns/plugin"
 	"github.com/miekg/dns"
-
-	"github.com/trafficflow/trafficflow/watch"
 )
 
 // The hot-reload tests (issue 5). They change real files in t.TempDir() and
@@ -100,29 +98,6 @@ func storeWith(files map[string]string, changes map[string]string) map[string]st
 		out[k] = v
 	}
 	return out
-}
-
-// newWatched sets trafficflow up on the existing store directory dir (zone
-// example.org.) with the body of a directive block, as setup does, runs its
-// OnStartup and, at the end of the test, its OnShutdown.
-//
-// The watcher checks the store once as it starts, asynchronously; a change
-// made before that check would be found by it, not by the mechanism under
-// test. So newWatched forgets the baseline fingerprint (the first check
-// then always reloads) and waits for that reload's snapshot: from then on,
-// only events and polls can bring changes in.
-func newWatched(t testing.TB, dir, block string) *TrafficFlow {
-	t.Helper()
-	tf := setupPlugin(t, dir, block)
-	tf.loader.loaded = watch.Sum{}
-	first := tf.snap.Load()
-	if err := tf.loader.start(); err != nil {
-		t.Fatal(err)
-	}
-	pollUntil(t, answerWait, func() (bool, string) {
-		return tf.snap.Load() != first, "the watcher's first check did not reload the store"
-	})
-	return tf
 }
 
 // waitAnswer polls the answer to an A query for name until it is want,
@@ -449,7 +424,7 @@ func TestReloadFileChanges(t *testing.T) {
 			} else {
 				st.dir = writeFiles(t, files)
 			}
-			tf := newWatched(t, st.dir, "reload 0s")
+			tf := newPlugin(t, pluginOpts{dir: st.dir, block: "reload 0s", watch: true})
 			assertAnswer(t, tf, "www.example.org.", "", "192.0.2.1")
 			for _, s := range tc.steps {
 				if s.change != nil {
@@ -477,7 +452,7 @@ type testStore struct {
 // with the fingerprint taken before that load, and serves the change.
 func TestReloadChangeBeforeStartup(t *testing.T) {
 	dir := writeFiles(t, reloadStore())
-	tf := setupPlugin(t, dir, "reload 0s")
+	tf := newPlugin(t, pluginOpts{dir: dir, block: "reload 0s"})
 	assertAnswer(t, tf, "www.example.org.", "", "192.0.2.1")
 	renameOver(t, filepath.Join(dir, "records.json"), recordsFile(prec{"www.example.org.", "web", 2}, prec{"sw.example.org.", "sw", 1}))
 	if err := tf.loader.start(); err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/file"
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
-	"github.com/coredns/coredns/plugin/pkg/fall"
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
 
@@ -28,10 +27,11 @@ mail   3600 IN A   192.0.2.25
 static 3600 IN A   192.0.2.80
 `
 
-// fileNext is the file plugin serving zoneFile: the usual next plugin.
-func fileNext(t testing.TB) plugin.Handler {
+// fileNext is the file plugin serving zone (a zone file of example.org.,
+// such as zoneFile): trafficflow's usual next plugin.
+func fileNext(t testing.TB, zone string) plugin.Handler {
 	t.Helper()
-	z, err := file.Parse(strings.NewReader(zoneFile), "example.org.", "db.example.org", 0)
+	z, err := file.Parse(strings.NewReader(zone), "example.org.", "db.example.org", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,34 +74,9 @@ var geoStub = stubLocator{
 	netip.MustParseAddr("2001:db8::"):   {Country: "US", Continent: "NA"},
 }
 
-func newTestPlugin(t testing.TB, block string) *TrafficFlow {
-	t.Helper()
-	tf := newStubbed(t, baseStore(), block)
-	tf.Next = fileNext(t)
-	return tf
-}
-
-// newStubbed sets a plugin up with the stub locator (so geo policies load
-// without a GeoIP database).
-func newStubbed(t testing.TB, files map[string]string, block string) *TrafficFlow {
-	t.Helper()
-	dir := writeFiles(t, files)
-	tf := &TrafficFlow{Zones: []string{"example.org."}, locator: geoStub, upstream: &fakeResolver{}, cfg: config{dir: dir, ecs: true}}
-	if strings.Contains(block, "fallthrough") {
-		tf.Fall = fall.Root
-	}
-	if err := tf.init(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tf.loader.stop() })
-	var n uint64
-	tf.seed = func() uint64 { n += 0x9e3779b97f4a7c15; return n }
-	return tf
-}
-
 // Spec §8 item 31 (and the overlay over the next plugin).
 func TestQueryTypes(t *testing.T) {
-	tf := newTestPlugin(t, "")
+	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
 	m, rc := ask(t, tf, "www.example.org.", dns.TypeA, "", "")
 	if rc != dns.RcodeSuccess || !m.Authoritative || len(m.Answer) != 1 || m.Answer[0].String() != "www.example.org.\t60\tIN\tA\t192.0.2.1" {
 		t.Fatalf("A: rcode %d answer %v", rc, m.Answer)
@@ -146,7 +121,7 @@ func TestQueryTypes(t *testing.T) {
 // Spec §8 item 32: the owner is the query name, for aliases too, in the
 // query's case.
 func TestOwnerName(t *testing.T) {
-	tf := newTestPlugin(t, "")
+	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
 	for _, name := range []string{"www.example.org.", "example.org.", "shop.example.org.", "WwW.ExAmPlE.oRg.", "Shop.Example.ORG."} {
 		m, _ := ask(t, tf, name, dns.TypeA, "", "")
 		if len(m.Answer) != 1 || m.Answer[0].Header().Name != name || values(m)[0] != "192.0.2.1" || m.Question[0].Name != name {
@@ -163,7 +138,7 @@ func TestOwnerName(t *testing.T) {
 // Spec §8 items 33 and 34 through DNS: no location matches → NODATA with
 // SOA, or the next plugin with fallthrough.
 func TestNoAnswer(t *testing.T) {
-	tf := newTestPlugin(t, "")
+	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
 	m, rc := ask(t, tf, "geo.example.org.", dns.TypeA, "192.0.2.200", "") // unknown to the stub
 	if rc != dns.RcodeSuccess || len(m.Answer) != 0 || len(m.Ns) != 1 || m.Ns[0].Header().Rrtype != dns.TypeSOA || !m.Authoritative {
 		t.Fatalf("no match: rcode %d %v %v", rc, m.Answer, m.Ns)
@@ -172,7 +147,7 @@ func TestNoAnswer(t *testing.T) {
 	if got := values(m); len(got) != 1 || got[0] != "192.0.2.10" {
 		t.Fatalf("California: %v", got)
 	}
-	ft := newTestPlugin(t, "fallthrough")
+	ft := newPlugin(t, pluginOpts{files: baseStore(), block: "fallthrough", locator: geoStub, next: fileNext(t, zoneFile)})
 	m, _ = ask(t, ft, "geo.example.org.", dns.TypeA, "192.0.2.200", "")
 	if m.Rcode != dns.RcodeNameError {
 		t.Fatalf("fallthrough: the next plugin should answer (NXDOMAIN), got rcode %d %v", m.Rcode, m.Answer)
@@ -181,7 +156,7 @@ func TestNoAnswer(t *testing.T) {
 
 // Spec §8 item 39: EDNS Client Subnet.
 func TestECS(t *testing.T) {
-	tf := newTestPlugin(t, "")
+	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
 	cases := []struct {
 		name, from, ecs string
 		want            string
@@ -242,7 +217,7 @@ func TestECS(t *testing.T) {
 
 // Spec §8 item 52 (first half): a health change shows on the next query.
 func TestHealthOnNextQuery(t *testing.T) {
-	tf := newTestPlugin(t, "")
+	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
 	for i, primary := range []bool{true, false, true} {
 		tf.health.Cell("hp").Store(primary)
 		m, _ := ask(t, tf, "www.example.org.", dns.TypeA, "", "")
@@ -262,13 +237,12 @@ func TestAliasFlattening(t *testing.T) {
 	files := baseStore()
 	files["policies/lb/1.json"] = albPolicy
 	files["records.json"] = `{"PolicyRecords":[{"Name":"lb.example.org","Policy":"lb","Version":1,"TTL":300}],"Aliases":[{"Name":"lb-alias.example.org","Target":"lb.example.org"}]}`
-	tf := newStubbed(t, files, "")
 	res := &fakeResolver{answers: map[string][]dns.RR{"web-1.us-east-1.elb.amazonaws.com./A": {
 		mustRR(t, "web-1.us-east-1.elb.amazonaws.com. 60 IN CNAME web-1.internal.example.net."),
 		mustRR(t, "web-1.internal.example.net. 60 IN A 203.0.113.7"),
 		mustRR(t, "web-1.internal.example.net. 60 IN A 203.0.113.8"),
 	}}}
-	tf.upstream = res
+	tf := newPlugin(t, pluginOpts{files: files, upstream: res})
 	m, rc := ask(t, tf, "lb-alias.example.org.", dns.TypeA, "", "")
 	if rc != dns.RcodeSuccess || len(m.Answer) != 2 {
 		t.Fatalf("rcode %d answer %v", rc, m.Answer)
@@ -303,8 +277,8 @@ func TestCNAMEPolicy(t *testing.T) {
 	files["records.json"] = `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":60},
 		{"Name":"in.example.org","Policy":"in","Version":1,"TTL":300},{"Name":"out.example.org","Policy":"out","Version":1,"TTL":300},
 		{"Name":"gone.example.org","Policy":"gone","Version":1,"TTL":300}]}`
-	tf := newStubbed(t, files, "")
-	tf.upstream = &fakeResolver{answers: map[string][]dns.RR{"cdn.example.net./A": {mustRR(t, "cdn.example.net. 20 IN A 203.0.113.9")}}}
+	res := &fakeResolver{answers: map[string][]dns.RR{"cdn.example.net./A": {mustRR(t, "cdn.example.net. 20 IN A 203.0.113.9")}}}
+	tf := newPlugin(t, pluginOpts{files: files, upstream: res})
 	m, _ := ask(t, tf, "in.example.org.", dns.TypeA, "", "")
 	if got := fmt.Sprint(m.Answer); got != "[in.example.org.\t300\tIN\tCNAME\twww.example.org. www.example.org.\t60\tIN\tA\t192.0.2.1]" {
 		t.Errorf("in-store chain: %s", got)
@@ -321,14 +295,14 @@ func TestCNAMEPolicy(t *testing.T) {
 	if got := fmt.Sprint(m.Answer); got != "[out.example.org.\t300\tIN\tCNAME\tcdn.example.net. cdn.example.net.\t20\tIN\tA\t203.0.113.9]" {
 		t.Errorf("external chain: %s", got)
 	}
-	tf.upstream.(*fakeResolver).rcode = dns.RcodeNameError
+	res.rcode = dns.RcodeNameError
 	m, _ = ask(t, tf, "gone.example.org.", dns.TypeA, "", "")
 	if m.Rcode != dns.RcodeNameError || len(m.Answer) != 1 {
 		t.Errorf("chain to NXDOMAIN: rcode %d %v", m.Rcode, m.Answer)
 	}
 	// A target that fails to resolve: SERVFAIL with the CNAME (RFC 6604), a
 	// reply the plugin writes itself (ask checks the returned rcode says so).
-	tf.upstream.(*fakeResolver).rcode = dns.RcodeServerFailure
+	res.rcode = dns.RcodeServerFailure
 	m, _ = ask(t, tf, "gone.example.org.", dns.TypeA, "", "")
 	if m == nil || m.Rcode != dns.RcodeServerFailure || len(m.Answer) != 1 {
 		t.Errorf("chain to SERVFAIL: %v", m)
@@ -350,7 +324,7 @@ func TestMultivalueAnswers(t *testing.T) {
 		"healthchecks.json": `{"HealthChecks":[` + strings.Join(checks, ",") + `]}`,
 		"records.json":      `{"PolicyRecords":[{"Name":"pool.example.org","Policy":"pool","Version":1,"TTL":30}]}`,
 	}
-	tf := newStubbed(t, files, "")
+	tf := newPlugin(t, pluginOpts{files: files})
 	for healthy := 0; healthy <= 12; healthy += 3 {
 		for i := range 12 {
 			tf.health.Cell(fmt.Sprintf("c%d", i)).Store(i < healthy)
@@ -389,7 +363,7 @@ func TestWeightedAnswers(t *testing.T) {
 			"Rules":{"w":{"RuleType":"weighted","Items":[{"EndpointReference":"a","Weight":"3"},{"EndpointReference":"b","Weight":1}]}}}`,
 		"records.json": `{"PolicyRecords":[{"Name":"w.example.org","Policy":"w","Version":1,"TTL":30}]}`,
 	}
-	tf := newStubbed(t, files, "")
+	tf := newPlugin(t, pluginOpts{files: files})
 	counts := map[string]int{}
 	for range 10000 {
 		m, _ := ask(t, tf, "w.example.org.", dns.TypeA, "", "")
@@ -421,8 +395,7 @@ func TestContinentFromTable(t *testing.T) {
 			"Rules":{"g":{"RuleType":"geo","Locations":[{"Continent":"EU","EndpointReference":"eu"},{"Continent":"AS","EndpointReference":"as"}]}}}`,
 		"records.json": `{"PolicyRecords":[{"Name":"c.example.org","Policy":"c","Version":1,"TTL":30}]}`,
 	}
-	tf := newStubbed(t, files, "")
-	tf.locator = stubLocator{netip.MustParseAddr("192.0.2.0"): geo.Location{Country: "TR", Continent: "AS"}}
+	tf := newPlugin(t, pluginOpts{files: files, locator: stubLocator{netip.MustParseAddr("192.0.2.0"): geo.Location{Country: "TR", Continent: "AS"}}})
 	m, _ := ask(t, tf, "c.example.org.", dns.TypeA, "", "192.0.2.0/24")
 	if got := values(m); len(got) != 1 || got[0] != "192.0.2.1" {
 		t.Errorf("Turkey: %v, want Europe's answer", got)
@@ -440,7 +413,7 @@ func TestFailOpenMetric(t *testing.T) {
 "pair":{"RuleType":"failover","Primary":{"EndpointReference":"primary","HealthCheck":"hp"},"Secondary":{"EndpointReference":"secondary","HealthCheck":"hs"}}}}`
 	files["records.json"] = `{"PolicyRecords":[{"Name":"nested.example.org","Policy":"nested","Version":1,"TTL":60},
 		{"Name":"geo.example.org","Policy":"geo","Version":1,"TTL":30}]}`
-	tf := newStubbed(t, files, "")
+	tf := newPlugin(t, pluginOpts{files: files, locator: geoStub})
 	const labels = "server=,zone=example.org."
 	count := func() float64 { return metricValue(t, "coredns_trafficflow_failopen_answers_total", labels) }
 	for _, tc := range []struct {
@@ -479,12 +452,11 @@ func TestLookupLoop(t *testing.T) {
 	files["policies/out/1.json"] = fmt.Sprintf(cnamePolicy, "cdn.example.net")
 	files["records.json"] = `{"PolicyRecords":[{"Name":"lb.example.org","Policy":"lb","Version":1,"TTL":300},
 		{"Name":"out.example.org","Policy":"out","Version":1,"TTL":300}]}`
-	tf := newStubbed(t, files, "")
 	res := &fakeResolver{answers: map[string][]dns.RR{
 		"web-1.us-east-1.elb.amazonaws.com./A": {mustRR(t, "web-1.us-east-1.elb.amazonaws.com. 60 IN A 203.0.113.7")},
 		"cdn.example.net./A":                   {mustRR(t, "cdn.example.net. 20 IN A 203.0.113.9")},
 	}}
-	tf.upstream = res
+	tf := newPlugin(t, pluginOpts{files: files, upstream: res})
 	for _, tc := range []struct {
 		loop          int
 		lb, out       string // answers
@@ -534,7 +506,7 @@ func TestMissingHealthCheckModes(t *testing.T) {
 	}
 	for mode, want := range map[string]string{"healthy": "192.0.2.1", "unhealthy": "192.0.2.2"} {
 		t.Run(mode, func(t *testing.T) {
-			tf := setupPlugin(t, writeFiles(t, files), "missing_healthcheck "+mode)
+			tf := newPlugin(t, pluginOpts{files: files, block: "missing_healthcheck " + mode})
 			tf.health.Cell("hs").Store(true)
 			m, _ := ask(t, tf, "www.example.org.", dns.TypeA, "", "")
 			if got := strings.Join(values(m), " "); got != want {

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
-	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/coredns/caddy"
 	"github.com/coredns/coredns/plugin"
+	"github.com/coredns/coredns/plugin/file"
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	clog "github.com/coredns/coredns/plugin/pkg/log"
 	"github.com/coredns/coredns/plugin/test"
@@ -23,22 +23,18 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/geo"
-	"github.com/trafficflow/trafficflow/internal/storegen"
 	"github.com/trafficflow/trafficflow/watch"
 )
 
-func init() { clog.Discard() }
+// Helpers shared by the root package's tests: the plugin builder
+// (newPlugin), queries through the handler and checks of their replies,
+// and the fakes that stand in for the GeoIP database, the upstream and the
+// next plugin. The stores the tests serve, and the ways their files
+// change, are in helpers_store_test.go; metrics, logs and goroutines in
+// helpers_observe_test.go; a real CoreDNS server for the end-to-end tests
+// (e2e_*_test.go) in helpers_server_test.go.
 
-// writeFiles creates files (relative path → content) under a new
-// directory and returns it.
-func writeFiles(t testing.TB, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := storegen.WriteFiles(dir, files); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+func init() { clog.Discard() }
 
 // pluginOpts says how newPlugin sets trafficflow up; a field left at its
 // zero value takes the default.
@@ -119,43 +115,8 @@ func newPlugin(t testing.TB, o pluginOpts) *TrafficFlow {
 	return tf
 }
 
-// stacks returns the stacks of every goroutine.
-func stacks() string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return string(buf[:n])
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
-
-// stacksWith returns the goroutine stacks of dump (a stacks() result)
-// that contain any of frags.
-func stacksWith(dump string, frags ...string) []string {
-	var out []string
-	for _, g := range strings.Split(dump, "\n\n") {
-		for _, f := range frags {
-			if strings.Contains(g, f) {
-				out = append(out, g)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// testdataPath returns the absolute path of a file in the repository's
-// testdata directory.
-func testdataPath(t testing.TB, rel string) string {
-	t.Helper()
-	p, err := filepath.Abs(filepath.Join("testdata", rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+// answerWait is how long a change on disk may take to be served.
+const answerWait = 2 * time.Second
 
 // ask sends one query through the plugin, from client address from (and
 // with ECS subnet ecs when not empty), and returns the reply and rcode. It
@@ -214,6 +175,30 @@ func answerOf(h plugin.Handler, name, ecs string) (int, []string, error) {
 	return m.Rcode, values(m), nil
 }
 
+// waitAnswer polls the answer to an A query for name until it is want,
+// and fails the test if that takes longer than answerWait. A name h hands
+// to its (missing) next plugin is not an answer yet; a breach of the rcode
+// contract fails the test at once.
+func waitAnswer(t testing.TB, h plugin.Handler, name, ecs string, want ...string) {
+	t.Helper()
+	pollUntil(t, answerWait, func() (bool, string) {
+		rc, got, err := answerOf(h, name, ecs)
+		if errors.Is(err, errRcodeContract) {
+			t.Fatal(err)
+		}
+		return err == nil && rc == dns.RcodeSuccess && slices.Equal(got, want),
+			fmt.Sprintf("%s answers %v (rcode %s, error %v), want %v", name, got, dns.RcodeToString[rc], err, want)
+	})
+}
+
+// assertAnswer checks the answer to an A query for name now.
+func assertAnswer(t testing.TB, h plugin.Handler, name, ecs string, want ...string) {
+	t.Helper()
+	if rc, got, err := answerOf(h, name, ecs); err != nil || rc != dns.RcodeSuccess || !slices.Equal(got, want) {
+		t.Fatalf("%s answers %v (rcode %s, error %v), want %v", name, got, dns.RcodeToString[rc], err, want)
+	}
+}
+
 // addECS adds an EDNS Client Subnet option (CIDR notation) to a query.
 func addECS(_ testing.TB, m *dns.Msg, cidr string) {
 	p := netip.MustParsePrefix(cidr)
@@ -266,6 +251,15 @@ func (s stubLocator) Lookup(a netip.Addr) (geo.Location, int) {
 	return geo.Location{}, 8
 }
 
+// geoStub knows a few made-up clients.
+var geoStub = stubLocator{
+	netip.MustParseAddr("198.51.100.0"): {Country: "US", Subdivision: "CA", Continent: "NA"},
+	netip.MustParseAddr("198.51.100.7"): {Country: "US", Subdivision: "CA", Continent: "NA"},
+	netip.MustParseAddr("203.0.113.0"):  {Country: "GB", Subdivision: "ENG", Continent: "EU"},
+	netip.MustParseAddr("10.240.0.1"):   {Country: "FR", Continent: "EU"},
+	netip.MustParseAddr("2001:db8::"):   {Country: "US", Continent: "NA"},
+}
+
 // fakeResolver answers alias and CNAME lookups from a table.
 type fakeResolver struct {
 	answers map[string][]dns.RR // "name/TYPE" → answer
@@ -281,6 +275,26 @@ func (f *fakeResolver) Lookup(_ context.Context, state request.Request, name str
 	m.Rcode = f.rcode
 	m.Answer = f.answers[strings.ToLower(name)+"/"+dns.TypeToString[typ]]
 	return m, nil
+}
+
+const zoneFile = `$ORIGIN example.org.
+@      3600 IN SOA ns1.example.org. hostmaster.example.org. 42 7200 1800 1209600 300
+@      3600 IN NS  ns1.example.org.
+@      3600 IN MX  10 mail.example.org.
+ns1    3600 IN A   192.0.2.53
+mail   3600 IN A   192.0.2.25
+static 3600 IN A   192.0.2.80
+`
+
+// fileNext is the file plugin serving zone (a zone file of example.org.,
+// such as zoneFile): trafficflow's usual next plugin.
+func fileNext(t testing.TB, zone string) plugin.Handler {
+	t.Helper()
+	z, err := file.Parse(strings.NewReader(zone), "example.org.", "db.example.org", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return file.File{Next: test.ErrorHandler(), Zones: file.Zones{Z: map[string]*file.Zone{"example.org.": z}, Names: []string{"example.org."}}}
 }
 
 func mustRR(t testing.TB, s string) dns.RR {
@@ -309,25 +323,20 @@ func pollUntil(t testing.TB, within time.Duration, cond func() (ok bool, state s
 	}
 }
 
-// mustWriteFile writes a file (creating its directory) or fails the test.
-func mustWriteFile(t testing.TB, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
+func boolInt(b bool) int {
+	if b {
+		return 1
 	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return 0
 }
 
-// renameOver replaces (or creates) a file the way editors and atomic
-// writers do: a new file next to it (a dotfile, which the store ignores),
-// renamed over it, so that a watcher never reads half a file.
-func renameOver(t testing.TB, path, content string) {
+// testdataPath returns the absolute path of a file in the repository's
+// testdata directory.
+func testdataPath(t testing.TB, rel string) string {
 	t.Helper()
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".swp")
-	mustWriteFile(t, tmp, content)
-	if err := os.Rename(tmp, path); err != nil {
+	p, err := filepath.Abs(filepath.Join("testdata", rel))
+	if err != nil {
 		t.Fatal(err)
 	}
+	return p
 }

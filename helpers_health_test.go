@@ -20,11 +20,9 @@ import (
 	"github.com/trafficflow/trafficflow/health"
 )
 
-// Helpers of the end-to-end health tests (health_e2e_test.go): real
-// health-check targets on 127.0.0.1 and polling of DNS answers with
-// deadlines. The plugin is started for real by newPlugin (helpers_test.go),
-// the store changed with renameOver and conditions awaited with pollUntil
-// (helpers_test.go).
+// Helpers of the end-to-end health tests (e2e_health_test.go): health-check
+// targets on 127.0.0.1 that a test stops and restarts, and polling of the
+// plugin's answers with deadlines.
 
 const (
 	// e2eDeadline is how long a test waits for an expected change before it

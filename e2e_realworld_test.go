@@ -10,7 +10,7 @@ import (
 	_ "github.com/coredns/coredns/plugin/hosts" // stands in for the S3 website endpoint
 )
 
-// Real-world documents through a running server.
+// Real-world documents through a real CoreDNS server.
 
 // AWS's combined geo → latency → failover example, with its s3-website
 // secondary given as the bare bucket name and bound at the bucket's own

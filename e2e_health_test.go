@@ -10,10 +10,12 @@ import (
 	"time"
 )
 
-// End-to-end health steering (issue 4): the plugin is started for real, its
-// health engine probes HTTP and TCP servers on 127.0.0.1 on its own
-// schedule, and the tests stop and restart those servers (on the same port)
-// and watch the DNS answers change. Intervals are 1 s (the smallest
+// End-to-end health steering: the plugin is started for real (newPlugin
+// with watch), its health engine probes HTTP and TCP servers on 127.0.0.1
+// on its own schedule, and the tests stop and restart those servers (on
+// the same port) and watch the answers change. They ask the plugin's
+// handler rather than a server, so that they can read the health engine's
+// state beside the answers. Intervals are 1 s (the smallest
 // RequestInterval the store accepts) so that the suite stays fast.
 //
 // TestHealthE2EFailoverBound and TestHealthE2ENoGoroutineLeak run alone

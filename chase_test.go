@@ -16,33 +16,34 @@ const albPolicy = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","Star
 "Endpoints":{"alb":{"Type":"application-load-balancer","Value":"web-1.us-east-1.elb.amazonaws.com"},"banner":{"Type":"value","Value":"192.0.2.99"}},
 "Rules":{"f":{"RuleType":"failover","Primary":{"EndpointReference":"alb","HealthCheck":"hp"},"Secondary":{"EndpointReference":"banner"}}}}`
 
-// Spec §8 item 54: alias-type endpoints are flattened.
+// Alias-type endpoints (a load balancer here) are resolved through the
+// server and flattened into the answer, as Route 53's alias records are:
+// the target's addresses without its CNAMEs, owned by the name asked, with
+// TTL min(record TTL 300, target TTL 60). An AAAA query for an A policy
+// is NODATA without a lookup of the target, and a target that fails to
+// resolve makes the answer SERVFAIL.
 func TestAliasFlattening(t *testing.T) {
 	files := baseStore()
 	files["policies/lb/1.json"] = albPolicy
 	files["records.json"] = `{"PolicyRecords":[{"Name":"lb.example.org","Policy":"lb","Version":1,"TTL":300}],"Aliases":[{"Name":"lb-alias.example.org","Target":"lb.example.org"}]}`
 	res := &fakeResolver{answers: map[string][]dns.RR{"web-1.us-east-1.elb.amazonaws.com./A": {
-		mustRR(t, "web-1.us-east-1.elb.amazonaws.com. 60 IN CNAME web-1.internal.example.net."),
-		mustRR(t, "web-1.internal.example.net. 60 IN A 203.0.113.7"),
-		mustRR(t, "web-1.internal.example.net. 60 IN A 203.0.113.8"),
+		test.CNAME("web-1.us-east-1.elb.amazonaws.com. 60 IN CNAME web-1.internal.example.net."),
+		test.A("web-1.internal.example.net. 60 IN A 203.0.113.7"),
+		test.A("web-1.internal.example.net. 60 IN A 203.0.113.8"),
 	}}}
 	tf := newPlugin(t, pluginOpts{files: files, upstream: res})
-	m, rc := ask(t, tf, "lb-alias.example.org.", dns.TypeA, "", "")
-	if rc != dns.RcodeSuccess || len(m.Answer) != 2 {
-		t.Fatalf("rcode %d answer %v", rc, m.Answer)
-	}
-	for _, rr := range m.Answer {
-		if rr.Header().Name != "lb-alias.example.org." || rr.Header().Ttl != 60 || rr.Header().Rrtype != dns.TypeA {
-			t.Errorf("record %v: want owner lb-alias.example.org., TTL min(300, 60)", rr)
-		}
-	}
-	// AAAA for an A policy: NODATA, and the alias target is not even asked.
+	checkCase(t, tf, test.Case{Qname: "lb-alias.example.org.", Qtype: dns.TypeA, Authoritative: true, Answer: []dns.RR{
+		test.A("lb-alias.example.org. 60 IN A 203.0.113.7"),
+		test.A("lb-alias.example.org. 60 IN A 203.0.113.8"),
+	}})
+
 	calls := res.calls.Load()
-	m, _ = ask(t, tf, "lb.example.org.", dns.TypeAAAA, "", "")
-	if len(m.Answer) != 0 || len(m.Ns) != 1 || res.calls.Load() != calls {
-		t.Errorf("AAAA: %v %v", m.Answer, m.Ns)
+	checkCase(t, tf, test.Case{Qname: "lb.example.org.", Qtype: dns.TypeAAAA, Authoritative: true,
+		Ns: []dns.RR{test.SOA("example.org. 60 IN SOA ns.example.org. hostmaster.example.org. 1 7200 1800 1209600 60")}})
+	if n := res.calls.Load() - calls; n != 0 {
+		t.Errorf("AAAA for an A policy: %d lookups of the alias target, want none", n)
 	}
-	// A failing resolution is SERVFAIL.
+
 	res.rcode = dns.RcodeServerFailure
 	if _, rc := ask(t, tf, "lb.example.org.", dns.TypeA, "", ""); rc != dns.RcodeServerFailure {
 		t.Errorf("rcode %d, want SERVFAIL", rc)
@@ -51,8 +52,12 @@ func TestAliasFlattening(t *testing.T) {
 
 const cnamePolicy = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"CNAME","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"%s"}}}`
 
-// CNAME policies answer every type and are followed like the file plugin
-// follows CNAMEs.
+// CNAME policies answer every type and are followed as the file plugin
+// follows CNAMEs: to a policy name in the store (the whole chain in one
+// answer, the CNAME first), or through the server to a name outside it. A
+// target without data of the query type adds the zone's SOA; a target
+// outside the store that is NXDOMAIN or SERVFAIL gives the answer its
+// rcode, after the CNAME (RFC 6604).
 func TestCNAMEPolicy(t *testing.T) {
 	files := baseStore()
 	files["policies/in/1.json"] = fmt.Sprintf(cnamePolicy, "www.example.org")
@@ -61,35 +66,32 @@ func TestCNAMEPolicy(t *testing.T) {
 	files["records.json"] = `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":60},
 		{"Name":"in.example.org","Policy":"in","Version":1,"TTL":300},{"Name":"out.example.org","Policy":"out","Version":1,"TTL":300},
 		{"Name":"gone.example.org","Policy":"gone","Version":1,"TTL":300}]}`
-	res := &fakeResolver{answers: map[string][]dns.RR{"cdn.example.net./A": {mustRR(t, "cdn.example.net. 20 IN A 203.0.113.9")}}}
+	res := &fakeResolver{answers: map[string][]dns.RR{"cdn.example.net./A": {test.A("cdn.example.net. 20 IN A 203.0.113.9")}}}
 	tf := newPlugin(t, pluginOpts{files: files, upstream: res})
-	m, _ := ask(t, tf, "in.example.org.", dns.TypeA, "", "")
-	if got := fmt.Sprint(m.Answer); got != "[in.example.org.\t300\tIN\tCNAME\twww.example.org. www.example.org.\t60\tIN\tA\t192.0.2.1]" {
-		t.Errorf("in-store chain: %s", got)
-	}
-	m, _ = ask(t, tf, "in.example.org.", dns.TypeCNAME, "", "")
-	if len(m.Answer) != 1 {
-		t.Errorf("CNAME query: %v", m.Answer)
-	}
-	m, _ = ask(t, tf, "in.example.org.", dns.TypeTXT, "", "")
-	if len(m.Answer) != 1 || m.Answer[0].Header().Rrtype != dns.TypeCNAME || len(m.Ns) != 1 {
-		t.Errorf("TXT via CNAME to an A record: %v %v (want the CNAME and the SOA)", m.Answer, m.Ns)
-	}
-	m, _ = ask(t, tf, "out.example.org.", dns.TypeA, "", "")
-	if got := fmt.Sprint(m.Answer); got != "[out.example.org.\t300\tIN\tCNAME\tcdn.example.net. cdn.example.net.\t20\tIN\tA\t203.0.113.9]" {
-		t.Errorf("external chain: %s", got)
-	}
-	res.rcode = dns.RcodeNameError
-	m, _ = ask(t, tf, "gone.example.org.", dns.TypeA, "", "")
-	if m.Rcode != dns.RcodeNameError || len(m.Answer) != 1 {
-		t.Errorf("chain to NXDOMAIN: rcode %d %v", m.Rcode, m.Answer)
-	}
-	// A target that fails to resolve: SERVFAIL with the CNAME (RFC 6604), a
-	// reply the plugin writes itself (ask checks the returned rcode says so).
-	res.rcode = dns.RcodeServerFailure
-	m, _ = ask(t, tf, "gone.example.org.", dns.TypeA, "", "")
-	if m == nil || m.Rcode != dns.RcodeServerFailure || len(m.Answer) != 1 {
-		t.Errorf("chain to SERVFAIL: %v", m)
+	in := test.CNAME("in.example.org. 300 IN CNAME www.example.org.")
+	gone := test.CNAME("gone.example.org. 300 IN CNAME gone.example.net.")
+	for _, tc := range []struct {
+		upstream int // the rcode of lookups through the server
+		test.Case
+	}{
+		{dns.RcodeSuccess, test.Case{Qname: "in.example.org.", Qtype: dns.TypeA, Authoritative: true,
+			Answer: []dns.RR{in, test.A("www.example.org. 60 IN A 192.0.2.1")}}},
+		{dns.RcodeSuccess, test.Case{Qname: "in.example.org.", Qtype: dns.TypeCNAME, Authoritative: true,
+			Answer: []dns.RR{in}}},
+		{dns.RcodeSuccess, test.Case{Qname: "in.example.org.", Qtype: dns.TypeTXT, Authoritative: true,
+			Answer: []dns.RR{in},
+			Ns:     []dns.RR{test.SOA("example.org. 60 IN SOA ns.example.org. hostmaster.example.org. 1 7200 1800 1209600 60")}}},
+		{dns.RcodeSuccess, test.Case{Qname: "out.example.org.", Qtype: dns.TypeA, Authoritative: true,
+			Answer: []dns.RR{test.A("cdn.example.net. 20 IN A 203.0.113.9"), test.CNAME("out.example.org. 300 IN CNAME cdn.example.net.")}}},
+		{dns.RcodeNameError, test.Case{Qname: "gone.example.org.", Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true,
+			Answer: []dns.RR{gone}}},
+		// A reply the plugin writes itself: checkCase checks that the
+		// handler's rcode says so.
+		{dns.RcodeServerFailure, test.Case{Qname: "gone.example.org.", Qtype: dns.TypeA, Rcode: dns.RcodeServerFailure, Authoritative: true,
+			Answer: []dns.RR{gone}}},
+	} {
+		res.rcode = tc.upstream
+		checkCase(t, tf, tc.Case)
 	}
 }
 
@@ -103,8 +105,8 @@ func TestLookupLoop(t *testing.T) {
 	files["records.json"] = `{"PolicyRecords":[{"Name":"lb.example.org","Policy":"lb","Version":1,"TTL":300},
 		{"Name":"out.example.org","Policy":"out","Version":1,"TTL":300}]}`
 	res := &fakeResolver{answers: map[string][]dns.RR{
-		"web-1.us-east-1.elb.amazonaws.com./A": {mustRR(t, "web-1.us-east-1.elb.amazonaws.com. 60 IN A 203.0.113.7")},
-		"cdn.example.net./A":                   {mustRR(t, "cdn.example.net. 20 IN A 203.0.113.9")},
+		"web-1.us-east-1.elb.amazonaws.com./A": {test.A("web-1.us-east-1.elb.amazonaws.com. 60 IN A 203.0.113.7")},
+		"cdn.example.net./A":                   {test.A("cdn.example.net. 20 IN A 203.0.113.9")},
 	}}
 	tf := newPlugin(t, pluginOpts{files: files, upstream: res})
 	for _, tc := range []struct {

@@ -63,9 +63,9 @@ func TestECS(t *testing.T) {
 	if rc, _ := tf.ServeDNS(context.Background(), rec, q); rc != dns.RcodeFormatError {
 		t.Errorf("malformed ECS: rcode %d, want FORMERR", rc)
 	}
-	// ecs off: the subnet is not used.
-	tf.cfg.ecs = false
-	m, _ = ask(t, tf, "geo.example.org.", dns.TypeA, "10.240.0.1", "203.0.113.0/24")
+	// ecs off: the subnet is not used, and the reply carries none.
+	off := newPlugin(t, pluginOpts{files: baseStore(), block: "ecs off", locator: geoStub, next: fileNext(t, zoneFile)})
+	m, _ = ask(t, off, "geo.example.org.", dns.TypeA, "10.240.0.1", "203.0.113.0/24")
 	if got := values(m); len(got) != 1 || got[0] != "192.0.2.40" || ecsOf(m) != nil {
 		t.Errorf("ecs off: %v %v", got, ecsOf(m))
 	}

@@ -4,63 +4,41 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
 )
 
-// Spec §8 item 31 (and the overlay over the next plugin).
+// A policy name answers queries of its policy's record type with the
+// policy's answer: authoritative, owned by the name, with the policy
+// record's TTL. Names the plugin does not own go to the next plugin (the
+// file plugin here, whose replies are checked as it gives them). Other
+// types at a policy name: TestOtherTypes.
 func TestQueryTypes(t *testing.T) {
 	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
-	m, rc := ask(t, tf, "www.example.org.", dns.TypeA, "", "")
-	if rc != dns.RcodeSuccess || !m.Authoritative || len(m.Answer) != 1 || m.Answer[0].String() != "www.example.org.\t60\tIN\tA\t192.0.2.1" {
-		t.Fatalf("A: rcode %d answer %v", rc, m.Answer)
-	}
-	// Another type at a policy name the zone file does not have: NODATA
-	// with the zone's SOA, TTL clamped to its minimum.
-	m, rc = ask(t, tf, "www.example.org.", dns.TypeAAAA, "", "")
-	if rc != dns.RcodeSuccess || m.Rcode != dns.RcodeSuccess || len(m.Answer) != 0 || !m.Authoritative ||
-		len(m.Ns) != 1 || m.Ns[0].Header().Rrtype != dns.TypeSOA || m.Ns[0].(*dns.SOA).Serial != 42 || m.Ns[0].Header().Ttl != 300 {
-		t.Fatalf("AAAA: rcode %d (%d) answer %v ns %v", rc, m.Rcode, m.Answer, m.Ns)
-	}
-	// Types the zone file has at an apex policy record come from it.
-	m, _ = ask(t, tf, "example.org.", dns.TypeMX, "", "")
-	if len(m.Answer) != 1 || m.Answer[0].Header().Rrtype != dns.TypeMX {
-		t.Fatalf("apex MX: %v", m.Answer)
-	}
-	m, _ = ask(t, tf, "example.org.", dns.TypeSOA, "", "")
-	if len(m.Answer) != 1 || m.Answer[0].Header().Rrtype != dns.TypeSOA {
-		t.Fatalf("apex SOA: %v", m.Answer)
-	}
-	// Names trafficflow does not own go to the next plugin.
-	m, _ = ask(t, tf, "static.example.org.", dns.TypeA, "", "")
-	if len(m.Answer) != 1 || values(m)[0] != "192.0.2.80" {
-		t.Fatalf("static: %v", m.Answer)
-	}
-	m, _ = ask(t, tf, "nope.example.org.", dns.TypeA, "", "")
-	if m.Rcode != dns.RcodeNameError {
-		t.Fatalf("nope: rcode %d", m.Rcode)
-	}
-	// Without a next plugin, negative answers carry a synthesized SOA.
-	tf.Next = nil
-	m, rc = ask(t, tf, "txt.example.org.", dns.TypeA, "", "")
-	if rc != dns.RcodeSuccess || len(m.Ns) != 1 || m.Ns[0].(*dns.SOA).Ns != "ns.example.org." || m.Ns[0].Header().Ttl != 60 {
-		t.Fatalf("synthesized SOA: rcode %d ns %v", rc, m.Ns)
-	}
-	m, _ = ask(t, tf, "txt.example.org.", dns.TypeTXT, "", "")
-	if len(m.Answer) != 1 || m.Answer[0].Header().Ttl != 120 || values(m)[0] != `"hello world"` {
-		t.Fatalf("TXT: %v", m.Answer)
+	for _, tc := range []test.Case{
+		{Qname: "www.example.org.", Qtype: dns.TypeA, Authoritative: true,
+			Answer: []dns.RR{test.A("www.example.org. 60 IN A 192.0.2.1")}},
+		{Qname: "txt.example.org.", Qtype: dns.TypeTXT, Authoritative: true,
+			Answer: []dns.RR{test.TXT(`txt.example.org. 120 IN TXT "hello world"`)}},
+		{Qname: "static.example.org.", Qtype: dns.TypeA, Authoritative: true,
+			Answer: []dns.RR{test.A("static.example.org. 3600 IN A 192.0.2.80")},
+			Ns:     []dns.RR{test.NS("example.org. 3600 IN NS ns1.example.org.")}},
+		{Qname: "nope.example.org.", Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true,
+			Ns: []dns.RR{test.SOA("example.org. 3600 IN SOA ns1.example.org. hostmaster.example.org. 42 7200 1800 1209600 300")}},
+	} {
+		checkCase(t, tf, tc)
 	}
 }
 
-// Spec §8 item 52 (first half): a health change shows on the next query.
+// A health change shows on the next query: the failover answer follows
+// the primary's check as it goes down and up.
 func TestHealthOnNextQuery(t *testing.T) {
 	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
-	for i, primary := range []bool{true, false, true} {
+	for _, primary := range []bool{true, false, true} {
 		tf.health.Cell("hp").Store(primary)
-		m, _ := ask(t, tf, "www.example.org.", dns.TypeA, "", "")
 		want := map[bool]string{true: "192.0.2.1", false: "192.0.2.2"}[primary]
-		if got := values(m); len(got) != 1 || got[0] != want {
-			t.Errorf("step %d: %v, want %s", i, got, want)
-		}
+		checkCase(t, tf, test.Case{Qname: "www.example.org.", Qtype: dns.TypeA, Authoritative: true,
+			Answer: []dns.RR{test.A("www.example.org. 60 IN A " + want)}})
 	}
 }
 

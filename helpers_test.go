@@ -130,6 +130,59 @@ func ask(t testing.TB, h plugin.Handler, name string, qtype uint16, from, ecs st
 	return m, rc
 }
 
+// checkCase asks h tc's question from the default test client; see
+// checkQuery.
+func checkCase(t testing.TB, h plugin.Handler, tc test.Case) *dns.Msg {
+	t.Helper()
+	return checkQuery(t, h, "", "", tc)
+}
+
+// checkQuery asks h tc's question from the client address from, with the
+// ECS subnet ecs when not empty (see ask), checks that h wrote its reply
+// and returned success (as trafficflow and the file plugin do whenever
+// they write, whatever the reply's rcode), and checks the reply
+// (checkReply).
+func checkQuery(t testing.TB, h plugin.Handler, from, ecs string, tc test.Case) *dns.Msg {
+	t.Helper()
+	m, rc := ask(t, h, tc.Qname, tc.Qtype, from, ecs)
+	if m == nil {
+		t.Errorf("%s %s: no reply written (rcode %s)", tc.Qname, dns.TypeToString[tc.Qtype], dns.RcodeToString[rc])
+		return nil
+	}
+	if rc != dns.RcodeSuccess {
+		t.Errorf("%s %s: the handler wrote its reply and returned rcode %s, want NOERROR", tc.Qname, dns.TypeToString[tc.Qtype], dns.RcodeToString[rc])
+	}
+	return checkReply(t, m, tc)
+}
+
+// checkReply checks a reply to tc's question as CoreDNS's plugin tests do:
+// test.SortAndCheck compares its rcode and every record of its answer,
+// authority and additional sections with tc's (name, type, TTL unless tc
+// says 303, and the data), after test.CNAMEOrder has checked that no CNAME
+// comes after its target. Beyond them: the reply is authoritative when
+// tc.Authoritative says so, and TXT records have tc's character strings
+// one by one (test.Section compares them joined). It returns the reply.
+func checkReply(t testing.TB, m *dns.Msg, tc test.Case) *dns.Msg {
+	t.Helper()
+	q := tc.Qname + " " + dns.TypeToString[tc.Qtype]
+	if tc.Authoritative && !m.Authoritative {
+		t.Errorf("%s: the reply is not authoritative", q)
+	}
+	if err := test.CNAMEOrder(m); err != nil {
+		t.Errorf("%s: %v:\n%v", q, err, m)
+	}
+	if err := test.SortAndCheck(m, tc); err != nil {
+		t.Errorf("%s: %v:\n%v", q, err, m)
+		return m
+	}
+	for i, rr := range tc.Answer {
+		if want, ok := rr.(*dns.TXT); ok && !slices.Equal(m.Answer[i].(*dns.TXT).Txt, want.Txt) {
+			t.Errorf("%s: TXT strings %q, want %q", q, m.Answer[i].(*dns.TXT).Txt, want.Txt)
+		}
+	}
+	return m
+}
+
 // errRcodeContract marks a handler that broke CoreDNS's rcode contract.
 var errRcodeContract = errors.New("rcode contract broken")
 
@@ -295,15 +348,6 @@ func fileNext(t testing.TB, zone string) plugin.Handler {
 		t.Fatal(err)
 	}
 	return file.File{Next: test.ErrorHandler(), Zones: file.Zones{Z: map[string]*file.Zone{"example.org.": z}, Names: []string{"example.org."}}}
-}
-
-func mustRR(t testing.TB, s string) dns.RR {
-	t.Helper()
-	rr, err := dns.NewRR(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rr
 }
 
 // pollUntil polls cond every few milliseconds until it holds, and fails the

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
 )
 
@@ -519,10 +520,8 @@ func TestMissingHealthCheckModes(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			tf := newPlugin(t, pluginOpts{files: files, block: "missing_healthcheck " + mode})
 			tf.health.Cell("hs").Store(true)
-			m, _ := ask(t, tf, "www.example.org.", dns.TypeA, "", "")
-			if got := strings.Join(values(m), " "); got != want {
-				t.Errorf("answer %q, want %q", got, want)
-			}
+			checkCase(t, tf, test.Case{Qname: "www.example.org.", Qtype: dns.TypeA, Authoritative: true,
+				Answer: []dns.RR{test.A("www.example.org. 60 IN A " + want)}})
 		})
 	}
 }

@@ -30,7 +30,7 @@ const (
 
 // A failover policy answers with the secondary within RequestInterval ×
 // FailureThreshold + 1 s of the primary's server stopping, and with the
-// primary within the same bound of it coming back (spec §3.4, §5.3).
+// primary within the same bound of it coming back.
 func TestHealthE2EFailoverBound(t *testing.T) {
 	const interval, threshold = 1, 2
 	primary, secondary := newE2EBackend(t, "HTTP"), newE2EBackend(t, "TCP")
@@ -74,7 +74,7 @@ func TestHealthE2EFailoverBound(t *testing.T) {
 }
 
 // Multivalue drops a dead endpoint from every answer and returns it after
-// recovery; with every endpoint dead it fails open (spec §3.9).
+// recovery; with every endpoint dead it fails open: every value answers.
 func TestHealthE2EMultivalue(t *testing.T) {
 	t.Parallel()
 	b := []*e2eBackend{newE2EBackend(t, "TCP"), newE2EBackend(t, "HTTP"), newE2EBackend(t, "TCP")}
@@ -120,9 +120,9 @@ func TestHealthE2EMultivalue(t *testing.T) {
 	steady(all)
 }
 
-// A weighted rule stops choosing an endpoint whose server is down, keeps
-// the weighting among the others, and chooses it again after recovery
-// (spec §3.8).
+// A weighted rule (weights 2:1:1) stops choosing an endpoint whose server
+// is down, keeps the weighting among the others, and chooses it again
+// after recovery.
 func TestHealthE2EWeighted(t *testing.T) {
 	t.Parallel()
 	b := []*e2eBackend{newE2EBackend(t, "HTTP"), newE2EBackend(t, "TCP"), newE2EBackend(t, "HTTP")}
@@ -184,8 +184,8 @@ func TestHealthE2EWeighted(t *testing.T) {
 // A geo rule falls back state → country → continent → default as each
 // location's server goes down, answers with the most specific applicable
 // location when all are down (never another place's), and climbs back as
-// servers return (spec §3.5). The client's location comes from ECS and
-// the MaxMind test database (214.78.120.0/22 is US-CA, North America).
+// servers return. The client's location comes from ECS and the MaxMind
+// test database (214.78.120.0/22 is US-CA, North America).
 func TestHealthE2EGeo(t *testing.T) {
 	t.Parallel()
 	ca, us, na, gb, def := newE2EBackend(t, "HTTP"), newE2EBackend(t, "HTTP"), newE2EBackend(t, "TCP"), newE2EBackend(t, "TCP"), newE2EBackend(t, "HTTP")

@@ -10,7 +10,12 @@ import (
 	"github.com/miekg/dns"
 )
 
-// Spec §8 item 39: EDNS Client Subnet.
+// EDNS Client Subnet: the client's location comes from the query's subnet
+// (its address, when there is no option or the source prefix is 0; host
+// bits past the prefix do not count), and the reply echoes the subnet
+// with the scope the answer depended on: the location's network, or 0 for
+// an answer that does not depend on the client. An option with a non-zero
+// scope in the query gets FORMERR; "ecs off" ignores the option.
 func TestECS(t *testing.T) {
 	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
 	cases := []struct {

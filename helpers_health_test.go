@@ -26,8 +26,8 @@ import (
 
 const (
 	// e2eDeadline is how long a test waits for an expected change before it
-	// fails: generous, for a loaded machine. Bounds the spec sets are
-	// asserted separately.
+	// fails: generous, for a loaded machine. The time bounds the plugin
+	// promises (such as a failover's) are asserted separately.
 	e2eDeadline = 15 * time.Second
 	// e2ePoll is the pause between two polls.
 	e2ePoll = 5 * time.Millisecond

@@ -13,8 +13,9 @@ import (
 	"github.com/trafficflow/trafficflow/policyfile"
 )
 
-// Spec §8 item 36 through DNS: the stub locator reports a continent Route
-// 53's table disagrees with.
+// A geo rule's continents are Route 53's, not the GeoIP database's: the
+// locator puts Turkey in Asia, Route 53 puts it in Europe, and the client
+// gets Europe's answer.
 func TestContinentFromTable(t *testing.T) {
 	files := map[string]string{
 		"policies/c/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"g","Endpoints":{"eu":{"Type":"value","Value":"192.0.2.1"},"as":{"Type":"value","Value":"192.0.2.2"}},

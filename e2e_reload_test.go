@@ -15,6 +15,12 @@ import (
 // and Corefile restarts (as the reload plugin restarts) that leave no
 // watcher or health prober behind.
 
+const (
+	// The functions the watcher's and the health probers' goroutines run.
+	watcherFunc = "github.com/trafficflow/trafficflow/watch.(*Watcher).run("
+	proberFunc  = "github.com/trafficflow/trafficflow/health.(*Engine).run("
+)
+
 // TestReloadUpdateRollback updates a policy record by changing its Version
 // in records.json and rolls it back, several times, through a real CoreDNS
 // server: the answers follow each time.
@@ -33,12 +39,6 @@ func TestReloadUpdateRollback(t *testing.T) {
 		waitServed(t, addr, "www.example.org.", fmt.Sprintf("192.0.2.%d", v))
 	}
 }
-
-const (
-	// The functions the watcher's and the health probers' goroutines run.
-	watcherFunc = "github.com/trafficflow/trafficflow/watch.(*Watcher).run("
-	proberFunc  = "github.com/trafficflow/trafficflow/health.(*Engine).run("
-)
 
 // TestReloadCorefileRestart restarts a CoreDNS server several times the way
 // the reload plugin does (Instance.Restart: the new instance starts before

@@ -17,7 +17,6 @@ import (
 // an answer that does not depend on the client. An option with a non-zero
 // scope in the query gets FORMERR; "ecs off" ignores the option.
 func TestECS(t *testing.T) {
-	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
 	cases := []struct {
 		name, from, ecs string
 		want            string
@@ -29,6 +28,7 @@ func TestECS(t *testing.T) {
 		{"host bits beyond the prefix are ignored", "10.240.0.1", "198.51.100.7/24", "192.0.2.10", 24},
 		{"IPv6 subnet", "10.240.0.1", "2001:db8::/56", "192.0.2.20", 24},
 	}
+	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m, _ := ask(t, tf, "geo.example.org.", dns.TypeA, tc.from, tc.ecs)
@@ -69,7 +69,7 @@ func TestECS(t *testing.T) {
 		t.Errorf("malformed ECS: rcode %d, want FORMERR", rc)
 	}
 	// ecs off: the subnet is not used, and the reply carries none.
-	off := newPlugin(t, pluginOpts{files: baseStore(), block: "ecs off", locator: geoStub, next: fileNext(t, zoneFile)})
+	off := newPlugin(t, pluginOpts{files: baseStore(), block: "ecs off", locator: geoStub})
 	m, _ = ask(t, off, "geo.example.org.", dns.TypeA, "10.240.0.1", "203.0.113.0/24")
 	if got := values(m); len(got) != 1 || got[0] != "192.0.2.40" || ecsOf(m) != nil {
 		t.Errorf("ecs off: %v %v", got, ecsOf(m))

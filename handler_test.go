@@ -33,7 +33,7 @@ func TestQueryTypes(t *testing.T) {
 // A health change shows on the next query: the failover answer follows
 // the primary's check as it goes down and up.
 func TestHealthOnNextQuery(t *testing.T) {
-	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
+	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub})
 	for _, primary := range []bool{true, false, true} {
 		tf.health.Cell("hp").Store(primary)
 		want := map[bool]string{true: "192.0.2.1", false: "192.0.2.2"}[primary]

@@ -242,6 +242,18 @@ func e2eStatus(t testing.TB, tf *TrafficFlow, id string) health.CheckStatus {
 	return health.CheckStatus{}
 }
 
+// e2eStart sets the plugin up with o, starts it for real (as
+// pluginOpts.watch says) and waits until every check in probed has been
+// probed once.
+func e2eStart(t testing.TB, o pluginOpts, probed ...string) *TrafficFlow {
+	t.Helper()
+	begin := time.Now()
+	o.watch = true
+	tf := newPlugin(t, o)
+	e2eAwaitProbed(t, tf, begin, probed...)
+	return tf
+}
+
 // e2eAwaitProbed waits until every check in ids has been probed at least
 // once after since.
 func e2eAwaitProbed(t testing.TB, tf *TrafficFlow, since time.Time, ids ...string) {

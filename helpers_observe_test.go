@@ -54,12 +54,10 @@ func metricValue(t testing.TB, name, labels string) float64 {
 		if metricLabels(m) != labels {
 			continue
 		}
-		switch {
-		case m.Counter != nil:
-			return m.GetCounter().GetValue()
-		case m.Gauge != nil:
-			return m.GetGauge().GetValue()
+		if c := m.GetCounter(); c != nil {
+			return c.GetValue()
 		}
+		return m.GetGauge().GetValue() // 0 for neither
 	}
 	return 0
 }

@@ -7,27 +7,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/trafficflow/trafficflow/internal/storegen"
 )
 
 // The policy stores the tests serve, and the ways their files change on
 // disk: written in place, truncated and rewritten, renamed over, replaced
 // as a directory, or swapped as a Kubernetes ConfigMap volume.
 
-const failoverPolicy = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"switch",
-"Endpoints":{"primary":{"Type":"value","Value":"192.0.2.1"},"secondary":{"Type":"value","Value":"192.0.2.2"}},
-"Rules":{"switch":{"RuleType":"failover","Primary":{"EndpointReference":"primary","HealthCheck":"hp"},"Secondary":{"EndpointReference":"secondary","HealthCheck":"hs"}}}}`
-
-const geoPolicy = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"where",
-"Endpoints":{"ca":{"Type":"value","Value":"192.0.2.10"},"us":{"Type":"value","Value":"192.0.2.20"},"gb":{"Type":"value","Value":"192.0.2.30"},"eu":{"Type":"value","Value":"192.0.2.40"}},
-"Rules":{"where":{"RuleType":"geo","Locations":[{"Country":"US","Subdivision":"CA","EndpointReference":"ca"},{"Country":"US","EndpointReference":"us"},
-{"Country":"GB","EndpointReference":"gb"},{"Continent":"EU","EndpointReference":"eu"}]}}}`
-
-const healthChecks = `{"HealthChecks":[
-{"Id":"hp","HealthCheckConfig":{"Type":"TCP","IPAddress":"127.0.0.1","Port":9,"RequestInterval":300}},
-{"Id":"hs","HealthCheckConfig":{"Type":"TCP","IPAddress":"127.0.0.1","Port":9,"RequestInterval":300}}]}`
-
+// baseStore is the store most query tests serve: www.example.org fails
+// over from 192.0.2.1 to 192.0.2.2 (health checks hp and hs),
+// geo.example.org answers by location, txt.example.org with a TXT record,
+// and example.org and shop.example.org are aliases of www.example.org.
 func baseStore() map[string]string {
 	return map[string]string{
 		"policies/web/1.json": failoverPolicy,
@@ -41,6 +30,19 @@ func baseStore() map[string]string {
 			"Aliases":[{"Name":"example.org","Target":"www.example.org"},{"Name":"shop.example.org","Target":"example.org"}]}`,
 	}
 }
+
+const failoverPolicy = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"switch",
+"Endpoints":{"primary":{"Type":"value","Value":"192.0.2.1"},"secondary":{"Type":"value","Value":"192.0.2.2"}},
+"Rules":{"switch":{"RuleType":"failover","Primary":{"EndpointReference":"primary","HealthCheck":"hp"},"Secondary":{"EndpointReference":"secondary","HealthCheck":"hs"}}}}`
+
+const geoPolicy = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"where",
+"Endpoints":{"ca":{"Type":"value","Value":"192.0.2.10"},"us":{"Type":"value","Value":"192.0.2.20"},"gb":{"Type":"value","Value":"192.0.2.30"},"eu":{"Type":"value","Value":"192.0.2.40"}},
+"Rules":{"where":{"RuleType":"geo","Locations":[{"Country":"US","Subdivision":"CA","EndpointReference":"ca"},{"Country":"US","EndpointReference":"us"},
+{"Country":"GB","EndpointReference":"gb"},{"Continent":"EU","EndpointReference":"eu"}]}}}`
+
+const healthChecks = `{"HealthChecks":[
+{"Id":"hp","HealthCheckConfig":{"Type":"TCP","IPAddress":"127.0.0.1","Port":9,"RequestInterval":300}},
+{"Id":"hs","HealthCheckConfig":{"Type":"TCP","IPAddress":"127.0.0.1","Port":9,"RequestInterval":300}}]}`
 
 // valuePolicy is a policy document answering one value.
 func valuePolicy(rrtype, value string) string {
@@ -122,8 +124,8 @@ func storeWith(files map[string]string, changes map[string]string) map[string]st
 func writeFiles(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := storegen.WriteFiles(dir, files); err != nil {
-		t.Fatal(err)
+	for rel, content := range files {
+		mustWriteFile(t, filepath.Join(dir, filepath.FromSlash(rel)), content)
 	}
 	return dir
 }

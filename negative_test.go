@@ -8,6 +8,30 @@ import (
 	"github.com/miekg/dns"
 )
 
+// When no location of a geo rule matches the client (and there is no
+// default), a policy name answers NODATA with the zone's SOA, or, with
+// fallthrough, hands the query to the next plugin (which answers NXDOMAIN
+// here: the zone file does not have the name).
+func TestNoAnswer(t *testing.T) {
+	zoneSOA := "example.org. 300 IN SOA ns1.example.org. hostmaster.example.org. 42 7200 1800 1209600 300"
+	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
+	ft := newPlugin(t, pluginOpts{files: baseStore(), block: "fallthrough", locator: geoStub, next: fileNext(t, zoneFile)})
+	for _, tc := range []struct {
+		h    plugin.Handler
+		from string // the client; 192.0.2.200 is unknown to geoStub
+		test.Case
+	}{
+		{tf, "192.0.2.200", test.Case{Qname: "geo.example.org.", Qtype: dns.TypeA, Authoritative: true,
+			Ns: []dns.RR{test.SOA(zoneSOA)}}},
+		{tf, "198.51.100.7", test.Case{Qname: "geo.example.org.", Qtype: dns.TypeA, Authoritative: true,
+			Answer: []dns.RR{test.A("geo.example.org. 30 IN A 192.0.2.10")}}}, // California
+		{ft, "192.0.2.200", test.Case{Qname: "geo.example.org.", Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true,
+			Ns: []dns.RR{test.SOA("example.org. 3600 IN SOA ns1.example.org. hostmaster.example.org. 42 7200 1800 1209600 300")}}},
+	} {
+		checkQuery(t, tc.h, tc.from, "", tc.Case)
+	}
+}
+
 // Other types at a policy name than its policy's: the next plugin answers
 // what the zone file has there (an apex policy record keeps the zone's SOA,
 // NS and MX), and NODATA with the zone file's SOA (ns1.example.org.), its
@@ -34,29 +58,5 @@ func TestOtherTypes(t *testing.T) {
 			Ns: []dns.RR{test.SOA("example.org. 60 IN SOA ns.example.org. hostmaster.example.org. 1 7200 1800 1209600 60")}}},
 	} {
 		checkCase(t, tc.h, tc.Case)
-	}
-}
-
-// When no location of a geo rule matches the client (and there is no
-// default), a policy name answers NODATA with the zone's SOA, or, with
-// fallthrough, hands the query to the next plugin (which answers NXDOMAIN
-// here: the zone file does not have the name).
-func TestNoAnswer(t *testing.T) {
-	tf := newPlugin(t, pluginOpts{files: baseStore(), locator: geoStub, next: fileNext(t, zoneFile)})
-	ft := newPlugin(t, pluginOpts{files: baseStore(), block: "fallthrough", locator: geoStub, next: fileNext(t, zoneFile)})
-	zoneSOA := "example.org. 300 IN SOA ns1.example.org. hostmaster.example.org. 42 7200 1800 1209600 300"
-	for _, tc := range []struct {
-		h    plugin.Handler
-		from string // the client; 192.0.2.200 is unknown to geoStub
-		test.Case
-	}{
-		{tf, "192.0.2.200", test.Case{Qname: "geo.example.org.", Qtype: dns.TypeA, Authoritative: true,
-			Ns: []dns.RR{test.SOA(zoneSOA)}}},
-		{tf, "198.51.100.7", test.Case{Qname: "geo.example.org.", Qtype: dns.TypeA, Authoritative: true,
-			Answer: []dns.RR{test.A("geo.example.org. 30 IN A 192.0.2.10")}}}, // California
-		{ft, "192.0.2.200", test.Case{Qname: "geo.example.org.", Qtype: dns.TypeA, Rcode: dns.RcodeNameError, Authoritative: true,
-			Ns: []dns.RR{test.SOA("example.org. 3600 IN SOA ns1.example.org. hostmaster.example.org. 42 7200 1800 1209600 300")}}},
-	} {
-		checkQuery(t, tc.h, tc.from, "", tc.Case)
 	}
 }

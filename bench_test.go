@@ -125,7 +125,7 @@ func benchQuery(name, subnet string) *dns.Msg {
 	m.SetQuestion(name, dns.TypeA)
 	m.SetEdns0(1232, false)
 	if subnet != "" {
-		addECS(nil, m, subnet)
+		addECS(m, subnet)
 	}
 	return m
 }

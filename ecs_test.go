@@ -62,7 +62,7 @@ func TestECS(t *testing.T) {
 	// A query whose ECS has a non-zero scope is malformed (RFC 7871).
 	q := new(dns.Msg)
 	q.SetQuestion("geo.example.org.", dns.TypeA)
-	addECS(t, q, "203.0.113.0/24")
+	addECS(q, "203.0.113.0/24")
 	ecsOf(q).SourceScope = 8
 	rec := dnstest.NewRecorder(&test.ResponseWriter{})
 	if rc, _ := tf.ServeDNS(context.Background(), rec, q); rc != dns.RcodeFormatError {

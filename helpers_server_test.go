@@ -59,7 +59,7 @@ func exchange(t testing.TB, addr, name string, qtype uint16, subnet string) *dns
 	m.SetQuestion(name, qtype)
 	m.SetEdns0(1232, false)
 	if subnet != "" {
-		addECS(t, m, subnet)
+		addECS(m, subnet)
 	}
 	c := &dns.Client{Timeout: 2 * time.Second}
 	r, _, err := c.Exchange(m, addr)

@@ -34,6 +34,7 @@ func exampleCorefile(t testing.TB) string {
 // given by ECS.
 func TestExampleServer(t *testing.T) {
 	_, addr := startServer(t, exampleCorefile(t))
+	opt := test.OPT(1232, false) // the EDNS0 record of every reply (exchange sends one)
 	cases := []struct {
 		name, subnet string
 		want         string
@@ -54,7 +55,7 @@ func TestExampleServer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := exchange(t, addr, "geo.example.org.", dns.TypeA, tc.subnet)
 			checkReply(t, r, test.Case{Qname: "geo.example.org.", Qtype: dns.TypeA, Authoritative: true,
-				Answer: []dns.RR{test.A("geo.example.org. 303 IN A " + tc.want)}, Extra: []dns.RR{test.OPT(1232, false)}})
+				Answer: []dns.RR{test.A("geo.example.org. 303 IN A " + tc.want)}, Extra: []dns.RR{opt}})
 			e := ecsOf(r)
 			if e == nil {
 				t.Fatal("no ECS option in the reply")
@@ -67,7 +68,7 @@ func TestExampleServer(t *testing.T) {
 	// The resolver's own address (127.0.0.1 has no GeoIP data) without ECS.
 	r := exchange(t, addr, "geo.example.org.", dns.TypeA, "")
 	checkReply(t, r, test.Case{Qname: "geo.example.org.", Qtype: dns.TypeA, Authoritative: true,
-		Answer: []dns.RR{test.A("geo.example.org. 303 IN A 192.0.2.99")}, Extra: []dns.RR{test.OPT(1232, false)}})
+		Answer: []dns.RR{test.A("geo.example.org. 303 IN A 192.0.2.99")}, Extra: []dns.RR{opt}})
 	if e := ecsOf(r); e != nil {
 		t.Errorf("no ECS in the query, ECS %v in the reply", e)
 	}
@@ -100,7 +101,6 @@ func TestExampleServer(t *testing.T) {
 	// The zone file serves the rest (the apex MX, an unknown name, another
 	// type at a policy name), through cache, whose TTLs count down (303:
 	// any TTL).
-	opt := test.OPT(1232, false)
 	zoneSOA := test.SOA("example.org. 303 IN SOA ns1.example.org. hostmaster.example.org. 2026112601 7200 1800 1209600 300")
 	for _, tc := range []test.Case{
 		{Qname: "example.org.", Qtype: dns.TypeMX, Answer: []dns.RR{test.MX("example.org. 303 IN MX 10 mail.example.org.")},

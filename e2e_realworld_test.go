@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
 
 	_ "github.com/coredns/coredns/plugin/hosts" // stands in for the S3 website endpoint
-	"github.com/coredns/coredns/plugin/test"
 )
 
 // Real-world documents through a real CoreDNS server.

@@ -11,6 +11,7 @@ import (
 	"github.com/coredns/coredns/plugin"
 	"github.com/miekg/dns"
 
+	"github.com/trafficflow/trafficflow/health"
 	"github.com/trafficflow/trafficflow/internal/storegen"
 )
 
@@ -219,6 +220,10 @@ func BenchmarkReload(b *testing.B) {
 		b.Fatal(err)
 	}
 	tf := newPlugin(b, pluginOpts{dir: dir, block: "geoip " + testdataPath(b, "geoip/GeoIP2-City-Test.mmdb"), seed: defaultSeed})
+	// The loop starts from nothing loaded, as before setup's first load:
+	// no snapshot, and a health engine without checks.
+	tf.snap.Store(nil)
+	tf.health = health.New(health.Options{Logger: log})
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := tf.loader.load(files{}); err != nil {

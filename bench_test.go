@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/coredns/coredns/plugin"
-	"github.com/coredns/coredns/plugin/file"
 	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/health"
@@ -113,24 +112,12 @@ func benchStore(filler int) map[string]string {
 	return files
 }
 
-// benchPlugin sets up trafficflow with the MaxMind test City database,
-// the file plugin as its next plugin.
-func benchPlugin(b testing.TB, filler int) (*TrafficFlow, plugin.Handler) {
-	b.Helper()
-	dir := writeFiles(b, benchStore(filler))
-	tf := &TrafficFlow{Zones: []string{"example.org."}, upstream: &fakeResolver{}, seed: defaultSeed,
-		cfg: config{dir: dir, ecs: true, geoipPath: testdataPath(b, "geoip/GeoIP2-City-Test.mmdb")}}
-	if err := tf.init(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { tf.loader.stop() })
-	z, err := file.Parse(strings.NewReader(benchZone), "example.org.", "db.example.org", 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	f := file.File{Zones: file.Zones{Z: map[string]*file.Zone{"example.org.": z}, Names: []string{"example.org."}}}
-	tf.Next = f
-	return tf, f
+// benchOpts sets trafficflow up on benchStore(filler) with the MaxMind test
+// City database and seeds drawn as in production, the file plugin serving
+// benchZone as its next plugin (o.next, the baseline).
+func benchOpts(b testing.TB, filler int) pluginOpts {
+	return pluginOpts{files: benchStore(filler), block: "geoip " + testdataPath(b, "geoip/GeoIP2-City-Test.mmdb"),
+		next: fileNext(b, benchZone), seed: defaultSeed}
 }
 
 // benchQuery is a query as a resolver sends it: EDNS0 with ECS.
@@ -139,7 +126,7 @@ func benchQuery(name, subnet string) *dns.Msg {
 	m.SetQuestion(name, dns.TypeA)
 	m.SetEdns0(1232, false)
 	if subnet != "" {
-		addECS(nil, m, subnet)
+		addECS(m, subnet)
 	}
 	return m
 }
@@ -167,7 +154,8 @@ func runServe(b *testing.B, h plugin.Handler, q *dns.Msg, parallel bool) {
 }
 
 func BenchmarkServeDNS(b *testing.B) {
-	tf, f := benchPlugin(b, 0)
+	o := benchOpts(b, 0)
+	tf, f := newPlugin(b, o), o.next
 	cases := []struct {
 		name string
 		h    plugin.Handler
@@ -200,7 +188,7 @@ func BenchmarkServeDNS(b *testing.B) {
 // all the names in turn (which adds the CPU cache misses of a big store).
 func BenchmarkServeDNSStoreSize(b *testing.B) {
 	for _, n := range []int{10, 1000, 10000} {
-		tf, _ := benchPlugin(b, n)
+		tf := newPlugin(b, benchOpts(b, n))
 		b.Run(fmt.Sprintf("records_%d/single", n), func(b *testing.B) {
 			runServe(b, tf, benchQuery(fmt.Sprintf("r%d.example.org.", n/2), ""), false)
 		})
@@ -231,10 +219,11 @@ func BenchmarkReload(b *testing.B) {
 	if err := storegen.Write(dir, storegen.Spec{Policies: 1000, Versions: 3, Records: 10000}); err != nil {
 		b.Fatal(err)
 	}
-	tf := &TrafficFlow{Zones: []string{"example.org."}, upstream: &fakeResolver{}, seed: defaultSeed,
-		cfg: config{dir: dir, ecs: true, geoipPath: testdataPath(b, "geoip/GeoIP2-City-Test.mmdb")}}
-	tf.health = health.New(health.Options{})
-	tf.loader = &loader{tf: tf}
+	tf := newPlugin(b, pluginOpts{dir: dir, block: "geoip " + testdataPath(b, "geoip/GeoIP2-City-Test.mmdb"), seed: defaultSeed})
+	// The loop starts from nothing loaded, as before setup's first load:
+	// no snapshot, and a health engine without checks.
+	tf.snap.Store(nil)
+	tf.health = health.New(health.Options{Logger: log})
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := tf.loader.load(files{}); err != nil {

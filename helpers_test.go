@@ -2,13 +2,8 @@ package trafficflow
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,192 +11,104 @@ import (
 
 	"github.com/coredns/caddy"
 	"github.com/coredns/coredns/plugin"
-	"github.com/coredns/coredns/plugin/pkg/dnstest"
+	"github.com/coredns/coredns/plugin/file"
 	clog "github.com/coredns/coredns/plugin/pkg/log"
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/coredns/coredns/request"
 	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/geo"
-	"github.com/trafficflow/trafficflow/internal/storegen"
+	"github.com/trafficflow/trafficflow/watch"
 )
+
+// Helpers shared by the root package's tests: the plugin builder
+// (newPlugin) and the fakes that stand in for the GeoIP database, the
+// upstream and the next plugin. Queries through the handler and checks of
+// their replies are in helpers_query_test.go; the stores the tests serve,
+// and the ways their files change, in helpers_store_test.go; metrics, logs
+// and goroutines in helpers_observe_test.go; a real CoreDNS server for the
+// end-to-end tests (e2e_*_test.go) in helpers_server_test.go; the health
+// checks' targets of the health e2e tests in helpers_health_test.go.
 
 func init() { clog.Discard() }
 
-// writeFiles creates files (relative path → content) under a new
-// directory and returns it.
-func writeFiles(t testing.TB, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := storegen.WriteFiles(dir, files); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+// pluginOpts says how newPlugin sets trafficflow up; a field left at its
+// zero value takes the default.
+type pluginOpts struct {
+	// files are the store's files (relative path → content), written to a
+	// new directory; dir names an existing store directory instead.
+	files map[string]string
+	dir   string
+	// block is the body of the directive's block ("geoip FILE", "reload
+	// 0s", ...), empty for none.
+	block string
+	// locator, when set, replaces the GeoIP database as the source of
+	// client locations: policies that need a location load without one.
+	locator clientLocator
+	// upstream resolves names outside the store (alias targets, CNAME
+	// targets); by default a fakeResolver with no answers.
+	upstream upstreamResolver
+	// next is the next plugin; none by default.
+	next plugin.Handler
+	// seed returns each query's random seed; by default a fixed sequence,
+	// so that weighted and multivalue answers are reproducible.
+	seed func() uint64
+	// start runs OnStartup: the health checks and the store watcher.
+	start bool
+	// watch runs OnStartup and waits for the watcher's first reload.
+	//
+	// The watcher checks the store once as it starts, asynchronously; a
+	// change made before that check would be found by it, not by the
+	// mechanism under test. So watch forgets the baseline fingerprint (the
+	// first check then always reloads) and waits for that reload's
+	// snapshot: from then on, only events and polls bring changes in.
+	watch bool
 }
 
-// setupPlugin sets trafficflow up on the store directory dir for the zone
-// example.org., with the body of a directive block (which may be empty),
-// as setup does, without starting it; the test's cleanup runs its
-// OnShutdown. Its queries draw their seeds from a fixed sequence.
-func setupPlugin(t testing.TB, dir, block string) *TrafficFlow {
+// newPlugin sets trafficflow up as setup does (the directive "trafficflow
+// DIR example.org. { BLOCK }" through parse, then init), with the test
+// seams o gives; the test's cleanup runs OnShutdown.
+func newPlugin(t testing.TB, o pluginOpts) *TrafficFlow {
 	t.Helper()
-	c := caddy.NewTestController("dns", "trafficflow "+dir+" example.org. {\n"+block+"\n}")
-	tf, err := parse(c)
+	dir := o.dir
+	if o.files != nil {
+		dir = writeFiles(t, o.files)
+	}
+	if dir == "" {
+		t.Fatal("newPlugin: no store (files or dir)")
+	}
+	tf, err := parse(caddy.NewTestController("dns", "trafficflow "+dir+" example.org. {\n"+o.block+"\n}"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	tf.Next, tf.locator, tf.upstream, tf.seed = o.next, o.locator, o.upstream, o.seed
+	if tf.upstream == nil {
+		tf.upstream = &fakeResolver{}
+	}
+	if tf.seed == nil {
+		var seed atomic.Uint64
+		tf.seed = func() uint64 { return seed.Add(0x9e3779b97f4a7c15) }
 	}
 	if err := tf.init(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tf.loader.stop() })
-	var seed atomic.Uint64
-	tf.seed = func() uint64 { return seed.Add(0x9e3779b97f4a7c15) }
+	if !o.start && !o.watch {
+		return tf
+	}
+	if o.watch {
+		tf.loader.loaded = watch.Sum{}
+	}
+	first := tf.snap.Load()
+	if err := tf.loader.start(); err != nil {
+		t.Fatal(err)
+	}
+	if o.watch {
+		pollUntil(t, answerWait, func() (bool, string) {
+			return tf.snap.Load() != first, "the watcher's first check did not reload the store"
+		})
+	}
 	return tf
-}
-
-// newPlugin writes files into a new store directory and sets the plugin up
-// on it; STORE in block is replaced by the store directory.
-func newPlugin(t testing.TB, files map[string]string, block string) *TrafficFlow {
-	t.Helper()
-	dir := writeFiles(t, files)
-	return setupPlugin(t, dir, strings.ReplaceAll(block, "STORE", dir))
-}
-
-// stacks returns the stacks of every goroutine.
-func stacks() string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return string(buf[:n])
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
-
-// stacksWith returns the goroutine stacks of dump (a stacks() result)
-// that contain any of frags.
-func stacksWith(dump string, frags ...string) []string {
-	var out []string
-	for _, g := range strings.Split(dump, "\n\n") {
-		for _, f := range frags {
-			if strings.Contains(g, f) {
-				out = append(out, g)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// testdataPath returns the absolute path of a file in the repository's
-// testdata directory.
-func testdataPath(t testing.TB, rel string) string {
-	t.Helper()
-	p, err := filepath.Abs(filepath.Join("testdata", rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// ask sends one query through the plugin, from client address from (and
-// with ECS subnet ecs when not empty), and returns the reply and rcode. It
-// fails the test on a ServeDNS error or a breach of the rcode contract.
-func ask(t testing.TB, h plugin.Handler, name string, qtype uint16, from, ecs string) (*dns.Msg, int) {
-	t.Helper()
-	m, rc, err := serveQuery(h, name, qtype, from, ecs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, rc
-}
-
-// errRcodeContract marks a handler that broke CoreDNS's rcode contract.
-var errRcodeContract = errors.New("rcode contract broken")
-
-// serveQuery is ask without a test, safe on any goroutine: it returns the
-// reply h wrote (nil if none) and h's rcode, or an error when ServeDNS
-// failed or h broke CoreDNS's rcode contract (errRcodeContract).
-func serveQuery(h plugin.Handler, name string, qtype uint16, from, ecs string) (*dns.Msg, int, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(name, qtype)
-	if ecs != "" {
-		addECS(nil, m, ecs)
-	}
-	var w dns.ResponseWriter = &test.ResponseWriter{RemoteIP: from}
-	if strings.Contains(from, ":") {
-		w = &test.ResponseWriter6{} // from fe80::42:ff:feca:4c65
-	}
-	rec := dnstest.NewRecorder(w)
-	rc, err := h.ServeDNS(context.Background(), rec, m)
-	if err != nil {
-		return rec.Msg, rc, fmt.Errorf("%s %s: ServeDNS: %w", name, dns.TypeToString[qtype], err)
-	}
-	// CoreDNS's contract: the rcode tells the server whether the plugin
-	// wrote the reply; otherwise it writes a second one itself.
-	if written := rec.Msg != nil; written != plugin.ClientWrite(rc) {
-		return rec.Msg, rc, fmt.Errorf("%s %s: %w: reply written: %v, but rcode %d says %v",
-			name, dns.TypeToString[qtype], errRcodeContract, written, rc, plugin.ClientWrite(rc))
-	}
-	return rec.Msg, rc, nil
-}
-
-// answerOf asks h for the A records of name (with ECS subnet ecs when not
-// empty) through serveQuery, so it is safe on any goroutine. It returns the
-// rcode the client gets (the reply's, or the one the server writes when h
-// wrote none) and the answer's RDATA, or serveQuery's error.
-func answerOf(h plugin.Handler, name, ecs string) (int, []string, error) {
-	m, rc, err := serveQuery(h, name, dns.TypeA, "", ecs)
-	if err != nil {
-		return rc, nil, err
-	}
-	if m == nil {
-		return rc, nil, nil
-	}
-	return m.Rcode, values(m), nil
-}
-
-// addECS adds an EDNS Client Subnet option (CIDR notation) to a query.
-func addECS(_ testing.TB, m *dns.Msg, cidr string) {
-	p := netip.MustParsePrefix(cidr)
-	e := &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, SourceNetmask: uint8(p.Bits()), Address: net.IP(p.Addr().AsSlice())}
-	e.Family = 1
-	if p.Addr().Is6() {
-		e.Family = 2
-	}
-	o := m.IsEdns0()
-	if o == nil {
-		m.SetEdns0(1232, false)
-		o = m.IsEdns0()
-	}
-	o.Option = append(o.Option, e)
-}
-
-// ecsOf returns the client-subnet option of a reply, or nil.
-func ecsOf(m *dns.Msg) *dns.EDNS0_SUBNET {
-	if o := m.IsEdns0(); o != nil {
-		for _, opt := range o.Option {
-			if e, ok := opt.(*dns.EDNS0_SUBNET); ok {
-				return e
-			}
-		}
-	}
-	return nil
-}
-
-// values returns the RDATA of the answer section, one string per RR (none
-// for a nil reply).
-func values(m *dns.Msg) []string {
-	if m == nil {
-		return nil
-	}
-	var out []string
-	for _, rr := range m.Answer {
-		hdr := rr.Header().String()
-		out = append(out, strings.TrimSpace(strings.TrimPrefix(rr.String(), hdr)))
-	}
-	return out
 }
 
 // stubLocator answers fixed locations per address.
@@ -212,6 +119,15 @@ func (s stubLocator) Lookup(a netip.Addr) (geo.Location, int) {
 		return l, 24
 	}
 	return geo.Location{}, 8
+}
+
+// geoStub knows a few made-up clients.
+var geoStub = stubLocator{
+	netip.MustParseAddr("198.51.100.0"): {Country: "US", Subdivision: "CA", Continent: "NA"},
+	netip.MustParseAddr("198.51.100.7"): {Country: "US", Subdivision: "CA", Continent: "NA"},
+	netip.MustParseAddr("203.0.113.0"):  {Country: "GB", Subdivision: "ENG", Continent: "EU"},
+	netip.MustParseAddr("10.240.0.1"):   {Country: "FR", Continent: "EU"},
+	netip.MustParseAddr("2001:db8::"):   {Country: "US", Continent: "NA"},
 }
 
 // fakeResolver answers alias and CNAME lookups from a table.
@@ -231,13 +147,24 @@ func (f *fakeResolver) Lookup(_ context.Context, state request.Request, name str
 	return m, nil
 }
 
-func mustRR(t testing.TB, s string) dns.RR {
+const zoneFile = `$ORIGIN example.org.
+@      3600 IN SOA ns1.example.org. hostmaster.example.org. 42 7200 1800 1209600 300
+@      3600 IN NS  ns1.example.org.
+@      3600 IN MX  10 mail.example.org.
+ns1    3600 IN A   192.0.2.53
+mail   3600 IN A   192.0.2.25
+static 3600 IN A   192.0.2.80
+`
+
+// fileNext is the file plugin serving zone (a zone file of example.org.,
+// such as zoneFile): trafficflow's usual next plugin.
+func fileNext(t testing.TB, zone string) plugin.Handler {
 	t.Helper()
-	rr, err := dns.NewRR(s)
+	z, err := file.Parse(strings.NewReader(zone), "example.org.", "db.example.org", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rr
+	return file.File{Next: test.ErrorHandler(), Zones: file.Zones{Z: map[string]*file.Zone{"example.org.": z}, Names: []string{"example.org."}}}
 }
 
 // pollUntil polls cond every few milliseconds until it holds, and fails the
@@ -257,25 +184,21 @@ func pollUntil(t testing.TB, within time.Duration, cond func() (ok bool, state s
 	}
 }
 
-// mustWriteFile writes a file (creating its directory) or fails the test.
-func mustWriteFile(t testing.TB, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
+// boolInt is 1 for true and 0 for false.
+func boolInt(b bool) int {
+	if b {
+		return 1
 	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return 0
 }
 
-// renameOver replaces (or creates) a file the way editors and atomic
-// writers do: a new file next to it (a dotfile, which the store ignores),
-// renamed over it, so that a watcher never reads half a file.
-func renameOver(t testing.TB, path, content string) {
+// testdataPath returns the absolute path of a file in the repository's
+// testdata directory.
+func testdataPath(t testing.TB, rel string) string {
 	t.Helper()
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".swp")
-	mustWriteFile(t, tmp, content)
-	if err := os.Rename(tmp, path); err != nil {
+	p, err := filepath.Abs(filepath.Join("testdata", rel))
+	if err != nil {
 		t.Fatal(err)
 	}
+	return p
 }

@@ -1,314 +1,26 @@
 package trafficflow
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	golog "log"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/coredns/coredns/plugin"
+	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
-
-	"github.com/trafficflow/trafficflow/watch"
 )
 
-// The hot-reload tests (issue 5). They change real files in t.TempDir() and
-// wait, with a deadline, for the plugin's answers to follow. The fsnotify
-// tests use "reload 0s", so that polling cannot hide a broken watcher.
-
-// answerWait is how long a change on disk may take to be served.
-const answerWait = 2 * time.Second
-
-// valuePolicy is a policy document answering one value.
-func valuePolicy(rrtype, value string) string {
-	return fmt.Sprintf(`{"AWSPolicyFormatVersion":"2015-10-01","RecordType":%q,"StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":%q}}}`, rrtype, value)
-}
-
-// switchPolicy is a failover policy between two values, steered by the
-// health checks hp (primary) and hs (secondary) of reloadChecks.
-func switchPolicy(primary, secondary string) string {
-	return switchPolicyChecks(primary, "hp", secondary, "hs")
-}
-
-func switchPolicyChecks(primary, hp, secondary, hs string) string {
-	return `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"switch",
-"Endpoints":{"primary":{"Type":"value","Value":"` + primary + `"},"secondary":{"Type":"value","Value":"` + secondary + `"}},
-"Rules":{"switch":{"RuleType":"failover","Primary":{"EndpointReference":"primary","HealthCheck":"` + hp + `"},
-"Secondary":{"EndpointReference":"secondary","HealthCheck":"` + hs + `"}}}}`
-}
-
-// reloadChecks are two probed health checks that stay healthy during a test
-// (nothing listens on the discard port, but ten failures 30 s apart are
-// needed to flip them).
-const reloadChecks = `{"HealthChecks":[
-{"Id":"hp","HealthCheckConfig":{"Type":"TCP","IPAddress":"127.0.0.1","Port":9,"RequestInterval":30,"FailureThreshold":10}},
-{"Id":"hs","HealthCheckConfig":{"Type":"TCP","IPAddress":"127.0.0.1","Port":9,"RequestInterval":30,"FailureThreshold":10}}]}`
-
-// prec is one entry of records.json.
-type prec struct {
-	name, policy string
-	version      int
-}
-
-// recordsFile is a records.json with the given policy records.
-func recordsFile(recs ...prec) string {
-	var b strings.Builder
-	b.WriteString(`{"PolicyRecords":[`)
-	for i, r := range recs {
-		if i > 0 {
-			b.WriteString(",\n")
-		}
-		fmt.Fprintf(&b, `{"Name":%q,"Policy":%q,"Version":%d,"TTL":60}`, r.name, r.policy, r.version)
-	}
-	b.WriteString("]}\n")
-	return b.String()
-}
-
-// reloadStore is the store most reload tests start from: www.example.org
-// answers 192.0.2.1 (policy web version 1; version 2 answers 192.0.2.2) and
-// sw.example.org fails over from 192.0.2.11 to 192.0.2.12.
-func reloadStore() map[string]string {
-	return map[string]string{
-		"policies/web/1.json": valuePolicy("A", "192.0.2.1"),
-		"policies/web/2.json": valuePolicy("A", "192.0.2.2"),
-		"policies/sw/1.json":  switchPolicy("192.0.2.11", "192.0.2.12"),
-		"healthchecks.json":   reloadChecks,
-		"records.json":        recordsFile(prec{"www.example.org.", "web", 1}, prec{"sw.example.org.", "sw", 1}),
-	}
-}
-
-// storeWith returns a copy of files with the changes applied (an empty value
-// deletes the file).
-func storeWith(files map[string]string, changes map[string]string) map[string]string {
-	out := make(map[string]string, len(files)+len(changes))
-	for k, v := range files {
-		out[k] = v
-	}
-	for k, v := range changes {
-		if v == "" {
-			delete(out, k)
-			continue
-		}
-		out[k] = v
-	}
-	return out
-}
-
-// newWatched sets trafficflow up on the existing store directory dir (zone
-// example.org.) with the body of a directive block, as setup does, runs its
-// OnStartup and, at the end of the test, its OnShutdown.
-//
-// The watcher checks the store once as it starts, asynchronously; a change
-// made before that check would be found by it, not by the mechanism under
-// test. So newWatched forgets the baseline fingerprint (the first check
-// then always reloads) and waits for that reload's snapshot: from then on,
-// only events and polls can bring changes in.
-func newWatched(t testing.TB, dir, block string) *TrafficFlow {
-	t.Helper()
-	tf := setupPlugin(t, dir, block)
-	tf.loader.loaded = watch.Sum{}
-	first := tf.snap.Load()
-	if err := tf.loader.start(); err != nil {
-		t.Fatal(err)
-	}
-	pollUntil(t, answerWait, func() (bool, string) {
-		return tf.snap.Load() != first, "the watcher's first check did not reload the store"
-	})
-	return tf
-}
-
-// waitAnswer polls the answer to an A query for name until it is want,
-// and fails the test if that takes longer than answerWait. A name h hands
-// to its (missing) next plugin is not an answer yet; a breach of the rcode
-// contract fails the test at once.
-func waitAnswer(t testing.TB, h plugin.Handler, name, ecs string, want ...string) {
-	t.Helper()
-	pollUntil(t, answerWait, func() (bool, string) {
-		rc, got, err := answerOf(h, name, ecs)
-		if errors.Is(err, errRcodeContract) {
-			t.Fatal(err)
-		}
-		return err == nil && rc == dns.RcodeSuccess && slices.Equal(got, want),
-			fmt.Sprintf("%s answers %v (rcode %s, error %v), want %v", name, got, dns.RcodeToString[rc], err, want)
-	})
-}
-
-// assertAnswer checks the answer to an A query for name now.
-func assertAnswer(t testing.TB, h plugin.Handler, name, ecs string, want ...string) {
-	t.Helper()
-	if rc, got, err := answerOf(h, name, ecs); err != nil || rc != dns.RcodeSuccess || !slices.Equal(got, want) {
-		t.Fatalf("%s answers %v (rcode %s, error %v), want %v", name, got, dns.RcodeToString[rc], err, want)
-	}
-}
-
-// patchInPlace overwrites old with new (of the same length) inside a file,
-// without truncating or replacing it.
-func patchInPlace(t testing.TB, path, old, new string) {
-	t.Helper()
-	if len(old) != len(new) {
-		t.Fatalf("patchInPlace: %q and %q differ in length", old, new)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := bytes.Index(b, []byte(old))
-	if i < 0 {
-		t.Fatalf("%s has no %q", path, old)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteAt([]byte(new), int64(i)); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// truncateAndWrite rewrites a file like cp or a shell redirection: truncate,
-// then write in two parts (a reader may see the file empty or half
-// written).
-func truncateAndWrite(t testing.TB, path, content string) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	half := len(content) / 2
-	if _, err := f.WriteString(content[:half]); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(content[half:]); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// replaceDir replaces the directory path with one holding files, the way a
-// deployment tool swaps a directory: build the new one aside, move the old
-// one away, move the new one in, remove the old one.
-func replaceDir(t testing.TB, path string, files map[string]string) {
-	t.Helper()
-	dir, base := filepath.Dir(path), filepath.Base(path)
-	next, old := filepath.Join(dir, "."+base+".new"), filepath.Join(dir, "."+base+".old")
-	for rel, content := range files {
-		mustWriteFile(t, filepath.Join(next, rel), content)
-	}
-	if err := os.Rename(path, old); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(next, path); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.RemoveAll(old); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// atomicWriter builds a store directory like the kubelet's atomic writer
-// builds a ConfigMap volume: the files live in a timestamped directory,
-// "..data" links to it, and every visible top-level entry is a symlink
-// through "..data" ("records.json -> ..data/records.json", "policies ->
-// ..data/policies"). An update writes a new timestamped directory, renames
-// a new "..data_tmp" link over "..data", adds and removes the visible links
-// and removes the old directory.
-type atomicWriter struct {
-	dir string
-	gen int
-	cur string // the timestamped directory "..data" links to
-}
-
-func newAtomicWriter(t testing.TB, files map[string]string) *atomicWriter {
-	t.Helper()
-	a := &atomicWriter{dir: t.TempDir()}
-	a.write(t, files)
-	return a
-}
-
-// write publishes a complete new content.
-func (a *atomicWriter) write(t testing.TB, files map[string]string) {
-	t.Helper()
-	a.gen++
-	ts := fmt.Sprintf("..2024_01_01_00_00_%02d.%09d", a.gen%60, a.gen)
-	top := map[string]bool{}
-	for rel, content := range files {
-		mustWriteFile(t, filepath.Join(a.dir, ts, filepath.FromSlash(rel)), content)
-		top[strings.SplitN(rel, "/", 2)[0]] = true
-	}
-	tmp := filepath.Join(a.dir, "..data_tmp")
-	if err := os.Symlink(ts, tmp); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, filepath.Join(a.dir, "..data")); err != nil {
-		t.Fatal(err)
-	}
-	for name := range top {
-		link := filepath.Join(a.dir, name)
-		if _, err := os.Lstat(link); err == nil {
-			continue
-		}
-		if err := os.Symlink(filepath.Join("..data", name), link); err != nil {
-			t.Fatal(err)
-		}
-	}
-	entries, err := os.ReadDir(a.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".") && !top[e.Name()] {
-			if err := os.Remove(filepath.Join(a.dir, e.Name())); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if a.cur != "" {
-		if err := os.RemoveAll(filepath.Join(a.dir, a.cur)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	a.cur = ts
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers (the log).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// captureLog sends CoreDNS's log to a buffer until the test ends.
-func captureLog(t testing.TB) *syncBuffer {
-	t.Helper()
-	buf := &syncBuffer{}
-	golog.SetOutput(buf)
-	t.Cleanup(func() { golog.SetOutput(io.Discard) })
-	return buf
-}
+// The loader: the load at setup and the reloads on every change the
+// watcher reports. The hot-reload tests change real files in t.TempDir()
+// and wait, with a deadline, for the plugin's answers to follow. The
+// fsnotify tests use "reload 0s", so that polling cannot hide a broken
+// watcher.
 
 // TestReloadFileChanges changes the store in every way files change on disk
 // and checks that each new state is served within answerWait, by fsnotify
@@ -449,7 +161,7 @@ func TestReloadFileChanges(t *testing.T) {
 			} else {
 				st.dir = writeFiles(t, files)
 			}
-			tf := newWatched(t, st.dir, "reload 0s")
+			tf := newPlugin(t, pluginOpts{dir: st.dir, block: "reload 0s", watch: true})
 			assertAnswer(t, tf, "www.example.org.", "", "192.0.2.1")
 			for _, s := range tc.steps {
 				if s.change != nil {
@@ -477,7 +189,7 @@ type testStore struct {
 // with the fingerprint taken before that load, and serves the change.
 func TestReloadChangeBeforeStartup(t *testing.T) {
 	dir := writeFiles(t, reloadStore())
-	tf := setupPlugin(t, dir, "reload 0s")
+	tf := newPlugin(t, pluginOpts{dir: dir, block: "reload 0s"})
 	assertAnswer(t, tf, "www.example.org.", "", "192.0.2.1")
 	renameOver(t, filepath.Join(dir, "records.json"), recordsFile(prec{"www.example.org.", "web", 2}, prec{"sw.example.org.", "sw", 1}))
 	if err := tf.loader.start(); err != nil {
@@ -486,33 +198,330 @@ func TestReloadChangeBeforeStartup(t *testing.T) {
 	waitAnswer(t, tf, "www.example.org.", "", "192.0.2.2")
 }
 
-// TestReloadUpdateRollback updates a policy record by changing its Version
-// in records.json and rolls it back, several times, through a real CoreDNS
-// server: the answers follow each time.
-func TestReloadUpdateRollback(t *testing.T) {
-	dir := writeFiles(t, reloadStore())
-	_, addr := startServer(t, "example.org:0 {\n bind 127.0.0.1\n trafficflow "+dir+" {\n  reload 0s\n }\n}\n")
-	records := filepath.Join(dir, "records.json")
-	waitServed(t, addr, "www.example.org.", "192.0.2.1")
-	for i, v := range []int{2, 1, 2, 1} {
-		content := recordsFile(prec{"www.example.org.", "web", v}, prec{"sw.example.org.", "sw", 1})
-		if i%2 == 0 {
-			renameOver(t, records, content)
-		} else {
-			truncateAndWrite(t, records, content)
+// TestReloadInvalidStore breaks the store in several ways: each time the
+// running answers stay, the failure counter rises, no reload succeeds, and
+// every error is logged with its file and JSON path; fixing the store
+// applies the fix.
+func TestReloadInvalidStore(t *testing.T) {
+	records := func(recs ...prec) func(t *testing.T, dir string) {
+		return func(t *testing.T, dir string) {
+			renameOver(t, filepath.Join(dir, "records.json"), recordsFile(recs...))
 		}
-		waitServed(t, addr, "www.example.org.", fmt.Sprintf("192.0.2.%d", v))
+	}
+	write := func(rel, content string) func(t *testing.T, dir string) {
+		return func(t *testing.T, dir string) { renameOver(t, filepath.Join(dir, rel), content) }
+	}
+	cases := []struct {
+		name string
+		// breaks are applied one after the other; each must fail and log
+		// an error line starting with its logs[i][0] (file: path: ) that
+		// contains the other strings of logs[i].
+		breaks []func(t *testing.T, dir string)
+		logs   [][]string
+		fix    func(t *testing.T, dir string)
+		// the fix's answer to www.example.org (or sw.example.org).
+		www, sw string
+	}{
+		{
+			name: "bad JSON, still bad after another change",
+			breaks: []func(t *testing.T, dir string){
+				write("records.json", `{"PolicyRecords":[{"Name":"www.example.org.","Policy":"web",`),
+				write("records.json", `{"PolicyRecords":[{"Name":"www.example.org.","Policy":"web","Version":2,"TTL":60}]`),
+			},
+			logs: [][]string{{"records.json: line 1, column 61: "}, {"records.json: line 1, column 83: "}},
+			fix:  records(prec{"www.example.org.", "web", 2}, prec{"sw.example.org.", "sw", 1}),
+			www:  "192.0.2.2", sw: "192.0.2.11",
+		},
+		{
+			name:   "record refers to a missing version",
+			breaks: []func(t *testing.T, dir string){records(prec{"www.example.org.", "web", 9}, prec{"sw.example.org.", "sw", 1})},
+			logs:   [][]string{{`records.json: PolicyRecords[0].Version: policy "web" has no version 9`}},
+			fix:    records(prec{"www.example.org.", "web", 2}, prec{"sw.example.org.", "sw", 1}),
+			www:    "192.0.2.2", sw: "192.0.2.11",
+		},
+		{
+			name: "rule refers to a missing endpoint",
+			breaks: []func(t *testing.T, dir string){write("policies/sw/1.json",
+				strings.Replace(switchPolicy("192.0.2.11", "192.0.2.12"), `"EndpointReference":"secondary"`, `"EndpointReference":"tertiary"`, 1))},
+			logs: [][]string{{`policies/sw/1.json: Rules.switch.Secondary.EndpointReference: `, `"tertiary"`}},
+			fix:  write("policies/sw/1.json", switchPolicy("192.0.2.13", "192.0.2.12")),
+			www:  "192.0.2.1", sw: "192.0.2.13",
+		},
+		{
+			name:   "missing health check",
+			breaks: []func(t *testing.T, dir string){write("policies/sw/1.json", switchPolicyChecks("192.0.2.11", "hp", "192.0.2.12", "gone"))},
+			logs:   [][]string{{`policies/sw/1.json: Rules.switch.Secondary.HealthCheck: `, `"gone"`}},
+			fix:    write("policies/sw/1.json", switchPolicy("192.0.2.13", "192.0.2.12")),
+			www:    "192.0.2.1", sw: "192.0.2.13",
+		},
+		{
+			name: "health check in use removed",
+			breaks: []func(t *testing.T, dir string){write("healthchecks.json",
+				`{"HealthChecks":[{"Id":"hp","HealthCheckConfig":{"Type":"TCP","IPAddress":"127.0.0.1","Port":9,"RequestInterval":30,"FailureThreshold":10}}]}`)},
+			logs: [][]string{{`policies/sw/1.json: Rules.switch.Secondary.HealthCheck: `, `"hs"`}},
+			fix:  write("policies/sw/1.json", switchPolicyChecks("192.0.2.13", "hp", "192.0.2.12", "hp")),
+			www:  "192.0.2.1", sw: "192.0.2.13",
+		},
+		{
+			name: "version in use deleted",
+			breaks: []func(t *testing.T, dir string){func(t *testing.T, dir string) {
+				if err := os.Remove(filepath.Join(dir, "policies/web/1.json")); err != nil {
+					t.Fatal(err)
+				}
+			}},
+			logs: [][]string{{`records.json: PolicyRecords[0].Version: policy "web" has no version 1`}},
+			fix:  records(prec{"www.example.org.", "web", 2}, prec{"sw.example.org.", "sw", 1}),
+			www:  "192.0.2.2", sw: "192.0.2.11",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFiles(t, reloadStore())
+			tf := newPlugin(t, pluginOpts{dir: dir, block: "reload 0s", watch: true})
+			log := captureLog(t)
+			for i, brk := range tc.breaks {
+				success, failure := reloadCount(t, "success"), reloadCount(t, "failure")
+				logged := len(log.String())
+				brk(t, dir)
+				pollUntil(t, answerWait, func() (bool, string) {
+					return reloadCount(t, "failure") > failure, fmt.Sprintf("break %d: reloads_total{result=failure} still %v", i, failure)
+				})
+				if got := reloadCount(t, "success"); got != success {
+					t.Errorf("break %d: reloads_total{result=success} went from %v to %v", i, success, got)
+				}
+				assertAnswer(t, tf, "www.example.org.", "", "192.0.2.1")
+				assertAnswer(t, tf, "sw.example.org.", "", "192.0.2.11")
+				// The failure is counted before it is logged.
+				pollUntil(t, answerWait, func() (bool, string) {
+					out := log.String()[logged:]
+					return strings.Contains(out, "[ERROR] plugin/trafficflow: policy store "+dir+" is invalid; the running configuration stays in service") &&
+							hasLine(out, "[ERROR] plugin/trafficflow: "+tc.logs[i][0], tc.logs[i][1:]...),
+						fmt.Sprintf("break %d: no error saying the store is invalid, or no error line with %q, in the log:\n%s", i, tc.logs[i], out)
+				})
+			}
+			tc.fix(t, dir)
+			waitAnswer(t, tf, "www.example.org.", "", tc.www)
+			waitAnswer(t, tf, "sw.example.org.", "", tc.sw)
+		})
 	}
 }
 
-// waitServed polls a server's answer to an A query for name over UDP until
-// it is want, and fails the test if that takes longer than answerWait.
-func waitServed(t testing.TB, addr, name string, want ...string) {
-	t.Helper()
-	pollUntil(t, answerWait, func() (bool, string) {
-		r := exchange(t, addr, name, dns.TypeA, "")
-		got := values(r)
-		return r.Rcode == dns.RcodeSuccess && slices.Equal(got, want),
-			fmt.Sprintf("%s answers %v (rcode %s), want %v", name, got, dns.RcodeToString[r.Rcode], want)
-	})
+// hasLine reports whether text has a line containing prefix and every one
+// of the other strings.
+func hasLine(text, prefix string, others ...string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.Contains(line, prefix) {
+			continue
+		}
+		found := true
+		for _, s := range others {
+			found = found && strings.Contains(line, s)
+		}
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+// reloadGeoPolicy answers 192.0.2.30 in GB and 192.0.2.99 elsewhere.
+const reloadGeoPolicy = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"where",
+"Endpoints":{"gb":{"Type":"value","Value":"192.0.2.30"},"other":{"Type":"value","Value":"192.0.2.99"}},
+"Rules":{"where":{"RuleType":"geo","Locations":[{"Country":"GB","EndpointReference":"gb"},{"Country":"*","EndpointReference":"other"}]}}}`
+
+// TestReloadGeoIP changes only the GeoIP database file, in the ways files
+// change: the client 2.2.3.0/24 is in GB in GeoIP2-City-Test.mmdb and
+// unknown in GeoLite2-City-Test.mmdb. A corrupt database keeps the running
+// one; a database changed while the store is invalid is used once the
+// store is fixed.
+func TestReloadGeoIP(t *testing.T) {
+	const (
+		client = "2.2.3.0/24"
+		gb     = "192.0.2.30"
+		other  = "192.0.2.99"
+	)
+	mmdb := func(name string) string {
+		b, err := os.ReadFile(testdataPath(t, filepath.Join("geoip", name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	city, lite := mmdb("GeoIP2-City-Test.mmdb"), mmdb("GeoLite2-City-Test.mmdb")
+	db := filepath.Join(t.TempDir(), "City.mmdb")
+	mustWriteFile(t, db, city)
+	store := map[string]string{
+		"policies/geo/1.json": reloadGeoPolicy,
+		"policies/web/1.json": valuePolicy("A", "192.0.2.1"),
+		"records.json":        recordsFile(prec{"geo.example.org.", "geo", 1}, prec{"www.example.org.", "web", 1}),
+	}
+	dir := writeFiles(t, store)
+	records := filepath.Join(dir, "records.json")
+	tf := newPlugin(t, pluginOpts{dir: dir, block: "geoip " + db + "\nreload 0s", watch: true})
+	assertAnswer(t, tf, "geo.example.org.", client, gb)
+
+	// fails changes a file and waits for a failed reload.
+	fails := func(what string, change func()) {
+		t.Helper()
+		failure := reloadCount(t, "failure")
+		change()
+		pollUntil(t, answerWait, func() (bool, string) {
+			return reloadCount(t, "failure") > failure, what + ": no failed reload"
+		})
+	}
+
+	// A query that loaded the snapshot before the swap still finishes on
+	// the database it started with.
+	inFlight := tf.snap.Load()
+	renameOver(t, db, lite)
+	waitAnswer(t, tf, "geo.example.org.", client, other)
+	if loc, _ := inFlight.geo.Lookup(netip.MustParseAddr("2.2.3.1")); loc.Country != "GB" {
+		t.Errorf("the replaced database answers %+v for 2.2.3.1 to queries still using it, want GB", loc)
+	}
+
+	truncateAndWrite(t, db, city)
+	waitAnswer(t, tf, "geo.example.org.", client, gb)
+
+	fails("a corrupt database", func() { renameOver(t, db, mmdb("GeoIP2-City-Test-Broken-Double-Format.mmdb")) })
+	assertAnswer(t, tf, "geo.example.org.", client, gb)
+	renameOver(t, db, lite)
+	waitAnswer(t, tf, "geo.example.org.", client, other)
+
+	// While the store is invalid, the database changes; fixing the store
+	// must bring the new database in, not keep the one in service.
+	fails("an invalid store", func() { renameOver(t, records, `{"PolicyRecords":`) })
+	fails("a new database with the store invalid", func() { renameOver(t, db, city) })
+	assertAnswer(t, tf, "geo.example.org.", client, other)
+	renameOver(t, records, store["records.json"])
+	waitAnswer(t, tf, "geo.example.org.", client, gb)
+
+	// And the other way round: a corrupt database fails its reload, and
+	// the database in service stays in service, also for a later change of
+	// the store, until the file changes again.
+	fails("a corrupt database", func() { renameOver(t, db, mmdb("GeoIP2-City-Test-Invalid-Node-Count.mmdb")) })
+	assertAnswer(t, tf, "geo.example.org.", client, gb)
+	renameOver(t, records, recordsFile(prec{"geo.example.org.", "geo", 1}, prec{"www.example.org.", "web", 1}, prec{"new.example.org.", "web", 1}))
+	waitAnswer(t, tf, "new.example.org.", "", "192.0.2.1")
+	assertAnswer(t, tf, "geo.example.org.", client, gb)
+	renameOver(t, db, lite)
+	waitAnswer(t, tf, "geo.example.org.", client, other)
+}
+
+// TestReloadConcurrentQueries answers queries from several goroutines while
+// the store is rewritten 200 times between two valid versions, each
+// rewrite changing several files at once (a ConfigMap update). No query
+// may fail, and every answer must come from one version. The queried name
+// is a CNAME policy record whose target is another policy record, and both
+// change between the versions: an answer mixing the versions (the CNAME of
+// one, the target's address of the other) would show a snapshot built from
+// a store that changed while it was read, or a query that read two
+// snapshots. After the last rewrite its version must be served: a reload
+// that read another version than the watcher had checked must not leave
+// that version in service.
+func TestReloadConcurrentQueries(t *testing.T) {
+	const rewrites = 200
+	records := recordsFile(prec{"c.example.org.", "c", 1}, prec{"a.example.org.", "a", 1}, prec{"b.example.org.", "b", 1})
+	versions := [2]map[string]string{{
+		"policies/c/1.json": valuePolicy("CNAME", "a.example.org."),
+		"policies/a/1.json": valuePolicy("A", "192.0.2.1"),
+		"policies/b/1.json": valuePolicy("A", "192.0.2.98"),
+		"records.json":      records,
+	}, {
+		"policies/c/1.json": valuePolicy("CNAME", "b.example.org."),
+		"policies/a/1.json": valuePolicy("A", "192.0.2.99"),
+		"policies/b/1.json": valuePolicy("A", "192.0.2.2"),
+		"records.json":      records,
+	}}
+	answers := [2][]string{{"a.example.org.", "192.0.2.1"}, {"b.example.org.", "192.0.2.2"}}
+
+	cm := newAtomicWriter(t, versions[0])
+	tf := newPlugin(t, pluginOpts{dir: cm.dir, block: "reload 0s", watch: true})
+	assertAnswer(t, tf, "c.example.org.", "", answers[0]...)
+
+	var (
+		stop   atomic.Bool
+		seen   [2]atomic.Int64
+		failed atomic.Int64
+		wg     sync.WaitGroup
+	)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 1; !stop.Load(); n++ {
+				if n%16 == 0 {
+					// Leave the 2 CPUs of a small CI machine some time
+					// for the watcher and the writer.
+					time.Sleep(200 * time.Microsecond)
+				}
+				rc, got, err := answerOf(tf, "c.example.org.", "")
+				switch {
+				case err != nil || rc != dns.RcodeSuccess:
+					if failed.Add(1) <= 5 {
+						t.Errorf("query failed: rcode %d, %v", rc, err)
+					}
+				case slices.Equal(got, answers[0]):
+					seen[0].Add(1)
+				case slices.Equal(got, answers[1]):
+					seen[1].Add(1)
+				default:
+					if failed.Add(1) <= 5 {
+						t.Errorf("answer %q is from neither version", got)
+					}
+				}
+			}
+		}()
+	}
+
+	// The first half of the rewrites waits for each to be served, so that
+	// they are all swapped in; the second half comes in bursts, so that
+	// the store also changes while a reload reads it.
+	const paced, burst = rewrites / 2, 10
+	start := time.Now()
+	success, failure := reloadCount(t, "success"), reloadCount(t, "failure")
+	for i := 1; i <= rewrites && !t.Failed(); i++ {
+		v := i % 2
+		cm.write(t, versions[v])
+		// Check runs the watcher's check at once instead of after the
+		// debounce.
+		tf.loader.watcher.Check()
+		if i > paced && i%burst != 0 && i != rewrites {
+			continue
+		}
+		pollUntil(t, answerWait, func() (bool, string) {
+			_, got, _ := answerOf(tf, "c.example.org.", "")
+			return slices.Equal(got, answers[v]), fmt.Sprintf("rewrite %d: answer %q, want %q", i, got, answers[v])
+		})
+	}
+	stop.Store(true)
+	wg.Wait()
+	if n := reloadCount(t, "success") - success; n < paced {
+		t.Errorf("%d successful reloads for %d rewrites, %d of them one by one", int(n), rewrites, paced)
+	}
+	if n := reloadCount(t, "failure") - failure; n != 0 {
+		t.Errorf("%d failed reloads", int(n))
+	}
+	t.Logf("%d rewrites in %s; answers: %d of version 1, %d of version 2, %d bad",
+		rewrites, time.Since(start).Round(time.Millisecond), seen[0].Load(), seen[1].Load(), failed.Load())
+	if seen[0].Load() == 0 || seen[1].Load() == 0 {
+		t.Errorf("the queries saw only one version")
+	}
+}
+
+// missing_healthcheck healthy|unhealthy: a HealthCheck ID healthchecks.json
+// does not define is a check fixed in that state.
+func TestMissingHealthCheckModes(t *testing.T) {
+	files := map[string]string{
+		"policies/web/1.json": strings.Replace(failoverPolicy, `"HealthCheck":"hp"`, `"HealthCheck":"nope"`, 1),
+		"healthchecks.json":   healthChecks,
+		"records.json":        `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":60}]}`,
+	}
+	for mode, want := range map[string]string{"healthy": "192.0.2.1", "unhealthy": "192.0.2.2"} {
+		t.Run(mode, func(t *testing.T) {
+			tf := newPlugin(t, pluginOpts{files: files, block: "missing_healthcheck " + mode})
+			tf.health.Cell("hs").Store(true)
+			checkCase(t, tf, test.Case{Qname: "www.example.org.", Qtype: dns.TypeA, Authoritative: true,
+				Answer: []dns.RR{test.A("www.example.org. 60 IN A " + want)}})
+		})
+	}
 }

@@ -92,7 +92,7 @@ func TestQueryStackBudget(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skipf("the stack budgets are measured on amd64; frames differ on %s", runtime.GOARCH)
 	}
-	tf, _ := benchPlugin(t, 0)
+	tf := newPlugin(t, benchOpts(t, 0))
 	snap := tf.snap.Load()
 	if snap.geo == nil {
 		t.Fatal("the benchmark store has no GeoIP database")

@@ -11,11 +11,34 @@ import (
 	"github.com/coredns/caddy"
 )
 
+// Reloads through a real CoreDNS server: store changes served over UDP,
+// and Corefile restarts (as the reload plugin restarts) that leave no
+// watcher or health prober behind.
+
 const (
 	// The functions the watcher's and the health probers' goroutines run.
 	watcherFunc = "github.com/trafficflow/trafficflow/watch.(*Watcher).run("
 	proberFunc  = "github.com/trafficflow/trafficflow/health.(*Engine).run("
 )
+
+// TestReloadUpdateRollback updates a policy record by changing its Version
+// in records.json and rolls it back, several times, through a real CoreDNS
+// server: the answers follow each time.
+func TestReloadUpdateRollback(t *testing.T) {
+	dir := writeFiles(t, reloadStore())
+	_, addr := startServer(t, "example.org:0 {\n bind 127.0.0.1\n trafficflow "+dir+" {\n  reload 0s\n }\n}\n")
+	records := filepath.Join(dir, "records.json")
+	waitServed(t, addr, "www.example.org.", "192.0.2.1")
+	for i, v := range []int{2, 1, 2, 1} {
+		content := recordsFile(prec{"www.example.org.", "web", v}, prec{"sw.example.org.", "sw", 1})
+		if i%2 == 0 {
+			renameOver(t, records, content)
+		} else {
+			truncateAndWrite(t, records, content)
+		}
+		waitServed(t, addr, "www.example.org.", fmt.Sprintf("192.0.2.%d", v))
+	}
+}
 
 // TestReloadCorefileRestart restarts a CoreDNS server several times the way
 // the reload plugin does (Instance.Restart: the new instance starts before

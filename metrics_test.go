@@ -8,68 +8,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
+	"github.com/miekg/dns"
 )
+
+// The plugin's metrics: reloads_total, last_reload_timestamp_seconds,
+// record_info and failopen_answers_total.
 
 const (
 	reloadsMetric    = "coredns_trafficflow_reloads_total"
 	lastReloadMetric = "coredns_trafficflow_last_reload_timestamp_seconds"
 	recordInfoMetric = "coredns_trafficflow_record_info"
 )
-
-// gatherMetric returns the series of a metric family from the default registry
-// (where promauto registers), the way prometheus/testutil would (it needs a
-// module that is not in go.sum).
-func gatherMetric(t testing.TB, name string) []*dto.Metric {
-	t.Helper()
-	families, err := prometheus.DefaultGatherer.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() == name {
-			return f.GetMetric()
-		}
-	}
-	return nil
-}
-
-// metricLabels returns a series' labels as "name=value" pairs joined by ",",
-// in label-name order.
-func metricLabels(m *dto.Metric) string {
-	var pairs []string
-	for _, l := range m.GetLabel() {
-		pairs = append(pairs, l.GetName()+"="+l.GetValue())
-	}
-	slices.Sort(pairs)
-	return strings.Join(pairs, ",")
-}
-
-// metricValue returns the value of the series of a counter or gauge whose
-// labels are exactly labels ("name=value,..." in label-name order, "" for
-// none), and 0 if there is no such series.
-func metricValue(t testing.TB, name, labels string) float64 {
-	t.Helper()
-	for _, m := range gatherMetric(t, name) {
-		if metricLabels(m) != labels {
-			continue
-		}
-		switch {
-		case m.Counter != nil:
-			return m.GetCounter().GetValue()
-		case m.Gauge != nil:
-			return m.GetGauge().GetValue()
-		}
-	}
-	return 0
-}
-
-// reloadCount returns reloads_total for a result (success or failure).
-func reloadCount(t testing.TB, result string) float64 {
-	t.Helper()
-	return metricValue(t, reloadsMetric, "result="+result)
-}
 
 // recordInfoSeries returns the record_info series as "record policy version"
 // strings, sorted, checking that every value is 1.
@@ -112,7 +61,7 @@ func TestReloadMetrics(t *testing.T) {
 	success, failure := reloadCount(t, "success"), reloadCount(t, "failure")
 	before := float64(time.Now().UnixNano()) / 1e9
 	dir := writeFiles(t, reloadStore())
-	tf := setupPlugin(t, dir, "reload 0s")
+	tf := newPlugin(t, pluginOpts{dir: dir, block: "reload 0s"})
 	if got := reloadCount(t, "success"); got != success+1 {
 		t.Errorf("after the first load: reloads_total{result=success} = %v, want %v", got, success+1)
 	}
@@ -177,11 +126,8 @@ func TestReloadMetrics(t *testing.T) {
 func TestReloadRecordInfoInstances(t *testing.T) {
 	dirA := writeFiles(t, reloadStore())
 	dirB := writeFiles(t, storeWith(reloadStore(), map[string]string{"records.json": recordsFile(prec{"other.example.org.", "web", 2})}))
-	a := newWatched(t, dirA, "reload 0s")
-	b := setupPlugin(t, dirB, "reload 0s")
-	if err := b.loader.start(); err != nil {
-		t.Fatal(err)
-	}
+	a := newPlugin(t, pluginOpts{dir: dirA, block: "reload 0s", watch: true})
+	b := newPlugin(t, pluginOpts{dir: dirB, block: "reload 0s", start: true})
 	waitRecordInfo(t, "other.example.org. web 2", "sw.example.org. sw 1", "www.example.org. web 1")
 
 	renameOver(t, filepath.Join(dirA, "records.json"), recordsFile(prec{"www.example.org.", "web", 2}))
@@ -195,12 +141,50 @@ func TestReloadRecordInfoInstances(t *testing.T) {
 
 	// The same store in two instances (a Corefile reload): the new
 	// instance's series survive the old instance's shutdown.
-	c := setupPlugin(t, dirA, "reload 0s")
-	if err := c.loader.start(); err != nil {
-		t.Fatal(err)
-	}
+	c := newPlugin(t, pluginOpts{dir: dirA, block: "reload 0s", start: true})
 	a.loader.stop()
 	waitRecordInfo(t, "www.example.org. web 2")
 	c.loader.stop()
 	waitRecordInfo(t)
+}
+
+// failopen_answers_total counts answers that took a fail-open choice at
+// any level of the tree, and neither healthy answers nor queries without an
+// answer.
+func TestFailOpenMetric(t *testing.T) {
+	files := baseStore()
+	files["policies/nested/1.json"] = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"split",
+"Endpoints":{"primary":{"Type":"value","Value":"192.0.2.1"},"secondary":{"Type":"value","Value":"192.0.2.2"}},
+"Rules":{"split":{"RuleType":"weighted","Items":[{"RuleReference":"pair","Weight":1}]},
+"pair":{"RuleType":"failover","Primary":{"EndpointReference":"primary","HealthCheck":"hp"},"Secondary":{"EndpointReference":"secondary","HealthCheck":"hs"}}}}`
+	files["records.json"] = `{"PolicyRecords":[{"Name":"nested.example.org","Policy":"nested","Version":1,"TTL":60},
+		{"Name":"geo.example.org","Policy":"geo","Version":1,"TTL":30}]}`
+	tf := newPlugin(t, pluginOpts{files: files, locator: geoStub})
+	const labels = "server=,zone=example.org."
+	count := func() float64 { return metricValue(t, "coredns_trafficflow_failopen_answers_total", labels) }
+	for _, tc := range []struct {
+		name           string
+		qname          string
+		healthy        bool
+		from           string
+		want           string // the answer, "" for none
+		failOpenCounts bool
+	}{
+		{"healthy", "nested.example.org.", true, "", "192.0.2.1", false},
+		{"fail-open below a healthy weighted pick", "nested.example.org.", false, "", "192.0.2.1", true},
+		{"no location matches: no answer", "geo.example.org.", false, "10.0.0.1", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tf.health.Cell("hp").Store(tc.healthy)
+			tf.health.Cell("hs").Store(tc.healthy)
+			before := count()
+			m, _ := ask(t, tf, tc.qname, dns.TypeA, tc.from, "")
+			if got := strings.Join(values(m), " "); got != tc.want {
+				t.Fatalf("answer %q, want %q", got, tc.want)
+			}
+			if got := count() - before; got != float64(boolInt(tc.failOpenCounts)) {
+				t.Errorf("failopen_answers_total went up by %v, want %d", got, boolInt(tc.failOpenCounts))
+			}
+		})
+	}
 }

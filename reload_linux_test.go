@@ -15,8 +15,9 @@ import (
 // a write through a shared memory mapping changes a file without any
 // inotify event (inotify(7)), as on filesystems that deliver no events.
 func TestReloadPollOnly(t *testing.T) {
-	dir := writeFiles(t, reloadStore())
-	file := filepath.Join(dir, "policies/web/1.json")
+	tf := newPlugin(t, pluginOpts{files: reloadStore(), block: "reload 100ms", watch: true})
+	assertAnswer(t, tf, "www.example.org.", "", "192.0.2.1")
+	file := filepath.Join(tf.cfg.dir, "policies/web/1.json")
 
 	// The premise: fsnotify reports nothing for the write. Events of one
 	// inotify instance are queued in order, so once the sentinel's event
@@ -32,8 +33,6 @@ func TestReloadPollOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tf := newWatched(t, dir, "reload 100ms")
-	assertAnswer(t, tf, "www.example.org.", "", "192.0.2.1")
 
 	mmapPatch(t, file, "192.0.2.1", "192.0.2.9")
 	mustWriteFile(t, filepath.Join(sentinelDir, "sentinel"), "")

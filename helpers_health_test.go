@@ -20,16 +20,14 @@ import (
 	"github.com/trafficflow/trafficflow/health"
 )
 
-// Helpers of the end-to-end health tests (health_e2e_test.go): real
-// health-check targets on 127.0.0.1 and polling of DNS answers with
-// deadlines. The plugin is started for real by newWatched (reload_test.go),
-// the store changed with renameOver and conditions awaited with pollUntil
-// (helpers_test.go).
+// Helpers of the end-to-end health tests (e2e_health_test.go): health-check
+// targets on 127.0.0.1 that a test stops and restarts, and polling of the
+// plugin's answers with deadlines.
 
 const (
 	// e2eDeadline is how long a test waits for an expected change before it
-	// fails: generous, for a loaded machine. Bounds the spec sets are
-	// asserted separately.
+	// fails: generous, for a loaded machine. The time bounds the plugin
+	// promises (such as a failover's) are asserted separately.
 	e2eDeadline = 15 * time.Second
 	// e2ePoll is the pause between two polls.
 	e2ePoll = 5 * time.Millisecond
@@ -242,6 +240,18 @@ func e2eStatus(t testing.TB, tf *TrafficFlow, id string) health.CheckStatus {
 	}
 	t.Fatalf("no health check %q in the engine", id)
 	return health.CheckStatus{}
+}
+
+// e2eStart sets the plugin up with o, starts it for real (as
+// pluginOpts.watch says) and waits until every check in probed has been
+// probed once.
+func e2eStart(t testing.TB, o pluginOpts, probed ...string) *TrafficFlow {
+	t.Helper()
+	begin := time.Now()
+	o.watch = true
+	tf := newPlugin(t, o)
+	e2eAwaitProbed(t, tf, begin, probed...)
+	return tf
 }
 
 // e2eAwaitProbed waits until every check in ids has been probed at least

@@ -2,6 +2,8 @@ package trafficflow
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/coredns/coredns/plugin"
 	"github.com/miekg/dns"
@@ -24,6 +26,9 @@ type snapshot struct {
 	// soa holds a synthesized SOA per zone, for negative answers when the
 	// next plugin has none.
 	soa map[string]*dns.SOA
+	// checks are the IDs of the health checks the served names' policies
+	// use, for readiness.
+	checks []string
 }
 
 // entry is a name the plugin answers: a policy record, or an alias of one.
@@ -87,7 +92,24 @@ func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *l
 			return nil, err
 		}
 	}
+	s.checks = checksInUse(compiled)
 	return s, nil
+}
+
+// checksInUse returns the IDs of the health checks on the reachable
+// branches of the compiled versions, sorted.
+func checksInUse(compiled map[*policyfile.Version]*evaluate.Evaluator) []string {
+	ids := map[string]bool{}
+	for v := range compiled {
+		for _, r := range v.Document.Reachable() {
+			for _, it := range r.Items {
+				if it.HealthCheck != "" {
+					ids[it.HealthCheck] = true
+				}
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(ids))
 }
 
 // newEntry precomputes the answers of every value endpoint for a name. The

@@ -67,7 +67,12 @@ type config struct {
 func (tf *TrafficFlow) Name() string { return pluginName }
 
 // Ready implements ready.Readiness: the plugin is ready once a store has
-// loaded.
-func (tf *TrafficFlow) Ready() bool { return tf.snap.Load() != nil }
+// loaded and every health check its records use has settled (its first
+// probe result, or two intervals without one; see health.Engine.Unsettled),
+// so that a new replica does not answer from initial states.
+func (tf *TrafficFlow) Ready() bool {
+	s := tf.snap.Load()
+	return s != nil && len(tf.health.Unsettled(s.checks)) == 0
+}
 
 func defaultSeed() uint64 { return rand.Uint64() }

@@ -219,6 +219,9 @@ func (p *Evaluator) HasMultivalue() bool { return p.multivalue }
 // HasLatency reports whether a latency rule is reachable.
 func (p *Evaluator) HasLatency() bool { return p.latency }
 
+// Rules returns the policy's rules; Result.FailOpen indexes it.
+func (p *Evaluator) Rules() []*policyfile.Rule { return p.doc.Rules }
+
 // Endpoints returns the policy's endpoints; Result.Endpoints index it.
 func (p *Evaluator) Endpoints() []*policyfile.Endpoint { return p.endpoints }
 

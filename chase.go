@@ -59,7 +59,7 @@ func (qs *queryState) chase(e *entry, owner string, qtype uint16, m *dns.Msg) ([
 		if res.N == 0 {
 			return answer, noAnswer // not a fail-open answer: no answer
 		}
-		qs.fellOpen = qs.fellOpen || !res.Healthy
+		qs.countAnswer(e, &res)
 		rrs, ok := qs.records(e, owner, qtype, &res)
 		if !ok {
 			return answer, failed

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/coredns/coredns/plugin"
-	"github.com/coredns/coredns/plugin/metrics"
 	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/evaluate"
@@ -103,8 +102,6 @@ type queryState struct {
 	// depends on; usedLocation says whether an answer depended on it.
 	scope        int
 	usedLocation bool
-	// fellOpen says whether an answer came from a fail-open choice.
-	fellOpen bool
 	// reply is the reply being built.
 	reply *reply
 }
@@ -120,6 +117,7 @@ func (tf *TrafficFlow) answer(ctx context.Context, w dns.ResponseWriter, r *dns.
 	if !qs.readECS() {
 		return nil, refuseFormat
 	}
+	qs.countRequest(e)
 	q := r.Question[0]
 	qs.reply = newReply(r, e.policy.HasMultivalue())
 	m := &qs.reply.msg
@@ -141,16 +139,5 @@ func (tf *TrafficFlow) answer(ctx context.Context, w dns.ResponseWriter, r *dns.
 		qs.addSOA(m, e)
 	}
 	qs.writeECS(m)
-	if qs.fellOpen {
-		qs.countFailOpen(e)
-	}
 	return m, writeReply
-}
-
-// countFailOpen stays out of line to keep answer's frame small (the stack
-// budget, at the top of this file).
-//
-//go:noinline
-func (qs *queryState) countFailOpen(e *entry) {
-	failOpen.WithLabelValues(metrics.WithServer(qs.ctx), e.zone).Inc()
 }

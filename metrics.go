@@ -33,12 +33,26 @@ var (
 		Help:      "One series per policy record in service, with the policy and version it uses; the value is always 1.",
 	}, []string{"record", "policy", "version"})
 
-	failOpen = promauto.NewCounterVec(prometheus.CounterOpts{
+	requestsTotal = promauto.NewCounterVec(prometheus.CounterOpts{
 		Namespace: plugin.Namespace,
 		Subsystem: pluginName,
-		Name:      "failopen_answers_total",
-		Help:      "Counter of answers that took a fail-open choice on the way: a rule none of whose applicable items was healthy answered as if all were (Route 53's fail-open).",
-	}, []string{"server", "zone"})
+		Name:      "requests_total",
+		Help:      "Counter of queries answered for each policy record or alias (the name queried), by the policy version it uses.",
+	}, []string{"server", "zone", "record", "version"})
+
+	answersTotal = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "answers_total",
+		Help:      "Counter of the endpoints served for each policy record or alias, by endpoint ID.",
+	}, []string{"server", "zone", "record", "endpoint"})
+
+	failOpenTotal = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: plugin.Namespace,
+		Subsystem: pluginName,
+		Name:      "failopen_total",
+		Help:      "Counter of answers for which a rule had no healthy branch and answered as if all were (Route 53's fail-open), by record and rule ID.",
+	}, []string{"server", "zone", "record", "rule"})
 )
 
 // recordOwners tracks which instances have each record_info series
@@ -50,6 +64,9 @@ var recordOwners series.Owners[[3]string, struct{}]
 // publishRecordInfo replaces tf's record_info series, those of prev (nil
 // at the first load), by those of next (nil at shutdown). It is idempotent.
 func (tf *TrafficFlow) publishRecordInfo(prev, next *policyfile.Store) {
+	if tf.cfg.metrics == metricsZones {
+		return
+	}
 	key := func(r *policyfile.Record) [3]string { return [3]string{r.Name, r.Policy, strconv.Itoa(r.Version)} }
 	kept := map[[3]string]bool{}
 	if next != nil {

@@ -133,6 +133,7 @@ func (l *loader) load(read files) (sum watch.Sum, err error) {
 		// fails) never gets OnShutdown to unpublish them, so setUp
 		// publishes none.
 		tf.publishRecordInfo(prevStore, store)
+		tf.releaseSeries(snap)
 	}
 	log.Infof("loaded policy store %s: %s", tf.cfg.dir, store.Summary())
 	return sum, nil
@@ -236,6 +237,7 @@ func (l *loader) stop() error {
 		if s := tf.snap.Load(); s != nil {
 			tf.publishRecordInfo(s.store, nil)
 		}
+		tf.releaseSeries(nil)
 	}
 	l.state = stopped
 	return nil

@@ -46,6 +46,7 @@ func setup(c *caddy.Controller) error {
 //	    bias_formula legacy|linear
 //	    missing_healthcheck error|healthy|unhealthy
 //	    reload DURATION
+//	    metrics endpoints|records|off
 //	    fallthrough [ZONES...]
 //	}
 func parse(c *caddy.Controller) (*TrafficFlow, error) {
@@ -113,6 +114,12 @@ func parse(c *caddy.Controller) (*TrafficFlow, error) {
 					return nil, c.Errf("reload: %s is negative", d)
 				}
 				tf.cfg.reload = d
+			case "metrics":
+				v, err := oneOf(c, "endpoints", "records", "off")
+				if err != nil {
+					return nil, err
+				}
+				tf.cfg.metrics = metricsModes[v]
 			case "fallthrough":
 				tf.Fall.SetZonesFromArgs(c.RemainingArgs())
 			default:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync/atomic"
 
 	"github.com/coredns/coredns/plugin"
 	"github.com/miekg/dns"
@@ -29,6 +30,8 @@ type snapshot struct {
 	// checks are the IDs of the health checks the served names' policies
 	// use, for readiness.
 	checks []string
+	// zones are the plugin zones with a served name.
+	zones map[string]bool
 }
 
 // entry is a name the plugin answers: a policy record, or an alias of one.
@@ -40,6 +43,11 @@ type entry struct {
 	policy *evaluate.Evaluator
 	rrtype uint16
 	ttl    uint32
+	// version is the version of the policy the name's record uses.
+	version int
+	// counters are the entry's counters on the server that last counted
+	// (counters.go).
+	counters atomic.Pointer[entryCounters]
 	// answers holds, per endpoint of the policy, the RRset a value
 	// endpoint answers with (owner name, TTL and class filled in; shared by
 	// every query and never modified); nil for alias-type endpoints.
@@ -53,7 +61,7 @@ type entry struct {
 // the health checks that go into service with it). Compilation cannot fail for a validated
 // document; the error only guards against a bug.
 func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *latencyTable, cells evaluate.HealthSource) (*snapshot, error) {
-	s := &snapshot{store: store, names: map[string]*entry{}, geo: db, latency: lat, soa: map[string]*dns.SOA{}}
+	s := &snapshot{store: store, names: map[string]*entry{}, geo: db, latency: lat, soa: map[string]*dns.SOA{}, zones: map[string]bool{}}
 	compiled := map[*policyfile.Version]*evaluate.Evaluator{}
 	compile := func(v *policyfile.Version) (*evaluate.Evaluator, error) {
 		if p := compiled[v]; p != nil {
@@ -79,6 +87,7 @@ func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *l
 		s.names[name] = newEntry(name, zone, rec, p)
 		if s.soa[zone] == nil {
 			s.soa[zone] = synthesizedSOA(zone)
+			s.zones[zone] = true
 		}
 		return nil
 	}
@@ -117,7 +126,7 @@ func checksInUse(compiled map[*policyfile.Version]*evaluate.Evaluator) []string 
 // few cache lines even when the store holds many names.
 func newEntry(name, zone string, rec *policyfile.Record, p *evaluate.Evaluator) *entry {
 	eps := p.Endpoints()
-	e := &entry{name: name, zone: zone, policy: p, rrtype: p.RecordType(), ttl: rec.TTL,
+	e := &entry{name: name, zone: zone, policy: p, rrtype: p.RecordType(), ttl: rec.TTL, version: rec.Version,
 		answers: make([][]dns.RR, len(eps)), targets: make([]string, len(eps))}
 	backing := make([]dns.RR, len(eps))
 	var as []dns.A

@@ -38,6 +38,8 @@ type TrafficFlow struct {
 	health *health.Engine
 	// loader loads the store and, once started, watches it.
 	loader *loader
+	// series are the per-record counter series the instance has resolved.
+	series instanceSeries
 
 	// upstream resolves alias-type endpoints and CNAME targets outside the
 	// store (CoreDNS's upstream; tests replace it).
@@ -61,6 +63,7 @@ type config struct {
 	biasFormula  evaluate.BiasFormula
 	reload       time.Duration
 	missingCheck policyfile.MissingHealthCheck
+	metrics      metricsMode
 }
 
 // Name implements plugin.Handler.

@@ -214,6 +214,9 @@ func (p *Evaluator) NeedsLocation() bool { return p.needsLocation }
 // may hold several endpoints).
 func (p *Evaluator) HasMultivalue() bool { return p.multivalue }
 
+// Rules returns the policy's rules; Result.FailOpen indexes it.
+func (p *Evaluator) Rules() []*policyfile.Rule { return p.doc.Rules }
+
 // Endpoints returns the policy's endpoints; Result.Endpoints index it.
 func (p *Evaluator) Endpoints() []*policyfile.Endpoint { return p.endpoints }
 

@@ -38,7 +38,16 @@ type Result struct {
 	// UsedLocation reports whether the answer depended on the client's
 	// location or latency data (for the ECS scope).
 	UsedLocation bool
+	// FailOpens counts the rules that fell open on the way to the answer
+	// (nothing applicable was healthy, so they chose as if everything
+	// were); FailOpen[:FailOpens] are the first of them (indexes into
+	// Evaluator.Rules), in the order they were decided.
+	FailOpens uint8
+	FailOpen  [MaxFailOpens]int16
 }
+
+// MaxFailOpens is how many fail-open rules a Result names.
+const MaxFailOpens = 4
 
 // memoSize is how many memo slots (Evaluator.memoSlots) the per-query memo
 // holds in its bitmasks.
@@ -136,8 +145,19 @@ func (s *state) eval(r ref) bool {
 	if s.trace != nil {
 		s.traceStep(r, i, healthy, "")
 	}
+	if !healthy {
+		s.failedOpen(r)
+	}
 	child := s.eval(ru.items[i].target)
 	return healthy && child
+}
+
+// failedOpen records that rule r fell open.
+func (s *state) failedOpen(r ref) {
+	if int(s.res.FailOpens) < MaxFailOpens {
+		s.res.FailOpen[s.res.FailOpens] = int16(r.rule())
+		s.res.FailOpens++
+	}
 }
 
 func (s *state) add(endpoint int) {
@@ -301,6 +321,9 @@ func (s *state) weighted(ru *rule) (int, bool) {
 // random order); it reports whether any item is healthy.
 func (s *state) multivalue(r ref, ru *rule) bool {
 	healthy := s.anyHealthy(r)
+	if !healthy {
+		s.failedOpen(r)
+	}
 	start := s.res.N
 	var seen uint64
 	for i := range ru.items {

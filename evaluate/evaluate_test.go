@@ -858,7 +858,7 @@ func TestUSStates(t *testing.T) {
 
 // Result.Healthy is true only when every choice on the path found a
 // healthy branch: a fail-open choice anywhere, even below a healthy one,
-// makes it false.
+// makes it false; Result.FailOpen names the rules that fell open.
 func TestResultHealthy(t *testing.T) {
 	h := Static{}
 	// The outer primary has no health check and EvaluateTargetHealth
@@ -875,12 +875,13 @@ func TestResultHealthy(t *testing.T) {
 		ha, hb  bool
 		want    string
 		healthy bool
+		open    string // the rules that fell open
 	}{
-		{"fully healthy", nested, true, true, "a", true},
-		{"inner secondary", nested, false, true, "b", true},
-		{"inner fail-open under a healthy outer choice", nested, false, false, "a", false},
-		{"healthy pool", pool, true, false, "a", true},
-		{"pool fail-open under a healthy weighted choice", pool, false, false, "a b", false},
+		{"fully healthy", nested, true, true, "a", true, ""},
+		{"inner secondary", nested, false, true, "b", true, ""},
+		{"inner fail-open under a healthy outer choice", nested, false, false, "a", false, "inner"},
+		{"healthy pool", pool, true, false, "a", true, ""},
+		{"pool fail-open under a healthy weighted choice", pool, false, false, "a b", false, "pool"},
 	} {
 		h.Set("ha", tc.ha)
 		h.Set("hb", tc.hb)
@@ -894,6 +895,24 @@ func TestResultHealthy(t *testing.T) {
 		if got := strings.Join(ids, " "); got != tc.want || res.Healthy != tc.healthy {
 			t.Errorf("%s: answered %q healthy %v, want %q healthy %v", tc.name, got, res.Healthy, tc.want, tc.healthy)
 		}
+		var open []string
+		for _, r := range res.FailOpen[:res.FailOpens] {
+			open = append(open, tc.p.Rules()[r].ID)
+		}
+		if got := strings.Join(open, " "); got != tc.open {
+			t.Errorf("%s: rules that fell open %q, want %q", tc.name, got, tc.open)
+		}
+	}
+	// Both levels fall open: the outer rule first.
+	both := compile(t, doc("f", endpoints("a", "b", "s"), `
+		"f":{"RuleType":"failover","Primary":{"RuleReference":"inner","HealthCheck":"ha"},"Secondary":{"EndpointReference":"s","HealthCheck":"hb"}},
+		"inner":{"RuleType":"failover","Primary":{"EndpointReference":"a","HealthCheck":"ha"},"Secondary":{"EndpointReference":"b","HealthCheck":"hb"}}`), h, BiasLegacy)
+	h.Set("ha", false)
+	h.Set("hb", false)
+	var res Result
+	both.Evaluate(&Query{Seed: 1}, &res)
+	if res.FailOpens != 2 || both.Rules()[res.FailOpen[0]].ID != "f" || both.Rules()[res.FailOpen[1]].ID != "inner" {
+		t.Errorf("two fail-opens: %d, %v", res.FailOpens, res.FailOpen)
 	}
 }
 

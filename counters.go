@@ -1,0 +1,195 @@
+package trafficflow
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trafficflow/trafficflow/evaluate"
+	"github.com/trafficflow/trafficflow/internal/series"
+)
+
+// Per-record counters: the queries answered for each policy record or
+// alias (requests_total), each endpoint served (answers_total) and each
+// rule that fell open (failopen_total), as much of it as the metrics mode
+// asks for. A query does not look labels up: each entry resolves its
+// counters once per server (the first query of the entry on that server)
+// and keeps them. The series exist only for the names, versions, endpoints
+// and rules of the store in service: a reload that drops one deletes its
+// series, unless another instance (another server block, or the new
+// instance of a Corefile reload) still has it.
+
+// metricsMode is how many series the per-record counters have.
+type metricsMode uint8
+
+const (
+	// metricsEndpoints: requests per record and version, answers per
+	// record and endpoint, fail-opens per record and rule (the default).
+	metricsEndpoints metricsMode = iota
+	// metricsRecords: requests per record and version, fail-opens per
+	// record and rule; no answers_total.
+	metricsRecords
+	// metricsZones: per-zone totals only (the record label and the others
+	// empty), and no record_info: for stores of many records.
+	metricsZones
+)
+
+var metricsModes = map[string]metricsMode{"endpoints": metricsEndpoints, "records": metricsRecords, "off": metricsZones}
+
+// seriesKey identifies one series of the per-record counters: the metric,
+// then its labels server, zone, record and the last one (version, endpoint
+// or rule).
+type seriesKey struct {
+	metric                     *prometheus.CounterVec
+	server, zone, record, last string
+}
+
+// counterOwners tracks which instances have each per-record series.
+var counterOwners series.Owners[seriesKey, struct{}]
+
+// entryCounters are an entry's counters on one server.
+type entryCounters struct {
+	// server is the *dnsserver.Server they count for (nil outside a
+	// server, in tests).
+	server   any
+	label    string // its metrics label
+	requests prometheus.Counter
+	// answers holds a counter per endpoint of the entry's policy (nil in
+	// records and zones modes).
+	answers []prometheus.Counter
+	// failOpen holds a counter per rule of the entry's policy, resolved
+	// when the rule first falls open.
+	failOpen []atomic.Pointer[prometheus.Counter]
+}
+
+// instanceSeries lists the series an instance has resolved, so that a
+// reload can let go of the stale ones and a shutdown of all.
+type instanceSeries struct {
+	mu   sync.Mutex
+	keys map[seriesKey]struct{}
+}
+
+// counter returns the counter of key and makes tf an owner of its series.
+func (tf *TrafficFlow) counter(key seriesKey) prometheus.Counter {
+	c := key.metric.WithLabelValues(key.server, key.zone, key.record, key.last)
+	counterOwners.Publish(key, tf, struct{}{}, nil)
+	tf.series.mu.Lock()
+	if tf.series.keys == nil {
+		tf.series.keys = map[seriesKey]struct{}{}
+	}
+	tf.series.keys[key] = struct{}{}
+	tf.series.mu.Unlock()
+	return c
+}
+
+// counters returns e's counters on the query's server, resolving them on
+// the entry's first query there.
+func (tf *TrafficFlow) counters(ctx context.Context, e *entry) *entryCounters {
+	srv := ctx.Value(dnsserver.Key{})
+	if c := e.counters.Load(); c != nil && c.server == srv {
+		return c
+	}
+	c := &entryCounters{server: srv}
+	if s, ok := srv.(*dnsserver.Server); ok {
+		c.label = s.Addr
+	}
+	record, version := e.name, strconv.Itoa(e.version)
+	if tf.cfg.metrics == metricsZones {
+		record, version = "", ""
+	}
+	c.requests = tf.counter(seriesKey{requestsTotal, c.label, e.zone, record, version})
+	if tf.cfg.metrics == metricsEndpoints {
+		eps := e.policy.Endpoints()
+		c.answers = make([]prometheus.Counter, len(eps))
+		for i, ep := range eps {
+			c.answers[i] = tf.counter(seriesKey{answersTotal, c.label, e.zone, record, ep.ID})
+		}
+	}
+	c.failOpen = make([]atomic.Pointer[prometheus.Counter], len(e.policy.Rules()))
+	e.counters.Store(c)
+	return c
+}
+
+// countRequest counts a query answered for e. It stays out of line to keep
+// answer's frame small (the stack budget, in handler.go).
+//
+//go:noinline
+func (qs *queryState) countRequest(e *entry) {
+	qs.tf.counters(qs.ctx, e).requests.Inc()
+}
+
+// countAnswer counts the endpoints of an answer of e, and the rules that
+// fell open on the way to it.
+//
+//go:noinline
+func (qs *queryState) countAnswer(e *entry, res *evaluate.Result) {
+	c := qs.tf.counters(qs.ctx, e)
+	if c.answers != nil {
+		for _, i := range res.Endpoints[:res.N] {
+			c.answers[i].Inc()
+		}
+	}
+	for _, r := range res.FailOpen[:res.FailOpens] {
+		fc := c.failOpen[r].Load()
+		if fc == nil {
+			record, rule := e.name, e.policy.Rules()[r].ID
+			if qs.tf.cfg.metrics == metricsZones {
+				record, rule = "", ""
+			}
+			counter := qs.tf.counter(seriesKey{failOpenTotal, c.label, e.zone, record, rule})
+			c.failOpen[r].Store(&counter)
+			fc = &counter
+		}
+		(*fc).Inc()
+	}
+}
+
+// releaseSeries lets go of the per-record series tf has that the snapshot
+// next (nil at shutdown) no longer has: names it does not serve, versions
+// they no longer use, endpoints and rules their policies no longer have.
+func (tf *TrafficFlow) releaseSeries(next *snapshot) {
+	tf.series.mu.Lock()
+	var stale []seriesKey
+	for k := range tf.series.keys {
+		if next == nil || !next.hasSeries(k, tf.cfg.metrics) {
+			stale = append(stale, k)
+			delete(tf.series.keys, k)
+		}
+	}
+	tf.series.mu.Unlock()
+	counterOwners.Release(tf, stale, nil, func(k seriesKey) {
+		k.metric.DeleteLabelValues(k.server, k.zone, k.record, k.last)
+	})
+}
+
+// hasSeries reports whether a series belongs to what s serves.
+func (s *snapshot) hasSeries(k seriesKey, mode metricsMode) bool {
+	if mode == metricsZones {
+		return k.record == "" && s.zones[k.zone]
+	}
+	e := s.names[k.record]
+	if e == nil || e.zone != k.zone {
+		return false
+	}
+	switch k.metric {
+	case requestsTotal:
+		return k.last == strconv.Itoa(e.version)
+	case answersTotal:
+		for _, ep := range e.policy.Endpoints() {
+			if ep.ID == k.last {
+				return true
+			}
+		}
+	case failOpenTotal:
+		for _, r := range e.policy.Rules() {
+			if r.ID == k.last {
+				return true
+			}
+		}
+	}
+	return false
+}

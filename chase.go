@@ -54,7 +54,13 @@ func (qs *queryState) chase(e *entry, owner string, qtype uint16, m *dns.Msg) ([
 			qs.locate()
 			query.Client = &qs.client
 		}
+		if qs.x != nil {
+			query.Trace = qs.x.link(e, owner, query.Seed)
+		}
 		e.policy.Evaluate(&query, &res)
+		if qs.x != nil {
+			qs.x.evaluated(&res)
+		}
 		qs.usedLocation = qs.usedLocation || res.UsedLocation
 		if res.N == 0 {
 			return answer, noAnswer // not a fail-open answer: no answer

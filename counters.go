@@ -34,7 +34,8 @@ const (
 	// record and rule; no answers_total.
 	metricsRecords
 	// metricsZones: per-zone totals only (the record label and the others
-	// empty), and no record_info: for stores of many records.
+	// empty; an answer with fail-opens counts once), and no record_info:
+	// for stores of many records.
 	metricsZones
 )
 
@@ -133,7 +134,11 @@ func (qs *queryState) countAnswer(e *entry, res *evaluate.Result) {
 			c.answers[i].Inc()
 		}
 	}
-	for _, r := range res.FailOpen[:res.FailOpens] {
+	fellOpen := res.FailOpen[:res.FailOpens]
+	if qs.tf.cfg.metrics == metricsZones && len(fellOpen) > 0 {
+		fellOpen = fellOpen[:1] // per zone: the answer counts once
+	}
+	for _, r := range fellOpen {
 		fc := c.failOpen[r].Load()
 		if fc == nil {
 			record, rule := e.name, e.policy.Rules()[r].ID

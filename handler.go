@@ -41,10 +41,16 @@ import (
 // records and aliases and hands every other query to the next plugin.
 func (tf *TrafficFlow) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	snap := tf.snap.Load()
-	if snap == nil || len(r.Question) != 1 || r.Question[0].Qclass != dns.ClassINET {
+	if snap == nil || len(r.Question) != 1 {
 		return plugin.NextOrFailure(pluginName, tf.Next, ctx, w, r)
 	}
 	q := r.Question[0]
+	if q.Qclass != dns.ClassINET {
+		if q.Qclass == dns.ClassCHAOS && q.Qtype == dns.TypeTXT && tf.cfg.explain != nil {
+			return tf.serveExplain(ctx, w, r, snap) // liveexplain.go
+		}
+		return plugin.NextOrFailure(pluginName, tf.Next, ctx, w, r)
+	}
 	e := snap.names[strings.ToLower(q.Name)] // no allocation when already lower case
 	if e == nil {
 		return plugin.NextOrFailure(pluginName, tf.Next, ctx, w, r)
@@ -52,7 +58,7 @@ func (tf *TrafficFlow) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dn
 	if q.Qtype != e.rrtype && e.rrtype != dns.TypeCNAME {
 		return tf.otherType(ctx, w, r, snap, e)
 	}
-	m, v := tf.answer(ctx, w, r, snap, e)
+	m, v := tf.answer(ctx, w, r, snap, e, nil)
 	switch v {
 	case passOn:
 		return plugin.NextOrFailure(pluginName, tf.Next, ctx, w, r)
@@ -104,16 +110,19 @@ type queryState struct {
 	usedLocation bool
 	// reply is the reply being built.
 	reply *reply
+	// x records the query for an explanation (nil: not explained).
+	x *explainState
 }
 
 // answer builds the reply to a query for e whose type the policy answers
 // (or any type, for a CNAME policy), and says what ServeDNS does with it.
+// With x, the query is recorded for an explanation (explain.go).
 // The per-query state lives in its frame, which is gone by the time
 // ServeDNS writes the reply (the stack budget, at the top of this file).
 //
 //go:noinline
-func (tf *TrafficFlow) answer(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, snap *snapshot, e *entry) (*dns.Msg, verdict) {
-	qs := queryState{tf: tf, ctx: ctx, w: w, r: r, snap: snap}
+func (tf *TrafficFlow) answer(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, snap *snapshot, e *entry, x *explainState) (*dns.Msg, verdict) {
+	qs := queryState{tf: tf, ctx: ctx, w: w, r: r, snap: snap, x: x}
 	if !qs.readECS() {
 		return nil, refuseFormat
 	}

@@ -68,12 +68,18 @@ func (qs *queryState) locate() {
 		if fromECS {
 			qs.scope = bits
 		}
+		if qs.x != nil {
+			qs.x.located(addr, fromECS, l, bits)
+		}
 	}
 	if qs.snap.latency != nil {
 		if row, bits := qs.snap.latency.lookup(addr); row != nil {
 			qs.client.RTT = row
 			if fromECS {
 				qs.scope = max(qs.scope, bits)
+			}
+			if qs.x != nil {
+				qs.x.latencyFound(addr, fromECS, bits)
 			}
 		}
 	}

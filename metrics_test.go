@@ -148,42 +148,87 @@ func TestReloadRecordInfoInstances(t *testing.T) {
 	waitRecordInfo(t)
 }
 
-// failopen_answers_total counts answers that took a fail-open choice at
-// any level of the tree, and neither healthy answers nor queries without an
-// answer.
-func TestFailOpenMetric(t *testing.T) {
+// The per-record counters: requests per record (or alias) and version,
+// answers per endpoint, fail-opens per rule, in each metrics mode; a
+// fail-open below a healthy choice counts its own rule, and a query
+// without an answer counts no fail-open.
+func TestRecordMetrics(t *testing.T) {
 	files := baseStore()
 	files["policies/nested/1.json"] = `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"split",
 "Endpoints":{"primary":{"Type":"value","Value":"192.0.2.1"},"secondary":{"Type":"value","Value":"192.0.2.2"}},
 "Rules":{"split":{"RuleType":"weighted","Items":[{"RuleReference":"pair","Weight":1}]},
 "pair":{"RuleType":"failover","Primary":{"EndpointReference":"primary","HealthCheck":"hp"},"Secondary":{"EndpointReference":"secondary","HealthCheck":"hs"}}}}`
 	files["records.json"] = `{"PolicyRecords":[{"Name":"nested.example.org","Policy":"nested","Version":1,"TTL":60},
-		{"Name":"geo.example.org","Policy":"geo","Version":1,"TTL":30}]}`
-	tf := newPlugin(t, pluginOpts{files: files, locator: geoStub})
-	const labels = "server=,zone=example.org."
-	count := func() float64 { return metricValue(t, "coredns_trafficflow_failopen_answers_total", labels) }
-	for _, tc := range []struct {
-		name           string
-		qname          string
-		healthy        bool
-		from           string
-		want           string // the answer, "" for none
-		failOpenCounts bool
-	}{
-		{"healthy", "nested.example.org.", true, "", "192.0.2.1", false},
-		{"fail-open below a healthy weighted pick", "nested.example.org.", false, "", "192.0.2.1", true},
-		{"no location matches: no answer", "geo.example.org.", false, "10.0.0.1", "", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tf.health.Cell("hp").Store(tc.healthy)
-			tf.health.Cell("hs").Store(tc.healthy)
-			before := count()
-			m, _ := ask(t, tf, tc.qname, dns.TypeA, tc.from, "")
-			if got := strings.Join(values(m), " "); got != tc.want {
-				t.Fatalf("answer %q, want %q", got, tc.want)
+		{"Name":"geo.example.org","Policy":"geo","Version":1,"TTL":30}],"Aliases":[{"Name":"alias.example.org","Target":"nested.example.org"}]}`
+	for _, mode := range []string{"endpoints", "records", "off"} {
+		t.Run(mode, func(t *testing.T) {
+			tf := newPlugin(t, pluginOpts{files: files, locator: geoStub, block: "metrics " + mode})
+			record := func(name string) string {
+				if mode == "off" {
+					return ""
+				}
+				return name
 			}
-			if got := count() - before; got != float64(boolInt(tc.failOpenCounts)) {
-				t.Errorf("failopen_answers_total went up by %v, want %d", got, boolInt(tc.failOpenCounts))
+			last := func(v string) string {
+				if mode == "off" {
+					return ""
+				}
+				return v
+			}
+			series := func(metric, name, lastLabel, v string) float64 {
+				labels := []string{lastLabel + "=" + last(v), "record=" + record(name), "server=", "zone=example.org."}
+				slices.Sort(labels)
+				return metricValue(t, "coredns_trafficflow_"+metric, strings.Join(labels, ","))
+			}
+			for _, tc := range []struct {
+				name, qname, from string
+				healthy           bool
+				want              string // the answer, "" for none
+				requests          string // the record label counted
+				answered          string // the endpoint answered
+				fellOpen          string // the rule that fell open
+			}{
+				{"healthy", "nested.example.org.", "", true, "192.0.2.1", "nested.example.org.", "primary", ""},
+				{"through an alias", "alias.example.org.", "", true, "192.0.2.1", "alias.example.org.", "primary", ""},
+				{"fail-open below a healthy weighted pick", "nested.example.org.", "", false, "192.0.2.1", "nested.example.org.", "primary", "pair"},
+				{"no location matches: no answer", "geo.example.org.", "10.0.0.1", false, "", "geo.example.org.", "", ""},
+			} {
+				tf.health.Cell("hp").Store(tc.healthy)
+				tf.health.Cell("hs").Store(tc.healthy)
+				requests := series("requests_total", tc.requests, "version", "1")
+				answers := series("answers_total", tc.requests, "endpoint", tc.answered)
+				fellOpen := series("failopen_total", tc.requests, "rule", tc.fellOpen)
+				m, _ := ask(t, tf, tc.qname, dns.TypeA, tc.from, "")
+				if got := strings.Join(values(m), " "); got != tc.want {
+					t.Fatalf("%s: answer %q, want %q", tc.name, got, tc.want)
+				}
+				if got := series("requests_total", tc.requests, "version", "1") - requests; got != 1 {
+					t.Errorf("%s: requests_total went up by %v, want 1", tc.name, got)
+				}
+				wantAnswers := float64(boolInt(tc.answered != "" && mode == "endpoints"))
+				if got := series("answers_total", tc.requests, "endpoint", tc.answered) - answers; tc.answered != "" && got != wantAnswers {
+					t.Errorf("%s: answers_total{endpoint=%s} went up by %v, want %v", tc.name, tc.answered, got, wantAnswers)
+				}
+				if got := series("failopen_total", tc.requests, "rule", tc.fellOpen) - fellOpen; tc.fellOpen != "" && got != 1 {
+					t.Errorf("%s: failopen_total{rule=%s} went up by %v, want 1", tc.name, tc.fellOpen, got)
+				}
+			}
+			if mode != "endpoints" && len(gatherMetric(t, "coredns_trafficflow_answers_total")) > 0 {
+				for _, m := range gatherMetric(t, "coredns_trafficflow_answers_total") {
+					if strings.Contains(metricLabels(m), "record=nested") && mode == "records" {
+						t.Errorf("answers_total series in records mode: %s", metricLabels(m))
+					}
+				}
+			}
+			if n := len(gatherMetric(t, "coredns_trafficflow_failopen_total")); n == 0 {
+				t.Error("no failopen_total series")
+			}
+			if mode == "off" {
+				for _, m := range gatherMetric(t, "coredns_trafficflow_requests_total") {
+					if l := metricLabels(m); strings.Contains(l, "record=nested") && strings.Contains(l, "server=,") {
+						t.Errorf("a per-record series with metrics off: %s", l)
+					}
+				}
 			}
 		})
 	}

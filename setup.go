@@ -2,7 +2,9 @@ package trafficflow
 
 import (
 	"fmt"
+	"net/netip"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/coredns/caddy"
@@ -47,6 +49,7 @@ func setup(c *caddy.Controller) error {
 //	    missing_healthcheck error|healthy|unhealthy
 //	    reload DURATION
 //	    metrics endpoints|records|off
+//	    explain CIDR...
 //	    fallthrough [ZONES...]
 //	}
 func parse(c *caddy.Controller) (*TrafficFlow, error) {
@@ -120,6 +123,18 @@ func parse(c *caddy.Controller) (*TrafficFlow, error) {
 					return nil, err
 				}
 				tf.cfg.metrics = metricsModes[v]
+			case "explain":
+				args := c.RemainingArgs()
+				if len(args) == 0 {
+					return nil, c.ArgErr()
+				}
+				for _, a := range args {
+					p, err := parsePrefix(a)
+					if err != nil {
+						return nil, c.Errf("explain: %q is not a network (such as 10.0.0.0/8 or 127.0.0.1): %v", a, err)
+					}
+					tf.cfg.explain = append(tf.cfg.explain, p)
+				}
 			case "fallthrough":
 				tf.Fall.SetZonesFromArgs(c.RemainingArgs())
 			default:
@@ -131,6 +146,20 @@ func parse(c *caddy.Controller) (*TrafficFlow, error) {
 		}
 	}
 	return tf, nil
+}
+
+// parsePrefix reads a network, or one address as a network of its own.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // oneOf reads the single argument of a property, which must be one of the

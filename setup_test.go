@@ -1,6 +1,7 @@
 package trafficflow
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -112,12 +113,15 @@ func TestSetup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tf.cfg != want.cfg || !slices.Equal(tf.Zones, []string{"example.org.", "example.net."}) || !tf.Fall.Through("www.example.net.") {
+	if !reflect.DeepEqual(tf.cfg, want.cfg) || !slices.Equal(tf.Zones, []string{"example.org.", "example.net."}) || !tf.Fall.Through("www.example.net.") {
 		t.Errorf("handler config %+v zones %v fallthrough %v, want %+v zones [example.org. example.net.] fallthrough",
 			tf.cfg, tf.Zones, tf.Fall.Through("www.example.net."), want.cfg)
 	}
-	if tf.upstream == nil || tf.seed == nil || tf.health == nil || !tf.Ready() {
-		t.Errorf("handler not set up: resolver %v, seed set %v, health engine %v, ready %v", tf.upstream, tf.seed != nil, tf.health, tf.Ready())
+	if tf.upstream == nil || tf.seed == nil || tf.health == nil || tf.snap.Load() == nil {
+		t.Errorf("handler not set up: resolver %v, seed set %v, health engine %v, loaded %v", tf.upstream, tf.seed != nil, tf.health, tf.snap.Load() != nil)
+	}
+	if tf.Ready() {
+		t.Error("ready before OnStartup: its health checks have no result yet")
 	}
 	// The store was loaded, and other names go to next.
 	checkCase(t, tf, test.Case{Qname: "www.example.org.", Qtype: dns.TypeA, Authoritative: true,

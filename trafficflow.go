@@ -6,6 +6,7 @@ package trafficflow
 
 import (
 	"math/rand/v2"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -64,6 +65,8 @@ type config struct {
 	reload       time.Duration
 	missingCheck policyfile.MissingHealthCheck
 	metrics      metricsMode
+	// explain lists the networks a live explain answers (nil: off).
+	explain []netip.Prefix
 }
 
 // Name implements plugin.Handler.

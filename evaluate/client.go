@@ -50,6 +50,15 @@ func NewClient(country, subdivision, continent string, hasCoords bool, lat, lon 
 	return c
 }
 
+// Continent returns the client's continent code as evaluation uses it
+// (Route 53's continent of its country, or the database's), or "".
+func (c *Client) Continent() string {
+	if c.continent == 0 {
+		return ""
+	}
+	return continents[c.continent-1]
+}
+
 // packCountry packs a two-letter upper-case code into 1..676, or 0.
 func packCountry(s string) uint16 {
 	if len(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' {

@@ -202,6 +202,16 @@ func shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// Selector says what selects item i of rule r, as the graph's edges say
+// it: "Primary", "Country GB", "us-east-1, bias +25", "weight 50 (25%)".
+func Selector(r *policyfile.Rule, i int) string {
+	total := 0
+	for _, it := range r.Items {
+		total += it.Weight
+	}
+	return selector(r, i, total)
+}
+
 // selector says what selects item i of rule r; total is the sum of the
 // rule's weights.
 func selector(r *policyfile.Rule, i int, total int) string {

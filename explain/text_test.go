@@ -12,7 +12,7 @@ func TestText(t *testing.T) {
 	d, b, rtt := 478.1, 239.1, 12.0
 	scope := 24
 	ex := &Explanation{
-		Query:  Query{Name: "app.example.org.", Type: "A"},
+		Query: Query{Name: "app.example.org.", Type: "A"},
 		Client: Client{Source: "ecs", ECS: "2.2.3.0/24", Address: "2.2.3.0", Network: "2.2.3.0/24", LatencyRow: "2.2.0.0/16",
 			Location: &Location{Country: "GB", Subdivision: "ENG", Continent: "EU", HasCoordinates: true, Latitude: 51.5, Longitude: -0.12}},
 		Links: []Link{{Name: "app.example.org.", Aliases: []string{"app.example.org.", "web.example.org."},

@@ -97,6 +97,9 @@ type item struct {
 	eth bool
 	// weight of a weighted item.
 	weight uint32
+	// idHash is the hash of the ID the item references (a rule or an
+	// endpoint), for keyed choices.
+	idHash uint64
 	// Geoproximity and latency: the item's point (radians) and the factor
 	// the bias scales distances by; region is the latency region code.
 	lat, lon, cosLat float64
@@ -142,6 +145,7 @@ func Compile(doc *policyfile.Document, opts Options) (*Evaluator, error) {
 				return nil, fmt.Errorf("%s: %w", it.Path, err)
 			}
 			ci.eth = it.EvaluateTargetHealth
+			ci.idHash = HashString(0, it.Endpoint+"\x00"+it.Rule)
 			if it.HealthCheck != "" && opts.Health != nil {
 				ci.hc = opts.Health.Cell(it.HealthCheck)
 			}

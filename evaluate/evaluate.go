@@ -20,6 +20,10 @@ type Query struct {
 	Seed uint64
 	// Trace, when not nil, receives the decision path.
 	Trace *Trace
+	// Keyed makes weighted and multivalue rules choose by Key instead of
+	// drawing with Seed (keyed.go): the same key, the same answer.
+	Keyed bool
+	Key   uint64
 }
 
 // Result is one evaluation's output.
@@ -44,6 +48,9 @@ type Result struct {
 	// Evaluator.Rules), in the order they were decided.
 	FailOpens uint8
 	FailOpen  [MaxFailOpens]int16
+	// UsedKey reports whether a keyed choice shaped the answer (the ECS
+	// scope then covers the key's subnet).
+	UsedKey bool
 }
 
 // MaxFailOpens is how many fail-open rules a Result names.
@@ -62,6 +69,8 @@ type state struct {
 	res    Result
 	trace  *Trace
 	rng    uint64
+	key    uint64
+	keyed  bool
 	// known and healthy cache anyHealthy, a bit per memo slot (rule.memo;
 	// bits keep the state, and so the query's stack, small); bigMemo
 	// instead when the policy has more than 64 slots.
@@ -90,7 +99,7 @@ func memoOf(healthy bool) memoState {
 // more than 64 reachable rules are targets of items with
 // EvaluateTargetHealth (however many rules the policy has).
 func (p *Evaluator) Evaluate(q *Query, res *Result) {
-	s := state{p: p, trace: q.Trace, rng: q.Seed}
+	s := state{p: p, trace: q.Trace, rng: q.Seed, key: q.Key, keyed: q.Keyed}
 	if q.Client != nil {
 		s.client = *q.Client
 	}
@@ -263,57 +272,76 @@ func distance(c *Client, it *item) float64 {
 // proportion to their weights; else uniformly among healthy zero-weight
 // items; else (fail-open) among all items by weight, uniformly when every
 // weight is 0. This is what Route 53's redrawing among the remaining items
-// after each unhealthy pick gives, in one pass per tier.
+// after each unhealthy pick gives, in one pass per tier. A keyed query
+// chooses by rendezvous instead of drawing (keyed.go).
 func (s *state) weighted(ru *rule) (int, bool) {
+	for t := tierHealthyWeighted; t <= tierAll; t++ {
+		if i := s.drawTier(ru, t); i >= 0 {
+			return i, t < tierAllWeighted
+		}
+	}
+	return 0, false // a rule has items: the last tier always draws
+}
+
+// tier is one tier of a weighted rule's draw, in the order they are tried.
+type tier uint8
+
+const (
+	tierHealthyWeighted tier = iota // healthy items with a weight, by weight
+	tierHealthyZero                 // healthy zero-weight items (standby), uniformly
+	tierAllWeighted                 // fail-open: every item with a weight, by weight
+	tierAll                         // fail-open with every weight 0: every item, uniformly
+)
+
+// holds reports whether item it (healthy or not) is in tier t.
+func (t tier) holds(it *item, healthy func() bool) bool {
+	switch t {
+	case tierHealthyWeighted:
+		return it.weight > 0 && healthy()
+	case tierHealthyZero:
+		return it.weight == 0 && healthy()
+	case tierAllWeighted:
+		return it.weight > 0
+	}
+	return true
+}
+
+// weightIn is what an item counts for in tier t: its weight in the
+// weighted tiers, 1 in the uniform ones.
+func (t tier) weightIn(it *item) uint64 {
+	if t == tierHealthyWeighted || t == tierAllWeighted {
+		return uint64(it.weight)
+	}
+	return 1
+}
+
+// drawTier draws an item of tier t in proportion to its weight there, or
+// returns -1 when the tier is empty.
+func (s *state) drawTier(ru *rule, t tier) int {
 	chosen := -1
 	var total uint64
+	best := math.Inf(1)
 	for i := range ru.items {
 		it := &ru.items[i]
-		if it.weight == 0 || !s.branchHealthy(it) {
+		if !t.holds(it, func() bool { return s.branchHealthy(it) }) {
 			continue
 		}
-		total += uint64(it.weight)
-		if s.below(total) < uint64(it.weight) {
-			chosen = i
-		}
-	}
-	if chosen >= 0 {
-		return chosen, true
-	}
-	total = 0
-	for i := range ru.items {
-		it := &ru.items[i]
-		if it.weight != 0 || !s.branchHealthy(it) {
-			continue
-		}
-		total++
-		if s.below(total) == 0 {
-			chosen = i
-		}
-	}
-	if chosen >= 0 {
-		return chosen, true
-	}
-	total = 0
-	var zeros uint64
-	for i := range ru.items {
-		if w := uint64(ru.items[i].weight); w > 0 {
-			total += w
-			if s.below(total) < w {
-				chosen = i
+		w := t.weightIn(it)
+		if s.keyed {
+			if sc := keyedScore(s.key, it.idHash, w); sc < best {
+				best, chosen = sc, i
 			}
+			continue
 		}
-	}
-	if chosen >= 0 {
-		return chosen, false
-	}
-	for i := range ru.items {
-		zeros++
-		if s.below(zeros) == 0 {
+		total += w
+		if s.below(total) < w {
 			chosen = i
 		}
 	}
-	return chosen, false
+	if s.keyed && chosen >= 0 {
+		s.res.UsedKey = true
+	}
+	return chosen
 }
 
 // multivalue answers with up to MaxAnswers endpoints, sampled at random
@@ -325,6 +353,13 @@ func (s *state) multivalue(r ref, ru *rule) bool {
 		s.failedOpen(r)
 	}
 	start := s.res.N
+	if s.keyed {
+		s.keyedMultivalue(ru, healthy)
+		if s.trace != nil {
+			s.traceMultivalue(r, healthy, s.res.Endpoints[start:s.res.N])
+		}
+		return healthy
+	}
 	var seen uint64
 	for i := range ru.items {
 		it := &ru.items[i]

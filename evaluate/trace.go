@@ -230,36 +230,21 @@ func (s *state) traceRanking(ru *rule, items []ItemTrace) string {
 // zero-weight items (uniformly), else all items (fail-open: by weight, or
 // uniformly when every weight is 0). It is the tier order of weighted.
 func traceShares(ru *rule, items []ItemTrace) {
-	tiers := []func(j int) bool{
-		func(j int) bool { return items[j].Healthy && ru.items[j].weight > 0 },
-		func(j int) bool { return items[j].Healthy && ru.items[j].weight == 0 },
-		func(j int) bool { return ru.items[j].weight > 0 },
-		func(int) bool { return true },
-	}
-	for tier, in := range tiers {
+	for t := tierHealthyWeighted; t <= tierAll; t++ {
 		var total float64
 		for j := range items {
-			if in(j) {
-				total += shareWeight(tier, ru.items[j].weight)
+			if t.holds(&ru.items[j], func() bool { return items[j].Healthy }) {
+				total += float64(t.weightIn(&ru.items[j]))
 			}
 		}
 		if total == 0 {
 			continue
 		}
 		for j := range items {
-			if in(j) {
-				items[j].Share = shareWeight(tier, ru.items[j].weight) / total
+			if t.holds(&ru.items[j], func() bool { return items[j].Healthy }) {
+				items[j].Share = float64(t.weightIn(&ru.items[j])) / total
 			}
 		}
 		return
 	}
-}
-
-// shareWeight is what an item counts for in a tier of the draw: its weight
-// in the weighted tiers (0 and 2), 1 in the uniform ones.
-func shareWeight(tier int, w uint32) float64 {
-	if tier == 0 || tier == 2 {
-		return float64(w)
-	}
-	return 1
 }

@@ -48,11 +48,18 @@ const (
 func (qs *queryState) chase(e *entry, owner string, qtype uint16, m *dns.Msg) ([]dns.RR, outcome) {
 	var answer []dns.RR
 	for depth := 0; ; depth++ {
+		e = qs.pickSide(e) // key.go
+		if depth == 0 {
+			qs.countRequest(e)
+		}
 		var res evaluate.Result
 		query := evaluate.Query{Seed: qs.tf.seed()}
 		if e.policy.NeedsLocation() {
 			qs.locate()
 			query.Client = &qs.client
+		}
+		if qs.tf.cfg.consistent {
+			query.Keyed, query.Key = true, qs.keyFor(e)
 		}
 		if qs.x != nil {
 			query.Trace = qs.x.link(e, owner, query.Seed)
@@ -62,6 +69,7 @@ func (qs *queryState) chase(e *entry, owner string, qtype uint16, m *dns.Msg) ([
 			qs.x.evaluated(&res)
 		}
 		qs.usedLocation = qs.usedLocation || res.UsedLocation
+		qs.usedKey = qs.usedKey || res.UsedKey
 		if res.N == 0 {
 			return answer, noAnswer // not a fail-open answer: no answer
 		}

@@ -180,6 +180,14 @@ func (s *snapshot) hasSeries(k seriesKey, mode metricsMode) bool {
 	if e == nil || e.zone != k.zone {
 		return false
 	}
+	if e.canary != nil && e.canary.hasSeries(k) {
+		return true
+	}
+	return e.hasSeries(k)
+}
+
+// hasSeries reports whether a per-record series belongs to e.
+func (e *entry) hasSeries(k seriesKey) bool {
 	switch k.metric {
 	case requestsTotal:
 		return k.last == strconv.Itoa(e.version)

@@ -85,7 +85,7 @@ func TestE2EMetrics(t *testing.T) {
 		{`failopen_total{record="www.example.org.",rule="switch",server="dns://127.0.0.1:`, `zone="example.org."} 3`},
 		{`requests_total{record="gone.example.org."`, `} 1`},
 		{`answers_total{endpoint="e",record="gone.example.org."`, `} 1`},
-		{`record_info{policy="one",record="gone.example.org.",version="1"} 1`},
+		{`record_info{canary="false",policy="one",record="gone.example.org.",version="1"} 1`},
 	} {
 		if !hasSeries(lines, want...) {
 			t.Errorf("no series %q in:\n%s", want, strings.Join(lines, "\n"))
@@ -100,7 +100,7 @@ func TestE2EMetrics(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if lines := scrape(t, metrics); !hasSeries(lines, `requests_total{record="www.example.org."`) || !hasSeries(lines, `record_info{policy="web"`) {
+	if lines := scrape(t, metrics); !hasSeries(lines, `requests_total{record="www.example.org."`) || !hasSeries(lines, `record_info{canary="false",policy="web"`) {
 		t.Errorf("www's series went with gone's:\n%s", strings.Join(lines, "\n"))
 	}
 }

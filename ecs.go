@@ -32,7 +32,8 @@ func (qs *queryState) readECS() bool {
 
 // writeECS puts the client-subnet option into the reply with the scope the
 // answer depends on: the location's network prefix when the answer
-// depended on the location, else 0. CoreDNS strips ECS from replies that do
+// depended on the location, at least the client key's prefix when it
+// depended on the key (key.go), else 0. CoreDNS strips ECS from replies that do
 // not carry their own OPT record, so the reply gets one (in the reply's
 // own allocation, see reply.go).
 func (qs *queryState) writeECS(m *dns.Msg) {
@@ -46,8 +47,13 @@ func (qs *queryState) writeECS(m *dns.Msg) {
 	o.SetUDPSize(opt.UDPSize())
 	o.SetDo(opt.Do())
 	scope := uint8(0)
-	if qs.usedLocation && qs.ecs.SourceNetmask > 0 {
-		scope = uint8(qs.scope)
+	if qs.ecs.SourceNetmask > 0 {
+		if qs.usedLocation {
+			scope = uint8(qs.scope)
+		}
+		if qs.usedKey && qs.keyValid {
+			scope = max(scope, qs.keyBits)
+		}
 	}
 	rp.ecs = dns.EDNS0_SUBNET{
 		Code:          dns.EDNS0SUBNET,

@@ -176,8 +176,20 @@ func (s *snapshot) explainLink(l *explainLink, checks map[string]bool) explain.L
 	if rec.Ver.Path != "" {
 		where += ": " + rec.Ver.Path
 	}
-	out.Record = explain.Record{Name: rec.Name, Policy: rec.Policy, Version: rec.Version, TTL: rec.TTL,
+	out.Record = explain.Record{Name: rec.Name, Policy: rec.Policy, Version: e.version, TTL: rec.TTL,
 		Where: rec.File + ": " + rec.Path, Document: where}
+	if c := rec.Canary; c != nil {
+		out.Record.Canary = &explain.Canary{Version: c.Version, Percent: c.Percent, Side: "stable"}
+		if main := s.names[e.name]; main != nil && main.canary == e {
+			out.Record.Canary.Side = "canary"
+			doc = c.Ver.Document
+			where = c.Ver.File
+			if c.Ver.Path != "" {
+				where += ": " + c.Ver.Path
+			}
+			out.Record.Document = where
+		}
+	}
 	for _, st := range l.trace.Steps {
 		if st.Index < 0 {
 			continue // an endpoint step: the endpoints are listed below

@@ -33,6 +33,9 @@ type ExplainConfig struct {
 	BiasFormula string
 	// MissingHealthCheck is the directive's missing_healthcheck.
 	MissingHealthCheck policyfile.MissingHealthCheck
+	// Consistent is the directive's consistent: weighted and multivalue
+	// choices by the client's subnet instead of the seed.
+	Consistent bool
 	// Health forces health checks healthy (true) or unhealthy (false).
 	// Every other check is healthy unless healthstate.json forces it: an
 	// Explainer does not probe.
@@ -76,7 +79,7 @@ func NewExplainer(cfg ExplainConfig) (*Explainer, policyfile.Problems, error) {
 		upstream: &offlineResolver{},
 		seed:     func() uint64 { return 0 },
 		cfg: config{dir: cfg.Dir, geoipPath: cfg.GeoIP, ecs: true, latencyPath: cfg.LatencyTable,
-			biasFormula: bias, missingCheck: cfg.MissingHealthCheck},
+			biasFormula: bias, missingCheck: cfg.MissingHealthCheck, consistent: cfg.Consistent},
 	}
 	if cfg.GeoIP == "" {
 		// A client placed at a location needs no database; one given by

@@ -100,13 +100,20 @@ type queryState struct {
 	snap *snapshot
 
 	// ecs is the query's client-subnet option (nil if none or ignored).
-	ecs *dns.EDNS0_SUBNET
-	// located is set once the client's location has been looked up.
-	located bool
-	client  evaluate.Client
+	ecs    *dns.EDNS0_SUBNET
+	client evaluate.Client
+	// keyHash is the client key's hash (key.go).
+	keyHash uint64
 	// scope is the number of address bits the location (and latency row)
 	// depends on; usedLocation says whether an answer depended on it.
-	scope        int
+	scope int32
+	// keyBits is the client key's prefix length; keyValid says there is a
+	// key, keyDone that it was computed, usedKey that an answer depended
+	// on it (a keyed choice, a canary).
+	keyBits                    uint8
+	keyValid, keyDone, usedKey bool
+	// located is set once the client's location has been looked up.
+	located      bool
 	usedLocation bool
 	// reply is the reply being built.
 	reply *reply
@@ -126,11 +133,10 @@ func (tf *TrafficFlow) answer(ctx context.Context, w dns.ResponseWriter, r *dns.
 	if !qs.readECS() {
 		return nil, refuseFormat
 	}
-	qs.countRequest(e)
 	q := r.Question[0]
-	qs.reply = newReply(r, e.policy.HasMultivalue())
+	qs.reply = newReply(r, e.multi)
 	m := &qs.reply.msg
-	if e.policy.NeedsLocation() {
+	if e.needsLocation {
 		qs.locate() // here rather than deeper inside evaluation: the stack budget
 	}
 

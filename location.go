@@ -66,7 +66,7 @@ func (qs *queryState) locate() {
 		l, bits := loc.Lookup(addr)
 		qs.client = evaluate.NewClient(l.Country, l.Subdivision, l.Continent, l.HasCoordinates, l.Latitude, l.Longitude)
 		if fromECS {
-			qs.scope = bits
+			qs.scope = int32(bits)
 		}
 		if qs.x != nil {
 			qs.x.located(addr, fromECS, l, bits)
@@ -76,7 +76,7 @@ func (qs *queryState) locate() {
 		if row, bits := qs.snap.latency.lookup(addr); row != nil {
 			qs.client.RTT = row
 			if fromECS {
-				qs.scope = max(qs.scope, bits)
+				qs.scope = max(qs.scope, int32(bits))
 			}
 			if qs.x != nil {
 				qs.x.latencyFound(addr, fromECS, bits)
@@ -145,28 +145,41 @@ func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *l
 	var probs policyfile.Problems
 	seen := map[*policyfile.Version]bool{}
 	for _, rec := range store.Records {
-		if seen[rec.Ver] {
-			continue // one message per version
+		vers := []*policyfile.Version{rec.Ver}
+		if rec.Canary != nil {
+			vers = append(vers, rec.Canary.Ver)
 		}
-		seen[rec.Ver] = true
-		for _, r := range rec.Ver.Document.Reachable() {
-			needsCoords := r.Type == policyfile.Geoproximity || r.Type == policyfile.Latency && lat == nil
-			var p policyfile.Problem
-			switch {
-			case db == nil && (r.Type == policyfile.Geo || needsCoords):
-				p.Message = fmt.Sprintf("a %s rule needs the client's location, but the trafficflow directive has no geoip database (policy record %s uses policy %q version %d); add \"geoip FILE\"",
-					r.Type, rec.Name, rec.Policy, rec.Version)
-			case db != nil && needsCoords:
-				p.Severity = policyfile.Warning
-				p.Message = fmt.Sprintf("a %s rule needs the client's coordinates, but the geoip database %s (%s) has none; it takes its items in document order (policy record %s uses policy %q version %d)",
-					r.Type, tf.cfg.geoipPath, db.Type(), rec.Name, rec.Policy, rec.Version)
-			default:
-				continue
+		for _, v := range vers {
+			if seen[v] {
+				continue // one message per version
 			}
-			p.File, p.Path = rec.Ver.File, r.Path
-			probs = append(probs, p)
-			break
+			seen[v] = true
+			if p, ok := tf.locationNeed(v, rec, db, lat); ok {
+				probs = append(probs, p)
+			}
 		}
 	}
 	return probs
+}
+
+// locationNeed returns the problem of the first rule of version v (used by
+// rec) that needs location data the plugin does not have.
+func (tf *TrafficFlow) locationNeed(v *policyfile.Version, rec *policyfile.Record, db *geo.DB, lat *latencyTable) (policyfile.Problem, bool) {
+	for _, r := range v.Document.Reachable() {
+		needsCoords := r.Type == policyfile.Geoproximity || r.Type == policyfile.Latency && lat == nil
+		p := policyfile.Problem{File: v.File, Path: r.Path}
+		switch {
+		case db == nil && (r.Type == policyfile.Geo || needsCoords):
+			p.Message = fmt.Sprintf("a %s rule needs the client's location, but the trafficflow directive has no geoip database (policy record %s uses policy %q version %d); add \"geoip FILE\"",
+				r.Type, rec.Name, rec.Policy, v.Number)
+		case db != nil && needsCoords:
+			p.Severity = policyfile.Warning
+			p.Message = fmt.Sprintf("a %s rule needs the client's coordinates, but the geoip database %s (%s) has none; it takes its items in document order (policy record %s uses policy %q version %d)",
+				r.Type, tf.cfg.geoipPath, db.Type(), rec.Name, rec.Policy, v.Number)
+		default:
+			continue
+		}
+		return p, true
+	}
+	return policyfile.Problem{}, false
 }

@@ -30,8 +30,8 @@ var (
 		Namespace: plugin.Namespace,
 		Subsystem: pluginName,
 		Name:      "record_info",
-		Help:      "One series per policy record in service, with the policy and version it uses; the value is always 1.",
-	}, []string{"record", "policy", "version"})
+		Help:      "One series per policy record in service, with the policy and version it uses, and one for its canary version (canary=\"true\"); the value is always 1.",
+	}, []string{"record", "policy", "version", "canary"})
 
 	requestsTotal = promauto.NewCounterVec(prometheus.CounterOpts{
 		Namespace: plugin.Namespace,
@@ -59,7 +59,7 @@ var (
 // (record, policy, version): the instances share the metric (several server
 // blocks; the old and the new instance during a Corefile reload), so a
 // series goes when no instance has it any more.
-var recordOwners series.Owners[[3]string, struct{}]
+var recordOwners series.Owners[[4]string, struct{}]
 
 // publishRecordInfo replaces tf's record_info series, those of prev (nil
 // at the first load), by those of next (nil at shutdown). It is idempotent.
@@ -67,22 +67,32 @@ func (tf *TrafficFlow) publishRecordInfo(prev, next *policyfile.Store) {
 	if tf.cfg.metrics == metricsZones {
 		return
 	}
-	key := func(r *policyfile.Record) [3]string { return [3]string{r.Name, r.Policy, strconv.Itoa(r.Version)} }
-	kept := map[[3]string]bool{}
+	// A record's series, and its canary's.
+	keys := func(r *policyfile.Record) [][4]string {
+		out := [][4]string{{r.Name, r.Policy, strconv.Itoa(r.Version), "false"}}
+		if c := r.Canary; c != nil {
+			out = append(out, [4]string{r.Name, r.Policy, strconv.Itoa(c.Version), "true"})
+		}
+		return out
+	}
+	kept := map[[4]string]bool{}
 	if next != nil {
 		for _, r := range next.Records {
-			k := key(r)
-			kept[k] = true
-			recordOwners.Publish(k, tf, struct{}{}, func(struct{}) { recordInfo.WithLabelValues(k[:]...).Set(1) })
+			for _, k := range keys(r) {
+				kept[k] = true
+				recordOwners.Publish(k, tf, struct{}{}, func(struct{}) { recordInfo.WithLabelValues(k[:]...).Set(1) })
+			}
 		}
 	}
 	if prev != nil {
-		var gone [][3]string
+		var gone [][4]string
 		for _, r := range prev.Records {
-			if k := key(r); !kept[k] {
-				gone = append(gone, k)
+			for _, k := range keys(r) {
+				if !kept[k] {
+					gone = append(gone, k)
+				}
 			}
 		}
-		recordOwners.Release(tf, gone, nil, func(k [3]string) { recordInfo.DeleteLabelValues(k[:]...) })
+		recordOwners.Release(tf, gone, nil, func(k [4]string) { recordInfo.DeleteLabelValues(k[:]...) })
 	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // The plugin's metrics: reloads_total, last_reload_timestamp_seconds,
-// record_info and failopen_answers_total.
+// record_info and the per-record counters.
 
 const (
 	reloadsMetric    = "coredns_trafficflow_reloads_total"
@@ -21,7 +21,8 @@ const (
 )
 
 // recordInfoSeries returns the record_info series as "record policy version"
-// strings, sorted, checking that every value is 1.
+// strings (with " canary" for a canary's), sorted, checking that every
+// value is 1.
 func recordInfoSeries(t testing.TB) []string {
 	t.Helper()
 	var out []string
@@ -30,13 +31,17 @@ func recordInfoSeries(t testing.TB) []string {
 		for _, p := range m.GetLabel() {
 			l[p.GetName()] = p.GetValue()
 		}
-		if len(l) != 3 {
+		if len(l) != 4 {
 			t.Errorf("record_info series with labels %s", metricLabels(m))
 		}
 		if v := m.GetGauge().GetValue(); v != 1 {
 			t.Errorf("record_info{%s} = %v, want 1", metricLabels(m), v)
 		}
-		out = append(out, l["record"]+" "+l["policy"]+" "+l["version"])
+		s := l["record"] + " " + l["policy"] + " " + l["version"]
+		if l["canary"] == "true" {
+			s += " canary"
+		}
+		out = append(out, s)
 	}
 	slices.Sort(out)
 	return out

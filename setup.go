@@ -50,6 +50,7 @@ func setup(c *caddy.Controller) error {
 //	    reload DURATION
 //	    metrics endpoints|records|off
 //	    explain CIDR...
+//	    consistent
 //	    fallthrough [ZONES...]
 //	}
 func parse(c *caddy.Controller) (*TrafficFlow, error) {
@@ -135,6 +136,8 @@ func parse(c *caddy.Controller) (*TrafficFlow, error) {
 					}
 					tf.cfg.explain = append(tf.cfg.explain, p)
 				}
+			case "consistent":
+				tf.cfg.consistent = true
 			case "fallthrough":
 				tf.Fall.SetZonesFromArgs(c.RemainingArgs())
 			default:

@@ -45,6 +45,13 @@ type entry struct {
 	ttl    uint32
 	// version is the version of the policy the name's record uses.
 	version int
+	// canary, when set, answers canaryPercent of the clients (key.go): an
+	// entry of the canary version.
+	canary        *entry
+	canaryPercent float64
+	// multi and needsLocation say whether a multivalue rule, or a rule
+	// that needs the client's location, is reachable on either side.
+	multi, needsLocation bool
 	// counters are the entry's counters on the server that last counted
 	// (counters.go).
 	counters atomic.Pointer[entryCounters]
@@ -84,7 +91,19 @@ func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *l
 		if err != nil {
 			return err
 		}
-		s.names[name] = newEntry(name, zone, rec, p)
+		e := newEntry(name, zone, rec.TTL, rec.Version, p)
+		if c := rec.Canary; c != nil {
+			cp, err := compile(c.Ver)
+			if err != nil {
+				return err
+			}
+			e.canary = newEntry(name, zone, rec.TTL, c.Version, cp)
+			e.canaryPercent = c.Percent
+			e.multi = e.multi || e.canary.multi
+			e.needsLocation = e.needsLocation || e.canary.needsLocation
+			e.canary.multi, e.canary.needsLocation = e.multi, e.needsLocation
+		}
+		s.names[name] = e
 		if s.soa[zone] == nil {
 			s.soa[zone] = synthesizedSOA(zone)
 			s.zones[zone] = true
@@ -124,16 +143,17 @@ func checksInUse(compiled map[*policyfile.Version]*evaluate.Evaluator) []string 
 // newEntry precomputes the answers of every value endpoint for a name. The
 // RRs of an entry are allocated together, so that answering a name touches
 // few cache lines even when the store holds many names.
-func newEntry(name, zone string, rec *policyfile.Record, p *evaluate.Evaluator) *entry {
+func newEntry(name, zone string, ttl uint32, version int, p *evaluate.Evaluator) *entry {
 	eps := p.Endpoints()
-	e := &entry{name: name, zone: zone, policy: p, rrtype: p.RecordType(), ttl: rec.TTL, version: rec.Version,
+	e := &entry{name: name, zone: zone, policy: p, rrtype: p.RecordType(), ttl: ttl, version: version,
+		multi: p.HasMultivalue(), needsLocation: p.NeedsLocation(),
 		answers: make([][]dns.RR, len(eps)), targets: make([]string, len(eps))}
 	backing := make([]dns.RR, len(eps))
 	var as []dns.A
 	if e.rrtype == dns.TypeA {
 		as = make([]dns.A, len(eps))
 	}
-	hdr := dns.RR_Header{Name: name, Rrtype: e.rrtype, Class: dns.ClassINET, Ttl: rec.TTL}
+	hdr := dns.RR_Header{Name: name, Rrtype: e.rrtype, Class: dns.ClassINET, Ttl: ttl}
 	for i, ep := range eps {
 		if ep.Type.IsAlias() {
 			e.targets[i] = ep.Target

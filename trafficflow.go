@@ -65,6 +65,9 @@ type config struct {
 	reload       time.Duration
 	missingCheck policyfile.MissingHealthCheck
 	metrics      metricsMode
+	// consistent makes weighted and multivalue choices by the client's
+	// key instead of at random (key.go).
+	consistent bool
 	// explain lists the networks a live explain answers (nil: off).
 	explain []netip.Prefix
 }

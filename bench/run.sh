@@ -64,6 +64,10 @@
 #   multivalue  (e) multivalue over 10 endpoints: 8 answers
 #   many        (f) 10,000 policy records (1,000 policies x 3 versions), queried
 #               by name in random order
+#   consistent  (g) the weighted rule of (b) in the consistent mode (keyed by
+#               client subnet), queried with ECS from every sampled client
+#   canary      (h) a record with a canary version for 10% of the client
+#               subnets, queried with ECS
 # The table gives each case's QPS divided by the static baseline's (÷ file,
 # the acceptance criterion) and by its like-for-like file case (÷ like).
 # A run counts only when it is clean: nothing else used CPU 0 or CPU 1 and
@@ -189,6 +193,16 @@ ${front_lines}    errors
         geoip $root/$db
     }
     file $root/$data/db.example.org
+}
+
+# (g): the same store with the consistent option, answering its own zone.
+consistent.example.org:$port {
+    bind 127.0.0.1
+${front_lines}    errors
+    trafficflow $root/$data/store consistent.example.org {
+        geoip $root/$db
+        consistent
+    }
 }
 
 # file answering 10,000 names, for a like-for-like comparison with case (f);

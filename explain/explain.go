@@ -94,6 +94,18 @@ type Record struct {
 	Where string `json:"where"`
 	// Document is the file (and JSON path) of the version's document.
 	Document string `json:"document"`
+	// Canary is the record's canary rollout, if it has one; Version above
+	// is the version that answered this client.
+	Canary *Canary `json:"canary,omitempty"`
+}
+
+// Canary is a record's canary rollout and the client's side of it.
+type Canary struct {
+	// Version answers Percent of the clients, chosen by their subnet.
+	Version int     `json:"version"`
+	Percent float64 `json:"percent"`
+	// Side is "canary" when this client is among them, else "stable".
+	Side string `json:"side"`
 }
 
 // Step is one rule decided.

@@ -37,6 +37,9 @@ func (e *Explanation) Lines() []string {
 		}
 		r := l.Record
 		add("record %s: policy %q version %d, TTL %d (%s; document %s)", r.Name, r.Policy, r.Version, r.TTL, r.Where, r.Document)
+		if c := r.Canary; c != nil {
+			add("canary: version %d for %s%% of clients by subnet; this client is on the %s side", c.Version, strconv.FormatFloat(c.Percent, 'f', -1, 64), c.Side)
+		}
 		for _, s := range l.Steps {
 			out = append(out, s.lines()...)
 		}

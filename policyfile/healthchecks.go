@@ -319,6 +319,9 @@ func (l *loader) checkHealthRefs() {
 	used := map[*Version]bool{}
 	for _, rec := range l.store.Records {
 		used[rec.Ver] = true
+		if rec.Canary != nil {
+			used[rec.Canary.Ver] = true
+		}
 	}
 	for _, ref := range l.hcRefs {
 		if defined[ref.id] {

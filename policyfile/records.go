@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -15,7 +16,8 @@ import (
 
 var (
 	recordsKeys  = []string{"PolicyRecords", "Aliases", "TrafficPolicyInstances", "TrafficPolicyInstance", "IsTruncated", "MaxItems", "HostedZoneIdMarker", "TrafficPolicyInstanceNameMarker", "TrafficPolicyInstanceTypeMarker"}
-	recordKeys   = []string{"Name", "Policy", "Version", "TTL"}
+	recordKeys   = []string{"Name", "Policy", "Version", "TTL", "Canary"}
+	canaryKeys   = []string{"Version", "Percent"}
 	instanceKeys = []string{"Id", "HostedZoneId", "Name", "TTL", "State", "Message", "TrafficPolicyId", "TrafficPolicyVersion", "TrafficPolicyType"}
 	aliasKeys    = []string{"Name", "Target"}
 )
@@ -91,6 +93,9 @@ func (l *loader) policyRecord(dec *decoder, n *jsontree.Node, p *jsontree.Path, 
 		rec.Version = int(num)
 	}
 	rec.TTL = l.ttl(dec, p.Key("TTL"), f["TTL"])
+	if v := f["Canary"]; v != nil {
+		rec.Canary = canary(dec, v, p.Key("Canary"))
+	}
 	if dec.failed(mark) {
 		return
 	}
@@ -98,12 +103,63 @@ func (l *loader) policyRecord(dec *decoder, n *jsontree.Node, p *jsontree.Path, 
 	switch {
 	case pol != nil:
 		l.bind(dec, p.Key("Version"), rec, pol)
+		if rec.Ver != nil && rec.Canary != nil {
+			l.bindCanary(dec, p.Key("Canary"), rec, pol)
+		}
 	case l.seen[rec.Policy] == nil:
 		dec.errorf(p.Key("Policy"), "no policy %q in policies/", rec.Policy)
 	case !l.seen[rec.Policy][rec.Version]:
 		dec.errorf(p.Key("Version"), "policy %q has no version %d (it has %s)", rec.Policy, rec.Version, l.versionList(rec.Policy))
 	}
 	// Otherwise the version's file has errors, already reported.
+}
+
+// canary reads a record's Canary: {"Version": N, "Percent": P}.
+func canary(dec *decoder, n *jsontree.Node, p *jsontree.Path) *Canary {
+	f := dec.fields(n, p, canaryKeys...)
+	if f == nil {
+		return nil
+	}
+	c := &Canary{}
+	if v := f["Version"]; v == nil {
+		dec.errorf(p.Key("Version"), "is required (the version a share of the clients gets, 1..%d)", MaxVersions)
+	} else if num, ok := dec.integer(v, p.Key("Version"), 1, MaxVersions); ok {
+		c.Version = int(num)
+	}
+	if v := f["Percent"]; v == nil {
+		dec.errorf(p.Key("Percent"), "is required (the share of clients that get the canary version, 0..100)")
+	} else if text, ok := dec.numberText(v, p.Key("Percent")); ok {
+		pct, err := strconv.ParseFloat(text, 64)
+		switch {
+		case err != nil || !decimalText(text):
+			dec.errorf(p.Key("Percent"), "%s is not a number", v.Describe())
+		case pct < 0 || pct > 100:
+			dec.errorf(p.Key("Percent"), "%s is out of range 0..100", text)
+		default:
+			c.Percent = pct
+		}
+	}
+	return c
+}
+
+// bindCanary resolves a record's canary version, which must exist and
+// answer the record's type.
+func (l *loader) bindCanary(dec *decoder, p *jsontree.Path, rec *Record, pol *Policy) {
+	c := rec.Canary
+	c.Ver = pol.Versions[c.Version]
+	switch {
+	case c.Ver == nil && l.seen[pol.Name][c.Version]:
+		// The version's file has errors, already reported.
+	case c.Ver == nil:
+		dec.errorf(p.Key("Version"), "policy %q has no version %d (it has %s)", pol.Name, c.Version, l.versionList(pol.Name))
+	case c.Ver.Document.RecordType != rec.Ver.Document.RecordType:
+		dec.errorf(p.Key("Version"), "version %d of policy %q answers %s, but the record's version %d answers %s; a canary must answer the record's type",
+			c.Version, pol.Name, typeName(c.Ver.Document.RecordType), rec.Version, typeName(rec.Ver.Document.RecordType))
+		c.Ver = nil
+	}
+	if c.Ver == nil {
+		rec.Canary = nil
+	}
 }
 
 // bind resolves a record's version.

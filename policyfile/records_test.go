@@ -112,3 +112,36 @@ func TestRecordTypesAndZones(t *testing.T) {
 			"policies/web/1.json": simpleDoc, "records.json": records(rec("example.com", "web", 1))}},
 	})
 }
+
+// A record's Canary names a version of the record's policy that answers the
+// record's type, and a percentage 0..100 (decimals allowed).
+func TestCanary(t *testing.T) {
+	withCanary := func(c string) map[string]string {
+		return map[string]string{
+			"policies/web/1.json": simpleDoc,
+			"policies/web/2.json": docA("192.0.2.2"),
+			"policies/web/3.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"AAAA","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"2001:db8::1"}}}`,
+			"records.json":        `{"PolicyRecords":[{"Name":"www.example.com","Policy":"web","Version":1,"TTL":60,"Canary":` + c + `}]}`,
+		}
+	}
+	runStoreCases(t, []storeCase{
+		{name: "valid", files: withCanary(`{"Version":2,"Percent":12.5}`), check: func(t *testing.T, s *Store) {
+			c := s.Records[0].Canary
+			if c == nil || c.Version != 2 || c.Percent != 12.5 || c.Ver == nil || c.Ver.Number != 2 {
+				t.Errorf("canary %+v", c)
+			}
+		}},
+		{name: "percent as a string", files: withCanary(`{"Version":"2","Percent":"10"}`)},
+		{name: "no such version", files: withCanary(`{"Version":9,"Percent":10}`),
+			want: []string{`records.json: PolicyRecords[0].Canary.Version: policy "web" has no version 9 (it has 1, 2, 3)`}},
+		{name: "another type", files: withCanary(`{"Version":3,"Percent":10}`),
+			want: []string{`records.json: PolicyRecords[0].Canary.Version: version 3 of policy "web" answers AAAA, but the record's version 1 answers A; a canary must answer the record's type`}},
+		{name: "out of range", files: withCanary(`{"Version":2,"Percent":100.5}`),
+			want: []string{`records.json: PolicyRecords[0].Canary.Percent: 100.5 is out of range 0..100`}},
+		{name: "not a number", files: withCanary(`{"Version":2,"Percent":"ten"}`),
+			want: []string{`records.json: PolicyRecords[0].Canary.Percent: "ten" is not a number`}},
+		{name: "missing fields", files: withCanary(`{}`),
+			want: []string{`records.json: PolicyRecords[0].Canary.Version: is required (the version a share of the clients gets, 1..1000)`,
+				`records.json: PolicyRecords[0].Canary.Percent: is required (the share of clients that get the canary version, 0..100)`}},
+	})
+}

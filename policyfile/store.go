@@ -125,8 +125,22 @@ type Record struct {
 	TTL     uint32
 	// Ver is the version the record uses.
 	Ver *Version
+	// Canary, when set, answers a share of the clients from another
+	// version.
+	Canary *Canary
 	// File and Path locate the record's definition.
 	File, Path string
+}
+
+// Canary answers Percent of a record's clients (chosen by a hash of their
+// subnet and the record's name: the same clients every time, on every
+// server) from version Version instead of the record's.
+type Canary struct {
+	Version int
+	// Percent is the share of clients, 0..100.
+	Percent float64
+	// Ver is the canary version.
+	Ver *Version
 }
 
 // Alias is another name for a policy record: queries for Name are answered

@@ -31,7 +31,10 @@ const (
 	fileManyZone = "filemany.example.org."
 	// manyRecords policy records over manyPolicies policies of manyVersions
 	// versions each.
-	manyRecords  = 10000
+	// consistentZone is served by an instance with the directive's
+	// consistent option, case (g).
+	consistentZone = "consistent.example.org."
+	manyRecords    = 10000
 	manyPolicies = 1000
 	manyVersions = 3
 )
@@ -48,6 +51,8 @@ var cases = []benchCase{
 	{Name: "tree", Title: "(d) geo → weighted → failover, ECS", ECS: true, Like: "file-ecs", Answers: 1, TF: true},
 	{Name: "multivalue", Title: "(e) multivalue, 8 answers", Like: "file-8", Answers: 8, TF: true},
 	{Name: "many", Title: "(f) 10,000 policy records", Like: "file-many", Answers: 1, TF: true},
+	{Name: "consistent", Title: "(g) weighted, consistent mode, ECS", ECS: true, Like: "file-ecs", Answers: 1, TF: true},
+	{Name: "canary", Title: "(h) canary rollout (10%), ECS", ECS: true, Like: "file-ecs", Answers: 1, TF: true},
 }
 
 // caseNamed returns the case called name.

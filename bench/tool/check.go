@@ -67,7 +67,7 @@ func check(args []string) error {
 				fmt.Println("   ", p)
 			}
 		}
-		if (c.Name == "geo" || c.Name == "tree" || c.Name == "many" || c.Name == "file-many") && len(answers) < 2 {
+		if (c.Name == "geo" || c.Name == "tree" || c.Name == "many" || c.Name == "file-many" || c.Name == "consistent" || c.Name == "canary") && len(answers) < 2 {
 			failed = true
 			fmt.Printf("    %s: every answer is the same; the clients or names do not vary\n", c.Name)
 		}
@@ -102,7 +102,7 @@ func checkReply(c benchCase, q, r *dns.Msg) string {
 			return fmt.Sprintf("%s: no ECS option in the reply", name)
 		}
 		if e.SourceScope == 0 {
-			return fmt.Sprintf("%s: ECS scope 0 for a location-dependent answer", name)
+			return fmt.Sprintf("%s: ECS scope 0 for an answer that depends on the client", name)
 		}
 	}
 	return ""

@@ -73,6 +73,8 @@ func gen(args []string) error {
 				names = append(names, name(i))
 			}
 			rng.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
+		case "consistent":
+			names = []string{"weighted." + consistentZone}
 		default:
 			names = []string{c.Name + "." + zone}
 		}

@@ -63,6 +63,18 @@ func writeStore(dir string, port int) error {
 		"Rules":     obj{"split": obj{"RuleType": "weighted", "Items": items}},
 	})
 	record("weighted."+zone, "weighted", 1)
+	// (g) the same policy in the zone of the consistent instance.
+	record("weighted."+consistentZone, "weighted", 1)
+
+	// (h) a canary rollout: version 2 for 10% of the client subnets.
+	for v := 1; v <= 2; v++ {
+		w.policy("canary", v, obj{
+			"AWSPolicyFormatVersion": "2015-10-01", "RecordType": "A", "StartEndpoint": "web",
+			"Endpoints": obj{"web": value(fmt.Sprintf("192.0.2.%d", 30+v))},
+		})
+	}
+	records = append(records, obj{"Name": "canary." + zone, "Policy": "canary", "Version": 1, "TTL": 60,
+		"Canary": obj{"Version": 2, "Percent": 10}})
 
 	// (c) geo: US states, then countries, then continents, then the default.
 	endpoints, items = obj{}, nil

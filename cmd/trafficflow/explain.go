@@ -22,7 +22,7 @@ func init() {
 	commands["explain"] = command{
 		usage: "explain [--client IP | --ecs CIDR | --location CC[-SUB]|CONTINENT | --coordinates LAT,LON] [--type T]\n" +
 			"        [--geoip FILE] [--latency-table FILE] [--bias-formula legacy|linear] [--missing-healthcheck MODE]\n" +
-			"        [--health ID=healthy|unhealthy ...] [--seed N] [--json] DIR NAME\n" +
+			"        [--health ID=healthy|unhealthy ...] [--seed N] [--consistent] [--json] DIR NAME\n" +
 			"        how a query for NAME is answered, and why: the decision path for one client",
 		run: explainCmd,
 	}
@@ -41,6 +41,7 @@ func explainCmd(args []string, stdout, stderr io.Writer) int {
 	coords := fs.String("coordinates", "", "place the client at LAT,LON, without a GeoIP lookup")
 	qtype := fs.String("type", "", "the query type (default: the policy's record type)")
 	seed := fs.Uint64("seed", 1, "the seed of the random draws (weighted, multivalue): the same seed, the same answer")
+	consistent := fs.Bool("consistent", false, "choose weighted and multivalue answers by the client's subnet, as the directive's consistent does")
 	asJSON := fs.Bool("json", false, "print one JSON document (the fields are described in the README)")
 	health := healthFlags{}
 	fs.Var(health, "health", "force a health check: ID=healthy or ID=unhealthy (repeatable)")
@@ -103,7 +104,7 @@ func explainCmd(args []string, stdout, stderr io.Writer) int {
 
 	clog.Discard() // the store's problems are printed here, not logged
 	x, warnings, err := trafficflow.NewExplainer(trafficflow.ExplainConfig{Dir: pos[0], GeoIP: d.geoip, LatencyTable: d.latency,
-		BiasFormula: d.bias, MissingHealthCheck: missing, Health: health})
+		BiasFormula: d.bias, MissingHealthCheck: missing, Health: health, Consistent: *consistent})
 	if err != nil {
 		printLoadError(stderr, pos[0], err)
 		return 1

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/coredns/coredns/plugin"
@@ -64,6 +65,12 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	store, probs := policyfile.Load(fs.Arg(0), opts)
 	for _, p := range probs {
 		fmt.Fprintln(stdout, p.String())
+	}
+	for _, r := range store.Records {
+		if c := r.Canary; c != nil {
+			fmt.Fprintf(stdout, "%s: %s: canary: version %d of policy %q answers %s%% of the clients of %s (the others: version %d)\n",
+				r.File, r.Path, c.Version, r.Policy, strconv.FormatFloat(c.Percent, 'f', -1, 64), r.Name, r.Version)
+		}
 	}
 	errs, warns := len(probs.Errors()), len(probs.Warnings())
 	if errs > 0 {

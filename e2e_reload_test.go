@@ -2,13 +2,16 @@ package trafficflow
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/coredns/caddy"
+	"github.com/miekg/dns"
 )
 
 // Reloads through a real CoreDNS server: store changes served over UDP,
@@ -123,4 +126,35 @@ func inotifyInstances(t testing.TB) int {
 		}
 	}
 	return n
+}
+
+// A store mounted as the kubelet mounts a ConfigMap volume (files behind
+// the "..data" symlink, updated by swapping it): an update is served by a
+// running server without a restart, a broken update is not, and the next
+// good one is.
+func TestE2EConfigMapUpdate(t *testing.T) {
+	store := func(version int, extra map[string]string) map[string]string {
+		files := map[string]string{
+			"policies/web/1.json": valuePolicy("A", "192.0.2.1"),
+			"policies/web/2.json": valuePolicy("A", "192.0.2.2"),
+			"records.json":        fmt.Sprintf(`{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":%d,"TTL":60}]}`, version),
+		}
+		maps.Copy(files, extra)
+		return files
+	}
+	cm := newAtomicWriter(t, store(1, nil))
+	_, addr := startServer(t, "example.org:0 {\nbind 127.0.0.1\ntrafficflow "+cm.dir+" {\nreload 1s\n}\n}")
+	waitServed(t, addr, "www.example.org.", "192.0.2.1")
+	cm.write(t, store(2, nil))
+	waitServed(t, addr, "www.example.org.", "192.0.2.2")
+	failures := reloadCount(t, "failure")
+	cm.write(t, store(1, map[string]string{"policies/web/3.json": `{"not":"a document"}`}))
+	pollUntil(t, answerWait, func() (bool, string) {
+		return reloadCount(t, "failure") > failures, "the broken update was not seen"
+	})
+	if got := values(exchange(t, addr, "www.example.org.", dns.TypeA, "")); !slices.Equal(got, []string{"192.0.2.2"}) {
+		t.Errorf("after a broken update: %v, want the last good store's 192.0.2.2", got)
+	}
+	cm.write(t, store(1, nil))
+	waitServed(t, addr, "www.example.org.", "192.0.2.1")
 }

@@ -226,7 +226,7 @@ func BenchmarkReload(b *testing.B) {
 	tf.health = health.New(health.Options{Logger: log})
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := tf.loader.load(files{}); err != nil {
+		if _, err := tf.loader.load(files{}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -235,7 +235,7 @@ func BenchmarkReload(b *testing.B) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	if _, err := tf.loader.load(files{}); err != nil {
+	if _, err := tf.loader.load(files{}, nil); err != nil {
 		b.Fatal(err)
 	}
 	runtime.GC()

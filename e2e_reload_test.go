@@ -3,10 +3,12 @@ package trafficflow
 import (
 	"fmt"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,4 +159,98 @@ func TestE2EConfigMapUpdate(t *testing.T) {
 	}
 	cm.write(t, store(1, nil))
 	waitServed(t, addr, "www.example.org.", "192.0.2.1")
+}
+
+// Corefile restarts that fail leave nothing running: ten restarts whose new
+// server block cannot listen (its port is taken: Caddy has run OnStartup by
+// then and gives the failed instance no OnShutdown), and ten whose Corefile
+// fails at setup, leave the watchers, health probers and inotify instances
+// of the one instance that serves; and the store watcher of that instance
+// still reloads once per change.
+func TestE2EFailedRestarts(t *testing.T) {
+	dir := writeFiles(t, reloadStore())
+	taken, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port := taken.LocalAddr().(*net.UDPAddr).Port
+	block := "example.org:0 {\n bind 127.0.0.1\n trafficflow " + dir + " {\n  reload 0s\n }\n}\n"
+	input := func(s string) caddy.Input {
+		return caddy.CaddyfileInput{Filepath: "Corefile", ServerTypeName: "dns", Contents: []byte(s)}
+	}
+	const probers = 2
+	watchers0, probers0 := goroutinesIn(watcherFunc), goroutinesIn(proberFunc)
+	inotify0 := inotifyInstances(t)
+	inst, addr := startServer(t, block)
+	waitServed(t, addr, "www.example.org.", "192.0.2.1")
+	running := func(step string) {
+		t.Helper()
+		pollUntil(t, 5*time.Second, func() (bool, string) {
+			w, p, n := goroutinesIn(watcherFunc)-watchers0, goroutinesIn(proberFunc)-probers0, inotifyInstances(t)
+			ok := w == 1 && p == probers && (inotify0 < 0 || n-inotify0 == 1)
+			return ok, fmt.Sprintf("%s: %d watcher goroutines, %d health probers, %d new inotify instances; want 1, %d, 1", step, w, p, n-inotify0, probers)
+		})
+	}
+	running("started")
+	for i := range 10 {
+		// A second block on a taken port: the new instance's trafficflow
+		// started before the listen failed.
+		if _, err := inst.Restart(input(block + fmt.Sprintf("other.org:%d {\n bind 127.0.0.1\n trafficflow %s other.org\n}\n", port, dir))); err == nil {
+			t.Fatalf("restart %d on a taken port succeeded", i)
+		}
+		// A directive that fails at setup, after trafficflow's.
+		if _, err := inst.Restart(input(strings.Replace(block, " trafficflow ", " whoami unexpected-argument\n trafficflow ", 1))); err == nil {
+			t.Fatalf("restart %d with a broken directive succeeded", i)
+		}
+	}
+	running("after 20 failed restarts")
+	reloads := reloadCount(t, "success")
+	renameOver(t, filepath.Join(dir, "records.json"), recordsFile(prec{"www.example.org.", "web", 2}, prec{"sw.example.org.", "sw", 1}))
+	waitServed(t, addr, "www.example.org.", "192.0.2.2")
+	time.Sleep(300 * time.Millisecond) // any second watcher would reload by now
+	if got := reloadCount(t, "success") - reloads; got != 1 {
+		t.Errorf("one store change was loaded %v times, want once", got)
+	}
+}
+
+// A Corefile edit and a store fix both land, in either order: a restart
+// while the store is invalid starts with the store's last good content
+// (counted as a failed reload), and the fix is then applied.
+func TestE2ECorefileEditWhileStoreInvalid(t *testing.T) {
+	for _, storeFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("store broken before the edit: %v", storeFirst), func(t *testing.T) {
+			dir := writeFiles(t, reloadStore())
+			records := filepath.Join(dir, "records.json")
+			block := "example.org:0 {\n bind 127.0.0.1\n trafficflow " + dir + " {\n  reload 0s\n }\n}\n"
+			edited := block + "other.org:0 {\n bind 127.0.0.1\n whoami\n}\n"
+			inst, addr := startServer(t, block)
+			waitServed(t, addr, "www.example.org.", "192.0.2.1")
+			failures := reloadCount(t, "failure")
+			broken := `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":9,"TTL":60}]}`
+			if storeFirst {
+				renameOver(t, records, broken)
+				pollUntil(t, answerWait, func() (bool, string) { return reloadCount(t, "failure") > failures, "the broken store was not seen" })
+			}
+			next, err := inst.Restart(caddy.CaddyfileInput{Filepath: "Corefile", ServerTypeName: "dns", Contents: []byte(edited)})
+			if err != nil {
+				t.Fatalf("the restart failed: %v", err)
+			}
+			t.Cleanup(func() { next.ShutdownCallbacks(); next.Stop() })
+			addr = next.Servers()[0].LocalAddr().String()
+			if !storeFirst {
+				renameOver(t, records, broken)
+			}
+			// The edit is in service, and so is the last good store.
+			if r := exchange(t, addr, "other.org.", dns.TypeA, ""); len(r.Extra) == 0 {
+				t.Errorf("the Corefile's new block does not answer: %v", r)
+			}
+			waitServed(t, addr, "www.example.org.", "192.0.2.1")
+			if storeFirst && reloadCount(t, "failure") < failures+2 {
+				t.Errorf("the restart with an invalid store was not counted as a failed reload")
+			}
+			renameOver(t, records, recordsFile(prec{"www.example.org.", "web", 2}, prec{"sw.example.org.", "sw", 1}))
+			waitServed(t, addr, "www.example.org.", "192.0.2.2")
+		})
+	}
 }

@@ -89,7 +89,7 @@ func NewExplainer(cfg ExplainConfig) (*Explainer, policyfile.Problems, error) {
 	x.tf = tf
 	tf.health = health.New(health.Options{})
 	tf.loader = &loader{tf: tf}
-	if _, err := tf.loader.load(files{geoip: true, latency: true}); err != nil {
+	if _, err := tf.loader.load(files{geoip: true, latency: true}, nil); err != nil {
 		return nil, nil, err
 	}
 	store := tf.snap.Load().store

@@ -67,14 +67,14 @@ func TestLatencyTable(t *testing.T) {
 	check("198.51.100.0/24", "192.0.2.1", 0) // no row: document order
 
 	mustWriteFile(t, table, "192.0.2.0/24 us-east-1=1 eu-west-1=20\n")
-	if _, err := tf.loader.load(files{latency: true}); err != nil {
+	if _, err := tf.loader.load(files{latency: true}, nil); err != nil {
 		t.Fatal(err)
 	}
 	check("192.0.2.0/25", "192.0.2.1", 24)
 	check("192.0.2.128/26", "192.0.2.1", 24)
 
 	mustWriteFile(t, table, "192.0.2.0/24 us-east-1=fast\n")
-	_, err := tf.loader.load(files{latency: true})
+	_, err := tf.loader.load(files{latency: true}, nil)
 	if err == nil || !strings.Contains(tf.invalid(err), "latency table "+table+" is invalid") || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("broken table: %v", err)
 	}

@@ -2,7 +2,10 @@ package trafficflow
 
 import (
 	"errors"
+	"io/fs"
+	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/trafficflow/trafficflow/geo"
@@ -67,12 +70,13 @@ type fileError struct {
 func (e *fileError) Error() string { return e.err.Error() }
 func (e *fileError) Unwrap() error { return e.err }
 
-// load reads the store, and the extra files that read says (or that no
-// load has read yet), builds a snapshot and publishes it. On any error the
-// snapshot in service stays and the error is returned, every problem named
-// with its file and path. It also returns the Sum of the store content it
-// read, valid or not; zero if it read none.
-func (l *loader) load(read files) (sum watch.Sum, err error) {
+// load reads the store (or takes the copy from, when it is not nil), and
+// the extra files that read says (or that no load has read yet), builds a
+// snapshot and publishes it. On any error the snapshot in service stays and
+// the error is returned, every problem named with its file and path. It
+// also returns the Sum of the store content it read, valid or not; zero if
+// it read none.
+func (l *loader) load(read files, from *storeCopy) (sum watch.Sum, err error) {
 	tf := l.tf
 	defer func() {
 		if err != nil && err != watch.ErrChanging {
@@ -100,7 +104,8 @@ func (l *loader) load(read files) (sum watch.Sum, err error) {
 		}
 		lat = newLatencyTable(t)
 	}
-	store, probs, sum, err := tf.readStore(prevStore)
+	store, probs, copy, err := tf.readStore(prevStore, from)
+	sum = copy.sum
 	if err != nil {
 		return sum, err
 	}
@@ -123,6 +128,7 @@ func (l *loader) load(read files) (sum watch.Sum, err error) {
 	// snapshot may still look clients up in it. The collector frees it.
 	reloads.WithLabelValues("success").Inc()
 	lastReload.Set(float64(time.Now().UnixNano()) / 1e9)
+	remember(tf.cfg.dir, copy)
 	switch l.state {
 	case setUp:
 		// The watcher's first check compares with what was really loaded.
@@ -147,31 +153,78 @@ func logWarnings(probs policyfile.Problems) error {
 	return probs.Err()
 }
 
-// readStore loads a consistent copy of the store (watch.ReadStable). It
-// returns the store, its problems and the Sum of the content loaded;
-// without a consistent copy (the store is missing, unreadable, or kept
-// changing), a zero Sum and the problems policyfile finds in the store as
-// it is, or the read error when it finds none.
-func (tf *TrafficFlow) readStore(prev *policyfile.Store) (*policyfile.Store, policyfile.Problems, watch.Sum, error) {
+// readStore loads a consistent copy of the store (watch.ReadStable), or
+// the copy from when it is not nil. It returns the store, its problems and
+// the copy loaded; without a consistent copy (the store is missing,
+// unreadable, or kept changing), a zero copy and the problems policyfile
+// finds in the store as it is, or the read error when it finds none.
+func (tf *TrafficFlow) readStore(prev *policyfile.Store, from *storeCopy) (*policyfile.Store, policyfile.Problems, storeCopy, error) {
 	opts := policyfile.Options{Zones: tf.Zones, MissingHealthCheck: tf.cfg.missingCheck, Previous: prev}
-	fsys, sum, err := watch.ReadStable(tf.cfg.dir)
+	var c storeCopy
+	var err error
+	if from != nil {
+		c = *from
+	} else {
+		c.fsys, c.sum, err = watch.ReadStable(tf.cfg.dir)
+	}
 	switch {
 	case err == nil:
-		store, probs := policyfile.LoadFS(fsys, tf.cfg.dir, opts)
-		return store, probs, sum, nil
+		store, probs := policyfile.LoadFS(c.fsys, tf.cfg.dir, opts)
+		return store, probs, c, nil
 	case err == watch.ErrChanging:
-		return nil, nil, watch.Sum{}, err
+		return nil, nil, storeCopy{}, err
 	}
 	// Load tells what is wrong in the store's terms, if it can.
 	if store, probs := policyfile.Load(tf.cfg.dir, opts); probs.Err() != nil {
-		return store, probs, watch.Sum{}, nil
+		return store, probs, storeCopy{}, nil
 	}
-	return nil, nil, watch.Sum{}, err
+	return nil, nil, storeCopy{}, err
+}
+
+// storeCopy is a consistent copy of a store in memory and its Sum.
+type storeCopy struct {
+	fsys fs.FS
+	sum  watch.Sum
+}
+
+// lastGood holds the last store content that loaded from each store
+// directory in this process, so that an instance a Corefile restart sets
+// up while the store is invalid can start with it (setup.go's init)
+// instead of failing, which would lose the Corefile's edit.
+var lastGood = struct {
+	sync.Mutex
+	m map[string]storeCopy
+}{m: map[string]storeCopy{}}
+
+// remember records c as the last good content of the store in dir.
+func remember(dir string, c storeCopy) {
+	if c.fsys == nil {
+		return
+	}
+	lastGood.Lock()
+	lastGood.m[absDir(dir)] = c
+	lastGood.Unlock()
+}
+
+// lastGoodCopy returns the last good content of the store in dir.
+func lastGoodCopy(dir string) (storeCopy, bool) {
+	lastGood.Lock()
+	defer lastGood.Unlock()
+	c, ok := lastGood.m[absDir(dir)]
+	return c, ok
+}
+
+func absDir(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }
 
 // start starts the health checks and the store watcher (OnStartup).
 func (l *loader) start() error {
 	tf := l.tf
+	tf.started() // lifecycle.go
 	tf.health.Start()
 	var extra []string
 	if tf.cfg.geoipPath != "" {
@@ -207,7 +260,7 @@ func (l *loader) changed(c watch.Change) watch.Sum {
 	tf := l.tf
 	l.pending.geoip = l.pending.geoip || slices.Contains(c.Files, tf.cfg.geoipPath)
 	l.pending.latency = l.pending.latency || slices.Contains(c.Files, tf.cfg.latencyPath)
-	sum, err := l.load(l.pending)
+	sum, err := l.load(l.pending, nil)
 	var fe *fileError
 	switch {
 	case err == nil:

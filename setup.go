@@ -1,6 +1,7 @@
 package trafficflow
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"path/filepath"
@@ -30,6 +31,7 @@ func setup(c *caddy.Controller) error {
 	if err := tf.init(); err != nil {
 		return plugin.Error(pluginName, err)
 	}
+	join(c, tf) // lifecycle.go
 	c.OnStartup(tf.loader.start)
 	c.OnShutdown(tf.loader.stop)
 	dnsserver.GetConfig(c).AddPlugin(func(next plugin.Handler) plugin.Handler {
@@ -182,11 +184,27 @@ func oneOf(c *caddy.Controller, words ...string) (string, error) {
 
 // init loads everything at setup, so that a broken store stops CoreDNS
 // from starting (as a broken zone file does) before anything runs.
+//
+// On a Corefile restart of a running server, an invalid store must not
+// make the restart fail: the Corefile's edit would be lost (the reload
+// plugin does not retry). So when this process has loaded the same store
+// directory before, the new instance starts with that last good content,
+// says so, and applies the store as soon as it is fixed.
 func (tf *TrafficFlow) init() error {
 	tf.health = health.New(health.Options{Logger: log})
 	tf.loader = &loader{tf: tf}
-	if _, err := tf.loader.load(files{geoip: true, latency: true}); err != nil {
-		return fmt.Errorf("%s:\n%w", tf.invalid(err), err)
+	sum, err := tf.loader.load(files{geoip: true, latency: true}, nil)
+	if err == nil {
+		return nil
 	}
-	return nil
+	var fe *fileError
+	if good, ok := lastGoodCopy(tf.cfg.dir); ok && !errors.As(err, &fe) {
+		if _, gerr := tf.loader.load(files{}, &good); gerr == nil {
+			tf.logReloadError(err)
+			log.Warningf("policy store %s: starting with its last good version; the store is applied as soon as it is valid again", tf.cfg.dir)
+			tf.loader.loaded = sum // the watcher waits for the next change
+			return nil
+		}
+	}
+	return fmt.Errorf("%s:\n%w", tf.invalid(err), err)
 }

@@ -39,6 +39,8 @@ type TrafficFlow struct {
 	health *health.Engine
 	// loader loads the store and, once started, watches it.
 	loader *loader
+	// group is the instance's Caddy instance's group (lifecycle.go).
+	group *group
 	// series are the per-record counter series the instance has resolved.
 	series instanceSeries
 

@@ -21,17 +21,10 @@ type Logger interface {
 	Warningf(format string, args ...any)
 }
 
-// DefaultMaxConcurrent is the number of probes in flight at once when
-// Options.MaxConcurrent is not set.
-const DefaultMaxConcurrent = 32
-
 // Options configure an Engine. The zero value is usable.
 type Options struct {
 	// Logger receives one line per state transition; nil discards them.
 	Logger Logger
-	// MaxConcurrent bounds the probes in flight at once across all checks
-	// (DefaultMaxConcurrent when <= 0).
-	MaxConcurrent int
 	// LookupIPv4 resolves FullyQualifiedDomainName for checks without an
 	// IPAddress (Route 53 resolves A records only). Only IPv4 results are
 	// used. Default: net.DefaultResolver.LookupNetIP(ctx, "ip4", host).
@@ -52,11 +45,8 @@ type Engine struct {
 	now    func() time.Time
 	random func() float64
 
-	// sem bounds the probes in flight across all checks.
-	sem chan struct{}
-	// inFlight and waiting count probes holding and waiting for sem
-	// (observability for tests).
-	inFlight, waiting atomic.Int32
+	// inFlight counts the probes in flight (observability for tests).
+	inFlight atomic.Int32
 
 	// cells is the lock-free index of Cell: a map replaced on every Update.
 	cells atomic.Pointer[map[string]*atomic.Bool]
@@ -100,11 +90,6 @@ func New(opts Options) *Engine {
 	if e.random == nil {
 		e.random = rand.Float64
 	}
-	n := opts.MaxConcurrent
-	if n <= 0 {
-		n = DefaultMaxConcurrent
-	}
-	e.sem = make(chan struct{}, n)
 	e.base, e.stopAll = context.WithCancel(context.Background())
 	empty := map[string]*atomic.Bool{}
 	e.cells.Store(&empty)

@@ -3,6 +3,7 @@ package health
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"runtime"
 	"strings"
@@ -135,15 +136,13 @@ func TestStaleResultsDropped(t *testing.T) {
 		})
 	}
 
-	// A removed check waiting for a probe slot gives up without probing.
-	e, _ := newEngine(t, Options{MaxConcurrent: 1})
+	// A removed check's pending probe gives up without probing.
+	e, _ := newEngine(t, Options{})
 	e.Update([]*policyfile.HealthCheck{hc("web", policyfile.HTTP, b.ap)}, nil)
 	_, c := e.doneOf("web")
 	e.Update(nil, nil)
-	e.sem <- struct{}{} // every slot taken: only the cancelled context can end the wait
 	hits := b.hits.Load()
 	e.probeOnce(c)
-	<-e.sem
 	if b.hits.Load() != hits || c.lastResult != "" {
 		t.Error("a removed check was probed")
 	}
@@ -341,38 +340,37 @@ func TestStopLeavesNoGoroutine(t *testing.T) {
 	}
 }
 
-func TestMaxConcurrent(t *testing.T) {
+// Checks whose backends hang do not delay the others: with 200 of them
+// in flight, a TCP check probed every second with a threshold of 1 still
+// notices its backend going down and coming back within 2 seconds each.
+func TestHangingChecksDoNotDelayOthers(t *testing.T) {
 	hang := newBackend(t, false)
 	hang.hang.Store(1)
-	e, _ := newEngine(t, Options{MaxConcurrent: 2})
+	t.Cleanup(hang.free)
+	tcp := newTCPBackend(t, nil)
+	e, _ := newEngine(t, Options{})
 	var checks []*policyfile.HealthCheck
-	ids := []string{"c1", "c2", "c3", "c4", "c5"}
-	for _, id := range ids {
-		checks = append(checks, hc(id, policyfile.HTTP, hang.ap, func(c *policyfile.HealthCheck) { c.RequestInterval = 5 * time.Second }))
+	for i := range 200 {
+		checks = append(checks, hc(fmt.Sprintf("hang%d", i), policyfile.HTTP, hang.ap, func(c *policyfile.HealthCheck) { c.RequestInterval = 10 * time.Second }))
 	}
+	checks = append(checks, hc("fast", policyfile.TCP, tcp.ap, func(c *policyfile.HealthCheck) {
+		c.RequestInterval = time.Second
+		c.FailureThreshold = 1
+	}))
 	e.Update(checks, nil)
-	var wg sync.WaitGroup
-	for _, id := range ids {
-		wg.Go(func() { e.probeNow(id) })
-	}
-	waitFor(t, "2 probes in flight and 3 waiting", 3*time.Second, func() bool {
-		return hang.active.Load() == 2 && e.waiting.Load() == 3
-	})
-	if n := e.inFlight.Load(); n != 2 {
-		t.Errorf("in flight %d, want 2", n)
-	}
-	// Free the hung requests: the waiting probes run, never more than 2 at once.
-	hang.hang.Store(0)
-	hang.free()
-	wg.Wait()
-	if p := hang.peak.Load(); p != 2 {
-		t.Errorf("peak concurrent probes %d, want 2", p)
-	}
-	if h := hang.hits.Load(); h != 5 {
-		t.Errorf("%d probes reached the server, want 5", h)
-	}
-	if e := New(Options{}); cap(e.sem) != DefaultMaxConcurrent {
-		t.Errorf("default MaxConcurrent %d", cap(e.sem))
+	e.Start()
+	waitFor(t, "200 hanging probes in flight", 10*time.Second, func() bool { return hang.active.Load() >= 200 })
+	cell := mustCell(t, e, "fast")
+	tcp.down()
+	start := time.Now()
+	waitFor(t, "the fast check to go down", 5*time.Second, func() bool { return !cell.Load() })
+	down := time.Since(start)
+	tcp.up()
+	start = time.Now()
+	waitFor(t, "the fast check to come back", 5*time.Second, func() bool { return cell.Load() })
+	up := time.Since(start)
+	if down > 2*time.Second || up > 2*time.Second {
+		t.Errorf("detection took %s (down) and %s (up) behind 200 hanging checks, want at most 2s each", down, up)
 	}
 }
 

@@ -47,23 +47,19 @@ func (e *Engine) run(c *check, done chan struct{}) {
 	}
 }
 
-// probeOnce runs one probe of c and counts its result. A probe waits for a
-// slot among MaxConcurrent, and at most one probe of c is in flight.
+// probeOnce runs one probe of c and counts its result. At most one probe
+// of c is in flight, and no probe waits for another check's: the probes in
+// flight are bounded by the number of checks (each by its timeout, at most
+// its interval), and a backend that hangs delays only its own check.
 func (e *Engine) probeOnce(c *check) {
 	c.probeMu.Lock()
 	defer c.probeMu.Unlock()
-	e.waiting.Add(1)
-	select {
-	case e.sem <- struct{}{}:
-		e.waiting.Add(-1)
-	case <-c.ctx.Done():
-		e.waiting.Add(-1)
-		return
+	if c.ctx.Err() != nil {
+		return // removed, changed or stopped meanwhile
 	}
 	e.inFlight.Add(1)
 	ok, reason := e.probe(c.ctx, c)
 	e.inFlight.Add(-1)
-	<-e.sem
 
 	e.mu.Lock()
 	defer e.mu.Unlock()

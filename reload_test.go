@@ -14,6 +14,9 @@ import (
 
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
+
+	"github.com/trafficflow/trafficflow/policyfile"
+	"github.com/trafficflow/trafficflow/watch"
 )
 
 // The loader: the load at setup and the reloads on every change the
@@ -523,5 +526,58 @@ func TestMissingHealthCheckModes(t *testing.T) {
 			checkCase(t, tf, test.Case{Qname: "www.example.org.", Qtype: dns.TypeA, Authoritative: true,
 				Answer: []dns.RR{test.A("www.example.org. 60 IN A " + want)}})
 		})
+	}
+}
+
+// Losing the store directory or the GeoIP database keeps the last good
+// configuration serving, and counts as a failed reload; their return is
+// loaded.
+func TestReloadLostFiles(t *testing.T) {
+	b, err := os.ReadFile(testdataPath(t, "geoip/GeoIP2-City-Test.mmdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "City.mmdb")
+	mustWriteFile(t, db, string(b))
+	dir := writeFiles(t, map[string]string{
+		"policies/geo/1.json": reloadGeoPolicy,
+		"records.json":        recordsFile(prec{"geo.example.org.", "geo", 1}),
+	})
+	tf := newPlugin(t, pluginOpts{dir: dir, block: "geoip " + db + "\nreload 0s", watch: true})
+	assertAnswer(t, tf, "geo.example.org.", "2.2.3.0/24", "192.0.2.30")
+	for _, tc := range []struct {
+		name string
+		lose func()
+	}{
+		{"store", func() {
+			if err := os.Rename(dir, dir+".away"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"GeoIP database", func() {
+			if err := os.Remove(db); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		failures := reloadCount(t, "failure")
+		tc.lose()
+		pollUntil(t, answerWait, func() (bool, string) {
+			return reloadCount(t, "failure") > failures, "losing the " + tc.name + " was not counted as a failed reload"
+		})
+		assertAnswer(t, tf, "geo.example.org.", "2.2.3.0/24", "192.0.2.30")
+	}
+	// Both come back: loaded.
+	successes := reloadCount(t, "success")
+	mustWriteFile(t, db, string(b))
+	if err := os.Rename(dir+".away", dir); err != nil {
+		t.Fatal(err)
+	}
+	pollUntil(t, answerWait, func() (bool, string) {
+		return reloadCount(t, "success") > successes, "the store's return was not loaded"
+	})
+	assertAnswer(t, tf, "geo.example.org.", "2.2.3.0/24", "192.0.2.30")
+	if watch.MaxFileSize != policyfile.MaxFileSize {
+		t.Errorf("the watcher reads files of up to %d bytes, the loader %d", watch.MaxFileSize, policyfile.MaxFileSize)
 	}
 }

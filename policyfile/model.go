@@ -11,6 +11,14 @@ const (
 // MaxDocumentSize is Route 53's limit on a policy document, in characters.
 const MaxDocumentSize = 102400
 
+// MaxFileSize is the most a store file may hold, in bytes (records.json
+// with 100,000 records is about 8 MB). The store watcher reads no larger
+// file either.
+const MaxFileSize = 32 << 20
+
+// MaxCommentSize is Route 53's limit on a version's comment, in characters.
+const MaxCommentSize = 1024
+
 // MaxVersions is Route 53's limit on the versions of one policy.
 const MaxVersions = 1000
 

@@ -174,8 +174,8 @@ func (l *loader) docContext() *docContext {
 
 func (l *loader) comment(dec *decoder, p *jsontree.Path, n *jsontree.Node) string {
 	s, ok := dec.str(n, p)
-	if ok && len(s) > 1024 {
-		dec.warn(p, fmt.Sprintf("is %d characters long; Route 53 allows at most 1024", len(s)), "", "shorten it")
+	if n := utf8.RuneCountInString(s); ok && n > MaxCommentSize {
+		dec.errorf(p, "is %d characters long; Route 53 allows at most %d: shorten it", n, MaxCommentSize)
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package policyfile
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,4 +194,16 @@ func TestVersionFileNotRegular(t *testing.T) {
 			t.Errorf("strict %v:\n got: %q\nwant: %q", strict, got, want)
 		}
 	}
+}
+
+// Bounds on what a file can make the loader hold: a comment of more than
+// 1,024 characters, a store file of more than MaxFileSize bytes.
+func TestFileBounds(t *testing.T) {
+	runStoreCases(t, []storeCase{
+		{name: "comment", files: map[string]string{"policies/web/1.json": `{"Comment":"` + strings.Repeat("é", 1025) + `","Document":` + simpleDoc + `}`},
+			want: []string{`policies/web/1.json: Comment: is 1025 characters long; Route 53 allows at most 1024: shorten it`}},
+		{name: "comment at the limit", files: map[string]string{"policies/web/1.json": `{"Comment":"` + strings.Repeat("é", 1024) + `","Document":` + simpleDoc + `}`}},
+		{name: "file", files: map[string]string{"records.json": `{"PolicyRecords":[]}` + strings.Repeat(" ", MaxFileSize)},
+			want: []string{fmt.Sprintf("records.json: is %d bytes long; a store file may have at most 32 MiB", MaxFileSize+20)}},
+	})
 }

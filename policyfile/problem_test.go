@@ -31,12 +31,11 @@ func TestStrictKeepsEveryFinding(t *testing.T) {
 		"healthstate.json":       `{"nope":"healthy"}`,
 		"policies/x/1.json":      `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"CNAME","StartEndpoint":"c","Endpoints":{"c":{"Type":"value","Value":"y.example.com"}}}`,
 		"policies/y/1.json":      `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"CNAME","StartEndpoint":"c","Endpoints":{"c":{"Type":"value","Value":"x.example.com"}}}`,
-		"policies/x/2.json":      `{"Comment":"` + strings.Repeat("c", 1025) + `","Document":` + simpleDoc + `}`,
 		"policies/bucket/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartEndpoint":"s","Endpoints":{"s":{"Type":"s3-website","Region":"us-east-1","Value":"other.example.com"}}}`,
 	}
 	files["records.json"] = `{"PolicyRecords":[` + strings.Join([]string{rec("geo.example.com", "geo", 1), rec("prox.example.org", "prox", 1),
 		rec("x.example.com", "x", 1), rec("y.example.com", "y", 1), rec("bucket.example.com", "bucket", 1),
-		`{"Name":"z.example.com","Policy":"x","version":2,"TTL":1,"Extra":null}`}, ",") + `]}`
+		`{"Name":"z.example.com","Policy":"x","version":1,"TTL":1,"Extra":null}`}, ",") + `]}`
 	dir := writeStore(t, files)
 	opts := Options{Zones: []string{"example.com."}}
 	_, lenient := Load(dir, opts)
@@ -48,7 +47,7 @@ func TestStrictKeepsEveryFinding(t *testing.T) {
 	// Every kind of lenient finding is in the fixture.
 	for _, kind := range []string{"; ignored", "; accepted", "accepted as", "truncated to", "never matches", "treated as absent", "not served",
 		"not reachable", "matched against the GeoIP", "answered as values", "probes from where it runs", "CNAME loop", "no record uses this version",
-		"S3 serves a website only", "Route 53 allows at most 1024", "differs from the policy's name"} {
+		"S3 serves a website only", "differs from the policy's name"} {
 		found := false
 		for _, p := range lenient {
 			found = found || strings.Contains(p.Message, kind)

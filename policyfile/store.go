@@ -265,6 +265,10 @@ func (l *loader) decoder(rel string) *decoder {
 // parseFile reads and parses a store file given relative to the store.
 func (l *loader) parseFile(rel string) (*jsontree.Node, *decoder) {
 	dec := l.decoder(rel)
+	if fi, err := fs.Stat(l.fsys, rel); err == nil && fi.Size() > MaxFileSize {
+		l.probs = append(l.probs, Problem{File: rel, Message: fmt.Sprintf("is %d bytes long; a store file may have at most %d MiB", fi.Size(), MaxFileSize>>20)})
+		return nil, nil
+	}
 	data, err := fs.ReadFile(l.fsys, rel)
 	if err != nil {
 		l.probs = append(l.probs, Problem{File: rel, Message: errText(err)})

@@ -91,9 +91,16 @@ func (w *Watcher) checkStore(src source, quit <-chan struct{}) (changed, again b
 		if errors.Is(err, errStopped) {
 			return false, false
 		}
+		lost := w.st.storeErr == ""
 		if msg := err.Error(); msg != w.st.storeErr {
 			w.st.storeErr = msg
 			w.log.Warningf("watch: cannot read the store, keeping the last version: %v", err)
+		}
+		if lost && !w.st.reported.IsZero() {
+			// Reported once, so that the loss is counted (a failed
+			// load); the store is reported again when it is back.
+			w.st.reported = Sum{}
+			return true, again
 		}
 		return false, again
 	}
@@ -139,8 +146,10 @@ func (w *Watcher) checkFiles(quit <-chan struct{}) []string {
 
 // checkFile checks one extra file: a changed stat fingerprint (or a racy
 // one) leads to a new content hash, and a changed content hash is a change.
-// The first check only records the state. A missing file is not a change:
-// it is logged once and the last version is kept until the file is back.
+// The first check only records the state. A file that goes missing is
+// reported once (so that the loss is counted) and logged; the caller keeps
+// the last version, and the file is reported again when it is back with
+// other content.
 func (w *Watcher) checkFile(s *fileState, p string, buf *[]byte, quit <-chan struct{}) bool {
 	fi, err := os.Stat(p)
 	if err == nil && !fi.Mode().IsRegular() {
@@ -162,15 +171,18 @@ func (w *Watcher) checkFile(s *fileState, p string, buf *[]byte, quit <-chan str
 		switch {
 		case errors.Is(err, errStopped):
 		case isMissing(err):
+			lost := false
 			if !s.missing {
 				s.missing = true
 				if s.hasSum {
 					w.log.Warningf("watch: %s is missing, keeping the last version until it is back", p)
+					lost = s.known
 				} else {
 					w.log.Warningf("watch: %s does not exist (yet)", p)
 				}
 			}
 			s.known = true
+			return lost
 		default:
 			if msg := err.Error(); msg != s.errMsg {
 				s.errMsg = msg

@@ -82,6 +82,11 @@ func TestExtraFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 				r.log.waitLine(t, "is missing")
+				// The loss is reported once, so that it is counted.
+				if rep := r.waitReport(t); len(rep.Files) != 1 || rep.StoreChanged {
+					t.Fatalf("loss reported as %v", rep.Change)
+				}
+				r.forceCheck(t)
 				r.expectNoReport(t)
 				// Back with the same content: not a change.
 				replaceByRename(t, p, geoContent("1"))

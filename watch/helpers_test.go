@@ -187,7 +187,7 @@ type recorder struct {
 // onChange records a report and says that it read what the check saw.
 func (r *recorder) onChange(c Change) Sum {
 	rep := report{Change: c, fp: r.w.st.reported} // the watcher's goroutine owns st
-	if c.StoreChanged {
+	if c.StoreChanged && !rep.fp.IsZero() {
 		if rep.fp == r.prev {
 			r.dups.Add(1)
 		}

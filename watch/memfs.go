@@ -3,6 +3,7 @@ package watch
 import (
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"path"
@@ -92,8 +93,16 @@ func readFile(p string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(f)
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err == nil && len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s: larger than %d MiB, the most a store file may hold", p, MaxFileSize>>20)
+	}
+	return data, err
 }
+
+// MaxFileSize is the most a store file may hold: Read reads no larger
+// file (policyfile reports such a file in the store's terms).
+const MaxFileSize = 32 << 20
 
 // memFS is the read-only in-memory file system Read returns. It implements
 // fs.ReadFileFS, fs.ReadDirFS and fs.StatFS.

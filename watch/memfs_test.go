@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -123,5 +124,18 @@ func TestReadStable(t *testing.T) {
 	}
 	if _, _, err := ReadStable(filepath.Join(t.TempDir(), "missing")); err == nil || err == ErrChanging {
 		t.Errorf("a missing store: %v", err)
+	}
+}
+
+// Read reads no store file larger than MaxFileSize.
+func TestReadBound(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	writeTree(t, dir, tree{"records.json": strings.Repeat(" ", MaxFileSize+1)})
+	if _, _, err := Read(dir); err == nil || !strings.Contains(err.Error(), "larger than 32 MiB") {
+		t.Errorf("Read of a file of MaxFileSize+1 bytes: %v", err)
+	}
+	writeTree(t, dir, tree{"records.json": strings.Repeat(" ", MaxFileSize)})
+	if _, _, err := Read(dir); err != nil {
+		t.Errorf("Read of a file of MaxFileSize bytes: %v", err)
 	}
 }

@@ -403,14 +403,18 @@ func TestBaseline(t *testing.T) {
 	})
 }
 
-// TestStoreMissingAndBack: a store directory that disappears is logged, not
-// reported, and its return with new content is reported.
+// TestStoreMissingAndBack: a store directory that disappears is logged and
+// reported once (so that the loss is counted), and its return is reported.
 func TestStoreMissingAndBack(t *testing.T) {
 	for _, m := range []mode{modeFS, modePoll} {
 		t.Run(m.name, func(t *testing.T) {
 			dir, _, r := startWatcher(t, m)
 			mustRename(t, dir, dir+".away")
 			r.log.waitLine(t, "cannot read the store")
+			if rep := r.waitReport(t); !rep.StoreChanged || !rep.fp.IsZero() {
+				t.Fatalf("loss reported as %v (%x)", rep.Change, rep.fp[:4])
+			}
+			r.forceCheck(t)
 			r.expectNoReport(t)
 
 			tr := baseTree()

@@ -35,8 +35,8 @@ const (
 	// consistent option, case (g).
 	consistentZone = "consistent.example.org."
 	manyRecords    = 10000
-	manyPolicies = 1000
-	manyVersions = 3
+	manyPolicies   = 1000
+	manyVersions   = 3
 )
 
 // cases are run in this order in every round.

@@ -15,6 +15,14 @@
 // if the store is invalid (printing its problems) or has no such policy
 // or version, 2 on a usage error.
 //
+//	trafficflow diff [--geoip FILE] [--bias-formula legacy|linear] [--missing-healthcheck MODE] [--json] DIR POLICY V1 V2
+//
+// diff tells what version V2 of a policy changes from V1: the rules and
+// endpoints added, removed and changed, and the clients (by continent,
+// country and US state) whose answers or shares change, as text or JSON.
+// It exits 0 when it ran, 1 if the store is invalid or has no such policy
+// or versions, 2 on a usage error.
+//
 // Each command lives in its own file (validate.go, ...) and registers in
 // commands.
 package main
@@ -38,7 +46,7 @@ type command struct {
 var commands = map[string]command{}
 
 // order lists the commands in the order the usage text shows them.
-var order = []string{"validate", "explain", "graph"}
+var order = []string{"validate", "explain", "graph", "diff"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

@@ -1,6 +1,7 @@
 package policydiff
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -38,4 +39,14 @@ func compare(t *testing.T, v1, v2 string) *Diff {
 func doc(endpoints, rules string) string {
 	return `{"AWSPolicyFormatVersion": "2015-10-01", "RecordType": "A", "StartRule": "top",
 		"Endpoints": {` + endpoints + `}, "Rules": {` + rules + `}}`
+}
+
+// hasLines checks that text holds each of want.
+func hasLines(t *testing.T, text string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("the text lacks %q:\n%s", w, text)
+		}
+	}
 }

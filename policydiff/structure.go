@@ -58,33 +58,30 @@ func valueOf(e *policyfile.Endpoint) string {
 	return e.Value
 }
 
-func endpointOf(e *policyfile.Endpoint, reachable map[string]bool) *Endpoint {
-	return &Endpoint{Type: string(e.Type), Value: e.Value, Region: e.Region, Reachable: reachable[e.ID]}
-}
-
-func reachableEndpoints(d *policyfile.Document) map[string]bool {
-	m := map[string]bool{}
-	for _, e := range d.ReachableEndpoints() {
-		m[e.ID] = true
+// byID indexes rules or endpoints by their IDs.
+func byID[T any](list []T, id func(T) string) map[string]T {
+	m := make(map[string]T, len(list))
+	for _, x := range list {
+		m[id(x)] = x
 	}
 	return m
+}
+
+func endpointID(e *policyfile.Endpoint) string { return e.ID }
+func ruleID(r *policyfile.Rule) string         { return r.ID }
+
+func endpointOf(e *policyfile.Endpoint, reachable map[string]*policyfile.Endpoint) *Endpoint {
+	return &Endpoint{Type: string(e.Type), Value: e.Value, Region: e.Region, Reachable: reachable[e.ID] != nil}
 }
 
 // compareEndpoints matches endpoints by ID; of the rest, a removed and an
 // added endpoint with the same type, value and region are a rename.
 func compareEndpoints(a, b *policyfile.Document) []EndpointChange {
-	ra, rb := reachableEndpoints(a), reachableEndpoints(b)
-	inB := map[string]*policyfile.Endpoint{}
-	for _, e := range b.Endpoints {
-		inB[e.ID] = e
-	}
-	inA := map[string]bool{}
+	ra, rb := byID(a.ReachableEndpoints(), endpointID), byID(b.ReachableEndpoints(), endpointID)
+	inA, inB := byID(a.Endpoints, endpointID), byID(b.Endpoints, endpointID)
 	var added []*policyfile.Endpoint
-	for _, e := range a.Endpoints {
-		inA[e.ID] = true
-	}
 	for _, e := range b.Endpoints {
-		if !inA[e.ID] {
+		if inA[e.ID] == nil {
 			added = append(added, e)
 		}
 	}
@@ -121,26 +118,13 @@ func compareEndpoints(a, b *policyfile.Document) []EndpointChange {
 	return out
 }
 
-func reachableRules(d *policyfile.Document) map[string]bool {
-	m := map[string]bool{}
-	for _, r := range d.Reachable() {
-		m[r.ID] = true
-	}
-	return m
-}
-
 // compareRules matches rules by ID and their items by position.
 func compareRules(a, b *policyfile.Document) []RuleChange {
-	ra, rb := reachableRules(a), reachableRules(b)
-	inB := map[string]*policyfile.Rule{}
-	for _, r := range b.Rules {
-		inB[r.ID] = r
-	}
-	inA := map[string]bool{}
+	ra, rb := byID(a.Reachable(), ruleID), byID(b.Reachable(), ruleID)
+	inA, inB := byID(a.Rules, ruleID), byID(b.Rules, ruleID)
 	out := []RuleChange{}
 	for _, old := range a.Rules {
-		inA[old.ID] = true
-		oldInfo := &Rule{Type: string(old.Type), Reachable: ra[old.ID]}
+		oldInfo := &Rule{Type: string(old.Type), Reachable: ra[old.ID] != nil}
 		cur := inB[old.ID]
 		if cur == nil {
 			c := RuleChange{Change: Removed, ID: old.ID, Old: oldInfo, Items: []ItemChange{}}
@@ -150,17 +134,17 @@ func compareRules(a, b *policyfile.Document) []RuleChange {
 			out = append(out, c)
 			continue
 		}
-		c := RuleChange{Change: Changed, ID: old.ID, Old: oldInfo, New: &Rule{Type: string(cur.Type), Reachable: rb[cur.ID]}, Items: compareItems(old, cur)}
+		c := RuleChange{Change: Changed, ID: old.ID, Old: oldInfo, New: &Rule{Type: string(cur.Type), Reachable: rb[cur.ID] != nil}, Items: compareItems(old, cur)}
 		c.Fields = fields(c.Fields, "rule_type", string(old.Type), string(cur.Type))
 		if len(c.Fields) > 0 || len(c.Items) > 0 {
 			out = append(out, c)
 		}
 	}
 	for _, cur := range b.Rules {
-		if inA[cur.ID] {
+		if inA[cur.ID] != nil {
 			continue
 		}
-		c := RuleChange{Change: Added, ID: cur.ID, New: &Rule{Type: string(cur.Type), Reachable: rb[cur.ID]}, Items: []ItemChange{}}
+		c := RuleChange{Change: Added, ID: cur.ID, New: &Rule{Type: string(cur.Type), Reachable: rb[cur.ID] != nil}, Items: []ItemChange{}}
 		for i := range cur.Items {
 			c.Items = append(c.Items, ItemChange{Change: Added, Index: i, New: itemOf(cur, i)})
 		}

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 
-	"github.com/trafficflow/trafficflow/evaluate"
 	"github.com/trafficflow/trafficflow/geo"
 	"github.com/trafficflow/trafficflow/policydiff"
 	"github.com/trafficflow/trafficflow/policyfile"
@@ -41,14 +39,9 @@ func diffCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	var opts policydiff.Options
-	switch *bias {
-	case "legacy":
-		opts.BiasFormula = evaluate.BiasLegacy
-	case "linear":
-		opts.BiasFormula = evaluate.BiasLinear
-	default:
-		fmt.Fprintf(stderr, "trafficflow diff: --bias-formula must be legacy or linear, not %q\n", *bias)
+	formula, err := biasMode(*bias)
+	if err != nil {
+		fmt.Fprintf(stderr, "trafficflow diff: %v\n", err)
 		return 2
 	}
 	mode, err := missingMode(*missing)
@@ -80,20 +73,10 @@ func diffCmd(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
-	d, err := policydiff.Compare(name, versions[0], versions[1], opts)
+	d, err := policydiff.Compare(name, versions[0], versions[1], policydiff.Options{BiasFormula: formula})
 	if err != nil {
 		fmt.Fprintf(stderr, "trafficflow diff: %v\n", err)
 		return 1
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(d); err != nil {
-			fmt.Fprintf(stderr, "trafficflow diff: %v\n", err)
-			return 1
-		}
-		return 0
-	}
-	io.WriteString(stdout, d.Text())
-	return 0
+	return printResult("diff", *asJSON, d, d.Text, stdout, stderr)
 }

@@ -64,3 +64,24 @@ func TestDiff(t *testing.T) {
 		t.Errorf("usage lacks diff after graph:\n%s", stdout.String())
 	}
 }
+
+// The README's example is what the command prints.
+func TestDiffREADME(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cmd = "$ go run ./cmd/trafficflow diff examples/store tree 1 2\n"
+	_, example, ok := strings.Cut(string(b), cmd)
+	example, _, _ = strings.Cut(example, "~~~")
+	if !ok {
+		t.Fatalf("the README has no example %q", cmd)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"diff", exampleStore, "tree", "1", "2"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if stdout.String() != example {
+		t.Errorf("the README's example:\n%s\nthe command prints:\n%s", example, stdout.String())
+	}
+}

@@ -28,6 +28,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -87,4 +88,21 @@ func count(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// printResult writes a command's result: v as indented JSON when asJSON,
+// else text(). It returns the exit status (1 when the JSON cannot be
+// written).
+func printResult(cmd string, asJSON bool, v any, text func() string, stdout, stderr io.Writer) int {
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			fmt.Fprintf(stderr, "trafficflow %s: %v\n", cmd, err)
+			return 1
+		}
+		return 0
+	}
+	io.WriteString(stdout, text())
+	return 0
 }

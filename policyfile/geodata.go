@@ -1,6 +1,13 @@
 package policyfile
 
-import "strings"
+// countrypoints.go is generated from public geometry (npm packages fetched
+// with npm pack; see internal/gen/centroids):
+//go:generate go run ../internal/gen/centroids -o countrypoints.go
+
+import (
+	"slices"
+	"strings"
+)
 
 // Continents maps Route 53's continent codes to their English names.
 var Continents = map[string]string{
@@ -44,6 +51,17 @@ var countryContinent = func() map[string]string {
 // or "" when Route 53's table does not list the country.
 func ContinentOf(country string) string { return countryContinent[country] }
 
+// Countries returns the country codes of Route 53's country → continent
+// table (ContinentOf), sorted.
+func Countries() []string {
+	out := make([]string, 0, len(countryContinent))
+	for cc := range countryContinent {
+		out = append(out, cc)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // unsupportedCountries have no IP data at Route 53; geolocation cannot
 // target them.
 var unsupportedCountries = map[string]bool{"BV": true, "CX": true, "EH": true, "HM": true}
@@ -57,6 +75,37 @@ func init() {
 	for _, s := range strings.Fields("AK AL AR AZ CA CO CT DC DE FL GA HI IA ID IL IN KS KY LA MA MD ME MI MN MO MS MT NC ND NE NH NJ NM NV NY OH OK OR PA RI SC SD TN TX UT VA VT WA WI WV WY") {
 		usStates[s] = true
 	}
+}
+
+// USStates returns the US subdivision codes Route 53 supports (the 50
+// states and DC), sorted.
+func USStates() []string {
+	out := make([]string, 0, len(usStates))
+	for s := range usStates {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// CountryPoint returns a representative point of a country (an ISO 3166-1
+// alpha-2 code, or XK): the centroid of its Natural Earth shape, or a point
+// inside the shape where the centroid falls outside (countrypoints.go). It
+// reports false for a country with no shape at that scale.
+func CountryPoint(country string) (LatLon, bool) {
+	p, ok := countryPoints[country]
+	return p, ok
+}
+
+// SubdivisionPoint returns a representative point of a subdivision, as
+// CountryPoint does for countries. Only US states, DC and the US
+// territories have points (from the US Census Bureau's shapes).
+func SubdivisionPoint(country, subdivision string) (LatLon, bool) {
+	if country != "US" {
+		return LatLon{}, false
+	}
+	p, ok := usStatePoints[subdivision]
+	return p, ok
 }
 
 // LatLon is a point in decimal degrees.

@@ -261,8 +261,13 @@ func selector(r *policyfile.Rule, i int, total int) string {
 func coordinate(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // percent formats part/total as a percentage with at most one decimal.
-func percent(part, total int) string {
-	p := 100 * float64(part) / float64(total)
+func percent(part, total int) string { return Percent(float64(part) / float64(total)) }
+
+// Percent formats a share (0..1) as the graph's labels write it: a
+// percentage with at most one decimal ("25%", "33.3%"), "<0.1%" and ">99.9%"
+// for shares that would round to 0 or 100.
+func Percent(share float64) string {
+	p := 100 * share
 	switch {
 	case p > 0 && p < 0.05:
 		return "<0.1%"

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -117,17 +116,7 @@ func explainCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "trafficflow explain: %v\n", err)
 		return 1
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(ex); err != nil {
-			fmt.Fprintf(stderr, "trafficflow explain: %v\n", err)
-			return 1
-		}
-		return 0
-	}
-	io.WriteString(stdout, ex.Text())
-	return 0
+	return printResult("explain", *asJSON, ex, ex.Text, stdout, stderr)
 }
 
 // printLoadError prints why a store (or the files beside it) did not load:

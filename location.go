@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 
 	"github.com/trafficflow/trafficflow/evaluate"
 	"github.com/trafficflow/trafficflow/geo"
@@ -73,7 +72,7 @@ func (qs *queryState) locate() {
 		}
 	}
 	if qs.snap.latency != nil {
-		if row, bits := qs.snap.latency.lookup(addr); row != nil {
+		if row, bits := qs.snap.latency.Lookup(addr); row != nil {
 			qs.client.RTT = row
 			if fromECS {
 				qs.scope = max(qs.scope, int32(bits))
@@ -85,60 +84,12 @@ func (qs *queryState) locate() {
 	}
 }
 
-// latencyTable finds a client's row of a latency table by longest prefix.
-type latencyTable struct {
-	// lengths4 and lengths6 are the prefix lengths in use, longest first.
-	lengths4, lengths6 []int
-	rows               map[netip.Prefix]map[string]float64
-}
-
-func newLatencyTable(t *policyfile.LatencyTable) *latencyTable {
-	lt := &latencyTable{rows: make(map[netip.Prefix]map[string]float64, len(t.Entries))}
-	for _, e := range t.Entries {
-		lt.rows[e.Prefix] = e.RTT
-		if e.Prefix.Addr().Is4() {
-			lt.lengths4 = append(lt.lengths4, e.Prefix.Bits())
-		} else {
-			lt.lengths6 = append(lt.lengths6, e.Prefix.Bits())
-		}
-	}
-	lt.lengths4, lt.lengths6 = longestFirst(lt.lengths4), longestFirst(lt.lengths6)
-	return lt
-}
-
-// longestFirst returns the distinct prefix lengths, longest first.
-func longestFirst(bits []int) []int {
-	slices.Sort(bits)
-	bits = slices.Compact(bits)
-	slices.Reverse(bits)
-	return bits
-}
-
-// lookup returns the row of the longest prefix containing addr and that
-// prefix's length, or nil.
-func (t *latencyTable) lookup(addr netip.Addr) (map[string]float64, int) {
-	lengths := t.lengths6
-	if addr.Is4() {
-		lengths = t.lengths4
-	}
-	for _, bits := range lengths {
-		p, err := addr.Prefix(bits)
-		if err != nil {
-			continue
-		}
-		if row, ok := t.rows[p]; ok {
-			return row, bits
-		}
-	}
-	return nil, 0
-}
-
 // checkLocation checks that the records' policies have the client data
 // they need: geo and geoproximity rules, and latency rules without a latency
 // table, need a GeoIP database (an error without one); geoproximity and
 // latency rules without a table need coordinates, which Country databases
 // do not have (a warning: their items are taken in document order).
-func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *latencyTable) policyfile.Problems {
+func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *policyfile.LatencyTable) policyfile.Problems {
 	if tf.locator != nil || db != nil && db.HasCoordinates() {
 		return nil
 	}
@@ -164,7 +115,7 @@ func (tf *TrafficFlow) checkLocation(store *policyfile.Store, db *geo.DB, lat *l
 
 // locationNeed returns the problem of the first rule of version v (used by
 // rec) that needs location data the plugin does not have.
-func (tf *TrafficFlow) locationNeed(v *policyfile.Version, rec *policyfile.Record, db *geo.DB, lat *latencyTable) (policyfile.Problem, bool) {
+func (tf *TrafficFlow) locationNeed(v *policyfile.Version, rec *policyfile.Record, db *geo.DB, lat *policyfile.LatencyTable) (policyfile.Problem, bool) {
 	for _, r := range v.Document.Reachable() {
 		needsCoords := r.Type == policyfile.Geoproximity || r.Type == policyfile.Latency && lat == nil
 		p := policyfile.Problem{File: v.File, Path: r.Path}

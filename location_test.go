@@ -128,9 +128,9 @@ func TestCheckLocation(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var lat *latencyTable
+			var lat *policyfile.LatencyTable
 			if tc.latency {
-				lat = &latencyTable{}
+				lat = &policyfile.LatencyTable{}
 			}
 			var got []string
 			for _, p := range tf.checkLocation(store, db, lat) {

@@ -85,7 +85,7 @@ func (l *loader) load(read files, from *storeCopy) (sum watch.Sum, err error) {
 	}()
 	prev := tf.snap.Load()
 	var db *geo.DB
-	var lat *latencyTable
+	var lat *policyfile.LatencyTable
 	var prevStore *policyfile.Store
 	if prev != nil {
 		db, lat, prevStore = prev.geo, prev.latency, prev.store
@@ -102,7 +102,7 @@ func (l *loader) load(read files, from *storeCopy) (sum watch.Sum, err error) {
 		if err := probs.Err(); err != nil {
 			return sum, &fileError{"latency table", tf.cfg.latencyPath, err}
 		}
-		lat = newLatencyTable(t)
+		lat = t
 	}
 	store, probs, copy, err := tf.readStore(prevStore, from)
 	sum = copy.sum

@@ -23,7 +23,7 @@ type snapshot struct {
 	store   *policyfile.Store
 	names   map[string]*entry
 	geo     *geo.DB
-	latency *latencyTable
+	latency *policyfile.LatencyTable
 	// soa holds a synthesized SOA per zone, for negative answers when the
 	// next plugin has none.
 	soa map[string]*dns.SOA
@@ -67,7 +67,7 @@ type entry struct {
 // checkLocation has accepted, on the health cells of cells (the plan of
 // the health checks that go into service with it). Compilation cannot fail for a validated
 // document; the error only guards against a bug.
-func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *latencyTable, cells evaluate.HealthSource) (*snapshot, error) {
+func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *policyfile.LatencyTable, cells evaluate.HealthSource) (*snapshot, error) {
 	s := &snapshot{store: store, names: map[string]*entry{}, geo: db, latency: lat, soa: map[string]*dns.SOA{}, zones: map[string]bool{}}
 	compiled := map[*policyfile.Version]*evaluate.Evaluator{}
 	compile := func(v *policyfile.Version) (*evaluate.Evaluator, error) {

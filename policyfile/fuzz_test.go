@@ -199,6 +199,10 @@ func FuzzLatencyTable(f *testing.F) {
 				t.Fatalf("entry %+v", e)
 			}
 			seen[e.Prefix.String()] = true
+			// Each entry's network finds its own row, or a longer one's.
+			if row, bits := tab.Lookup(e.Prefix.Addr()); row == nil || bits < e.Prefix.Bits() {
+				t.Fatalf("Lookup(%s) = %v, /%d", e.Prefix.Addr(), row, bits)
+			}
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -19,10 +20,17 @@ import (
 //	203.0.113.0/24   us-east-1=21 eu-west-1=85
 //	2001:db8::/32    eu-west-1=12 us-east-1=90
 //
-// A client matches the longest prefix that contains it. Regions a line does
-// not list rank after the listed ones, in document order.
+// A client matches the longest prefix that contains it (Lookup). Regions a
+// line does not list rank after the listed ones, in document order.
+//
+// Build one with ParseLatencyTable, LoadLatencyTable or NewLatencyTable; it
+// is immutable and safe for concurrent use. The zero value has no rows.
 type LatencyTable struct {
 	Entries []LatencyEntry
+
+	// lengths4 and lengths6 are the prefix lengths in use, longest first.
+	lengths4, lengths6 []int
+	rows               map[netip.Prefix]map[string]float64
 }
 
 // LatencyEntry is one line of a latency table.
@@ -31,6 +39,50 @@ type LatencyEntry struct {
 	// RTT maps region codes to round-trip times in milliseconds.
 	RTT  map[string]float64
 	Line int
+}
+
+// NewLatencyTable indexes entries (whose prefixes are masked and distinct)
+// for Lookup.
+func NewLatencyTable(entries []LatencyEntry) *LatencyTable {
+	t := &LatencyTable{Entries: entries, rows: make(map[netip.Prefix]map[string]float64, len(entries))}
+	for _, e := range entries {
+		t.rows[e.Prefix] = e.RTT
+		if e.Prefix.Addr().Is4() {
+			t.lengths4 = append(t.lengths4, e.Prefix.Bits())
+		} else {
+			t.lengths6 = append(t.lengths6, e.Prefix.Bits())
+		}
+	}
+	t.lengths4, t.lengths6 = longestFirst(t.lengths4), longestFirst(t.lengths6)
+	return t
+}
+
+// longestFirst returns the distinct prefix lengths, longest first.
+func longestFirst(bits []int) []int {
+	slices.Sort(bits)
+	bits = slices.Compact(bits)
+	slices.Reverse(bits)
+	return bits
+}
+
+// Lookup returns the row of the longest prefix containing addr (region →
+// milliseconds) and that prefix's length, or nil. It is on the query path:
+// it does not allocate.
+func (t *LatencyTable) Lookup(addr netip.Addr) (map[string]float64, int) {
+	lengths := t.lengths6
+	if addr.Is4() {
+		lengths = t.lengths4
+	}
+	for _, bits := range lengths {
+		p, err := addr.Prefix(bits)
+		if err != nil {
+			continue
+		}
+		if row, ok := t.rows[p]; ok {
+			return row, bits
+		}
+	}
+	return nil, 0
 }
 
 // LoadLatencyTable reads a latency table file. Problems name the file
@@ -50,7 +102,7 @@ func ParseLatencyTable(file string, data []byte) (*LatencyTable, Problems) {
 	errorf := func(line int, format string, args ...any) {
 		probs = append(probs, Problem{File: file, Path: fmt.Sprintf("line %d", line), Message: fmt.Sprintf(format, args...)})
 	}
-	t := &LatencyTable{}
+	var entries []LatencyEntry
 	seen := map[netip.Prefix]int{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
@@ -112,7 +164,7 @@ func ParseLatencyTable(file string, data []byte) (*LatencyTable, Problems) {
 		}
 		if ok {
 			seen[pfx] = line
-			t.Entries = append(t.Entries, e)
+			entries = append(entries, e)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -121,5 +173,5 @@ func ParseLatencyTable(file string, data []byte) (*LatencyTable, Problems) {
 	if len(probs) > 0 {
 		return nil, probs
 	}
-	return t, nil
+	return NewLatencyTable(entries), nil
 }

@@ -96,3 +96,40 @@ func TestLoadLatencyTable(t *testing.T) {
 		t.Errorf("missing file: table %v, problems %v", tab, probs)
 	}
 }
+
+// Lookup takes the row of the longest prefix holding the address, per
+// address family; the zero table has no rows.
+func TestLatencyTableLookup(t *testing.T) {
+	tab, probs := ParseLatencyTable("lat.txt", []byte(`192.0.2.0/24 us-east-1=80
+192.0.2.128/25 us-east-1=5
+10.0.0.0/8 eu-west-1=3
+2001:db8::/32 eu-west-1=10
+`))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	for _, tc := range []struct {
+		addr string
+		rtt  float64 // us-east-1, or eu-west-1 for the others
+		bits int     // 0: no row
+	}{
+		{"192.0.2.1", 80, 24},
+		{"192.0.2.200", 5, 25},
+		{"10.1.2.3", 3, 8},
+		{"2001:db8::1", 10, 32},
+		{"198.51.100.1", 0, 0},
+		{"::ffff:192.0.2.1", 0, 0}, // the caller unmaps
+	} {
+		row, bits := tab.Lookup(netip.MustParseAddr(tc.addr))
+		got := row["us-east-1"]
+		if _, ok := row["eu-west-1"]; ok {
+			got = row["eu-west-1"]
+		}
+		if bits != tc.bits || (row == nil) != (tc.bits == 0) || got != tc.rtt {
+			t.Errorf("Lookup(%s) = %v, /%d; want %g, /%d", tc.addr, row, bits, tc.rtt, tc.bits)
+		}
+	}
+	if row, bits := (&LatencyTable{}).Lookup(netip.MustParseAddr("192.0.2.1")); row != nil || bits != 0 {
+		t.Errorf("zero table: %v, /%d", row, bits)
+	}
+}

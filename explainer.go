@@ -112,16 +112,7 @@ func (x *Explainer) healthOf(store *policyfile.Store, id string) (bool, string) 
 	if h, ok := x.cfg.Health[id]; ok {
 		return h, "--health"
 	}
-	if f, ok := store.Missing[id]; ok {
-		return f == policyfile.ForcedHealthy, "missing_healthcheck"
-	}
-	switch store.Forced[id] {
-	case policyfile.ForcedHealthy:
-		return true, "healthstate.json"
-	case policyfile.ForcedUnhealthy:
-		return false, "healthstate.json"
-	}
-	return true, "default"
+	return store.HealthState(id)
 }
 
 // ErrNotServed says that a name is not a policy record or an alias.

@@ -245,26 +245,33 @@ func (d *decoder) integer(n *jsontree.Node, p *jsontree.Path, lo, hi int64) (int
 	return v, true
 }
 
+// decimal reads a decimal number ([-+]digits[.digits], as a string or a
+// number) in lo..hi, and returns it with its text; what names the value in
+// messages ("a decimal number of degrees").
+func (d *decoder) decimal(n *jsontree.Node, p *jsontree.Path, lo, hi float64, what string) (float64, string, bool) {
+	text, ok := d.numberText(n, p)
+	if !ok {
+		return 0, "", false
+	}
+	v, err := strconv.ParseFloat(text, 64)
+	if !decimalText(text) || err != nil || math.IsInf(v, 0) {
+		d.errorf(p, "%s is not %s", n.Describe(), what)
+		return 0, "", false
+	}
+	if v < lo || v > hi {
+		d.errorf(p, "%s is out of range %g..%g", text, lo, hi)
+		return 0, "", false
+	}
+	return v, text, true
+}
+
 // coordinate reads a latitude (limit 90) or longitude (limit 180) in
 // decimal degrees, as a string or a number. Route 53 allows two decimal
 // places; more are truncated toward zero with a warning (an error in strict
 // mode).
 func (d *decoder) coordinate(n *jsontree.Node, p *jsontree.Path, limit float64) (float64, bool) {
-	text, ok := d.numberText(n, p)
+	v, text, ok := d.decimal(n, p, -limit, limit, "a decimal number of degrees")
 	if !ok {
-		return 0, false
-	}
-	if !decimalText(text) {
-		d.errorf(p, "%s is not a decimal number of degrees", n.Describe())
-		return 0, false
-	}
-	v, err := strconv.ParseFloat(text, 64)
-	if err != nil || math.IsInf(v, 0) {
-		d.errorf(p, "%s is not a decimal number of degrees", n.Describe())
-		return 0, false
-	}
-	if v < -limit || v > limit {
-		d.errorf(p, "%s is out of range %g..%g", text, -limit, limit)
 		return 0, false
 	}
 	if dot := strings.IndexByte(text, '.'); dot >= 0 && len(text)-dot-1 > 2 {

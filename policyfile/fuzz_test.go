@@ -119,24 +119,30 @@ func checkDocumentInvariants(t *testing.T, d *Document) {
 	}
 }
 
-// FuzzStoreFiles fuzzes records.json, healthchecks.json and
-// healthstate.json together, around a fixed policy.
+// FuzzStoreFiles fuzzes records.json, healthchecks.json, healthstate.json
+// and tests.json together, around a fixed policy.
 func FuzzStoreFiles(f *testing.F) {
 	f.Add([]byte(records(rec("www.example.com", "web", 1))),
 		[]byte(`{"HealthChecks":[{"Id":"web-primary","HealthCheckConfig":{"Type":"HTTP","IPAddress":"192.0.2.1","Port":80}}]}`),
-		[]byte(`{"web-primary":"unhealthy"}`))
+		[]byte(`{"web-primary":"unhealthy"}`),
+		[]byte(`{"Tests":[{"Name":"drained","Record":"www.example.com","ECS":"89.160.20.112/24","Health":{"web-primary":"unhealthy"},"Expect":["192.0.2.2"]},
+			{"Name":"split","Record":"WWW.example.com.","Location":{"Country":"us","Subdivision":"ca"},"ExpectShare":{"192.0.2.1":100,"192.0.2.1.":0}},
+			{"Name":"far","Record":"www.example.com","Location":{"Latitude":"-33.87","Longitude":151.2},"Expect":[]}]}`))
 	f.Add([]byte(`{"PolicyRecords":[{"Name":"a.example.com","Policy":"web","Version":1,"TTL":1}],"Aliases":[{"Name":"b.example.com","Target":"a.example.com"},{"Name":"c.example.com","Target":"c.example.com"}]}`),
 		[]byte(`{"x":{"Type":"CALCULATED","HealthThreshold":1,"ChildHealthChecks":["y"]},"y":{"Type":"TCP","IPAddress":"::1","Port":1}}`),
-		[]byte(`{}`))
+		[]byte(`{}`),
+		[]byte(`{"Tests":[{"Name":"b","Record":"b.example.com","Client":"2001:db8::1","Health":{"x":"healthy","y":"down"},"Expect":[""]},{"Name":"b","Record":"c.example.com","Expect":["a","A."]}]}`))
 	f.Add([]byte(`{"TrafficPolicyInstances":[{"Name":"www.example.com.","TTL":300,"TrafficPolicyId":"web","TrafficPolicyVersion":1}]}`),
 		[]byte(`{"HealthCheck":{"Id":"web-primary","HealthCheckConfig":{"Type":"HTTPS_STR_MATCH","FullyQualifiedDomainName":"a.example","SearchString":"ok"}}}`),
-		[]byte(`[]`))
-	f.Fuzz(func(t *testing.T, recs, hcs, state []byte) {
+		[]byte(`[]`),
+		[]byte("Tests:\n  - {Name: a, Record: www.example.com, Location: {Continent: EU}, Expect: [192.0.2.1]}\n"))
+	f.Fuzz(func(t *testing.T, recs, hcs, state, tests []byte) {
 		fsys := fstest.MapFS{
 			"policies/web/1.json": {Data: []byte(failoverHC)},
 			"records.json":        {Data: recs},
 			"healthchecks.json":   {Data: hcs},
 			"healthstate.json":    {Data: state},
+			"tests.yaml":          {Data: tests},
 		}
 		s, probs := LoadFS(fsys, "fuzz", Options{})
 		for _, p := range probs {
@@ -177,6 +183,32 @@ func FuzzStoreFiles(f *testing.F) {
 		for id := range s.Forced {
 			if ids[id] == nil {
 				t.Fatalf("forced state for unknown check %q", id)
+			}
+		}
+		names := map[string]bool{}
+		for _, tc := range s.Tests {
+			if tc.Name == "" || names[tc.Name] || tc.Rec == nil || tc.Rec.Ver == nil {
+				t.Fatalf("test %+v", tc)
+			}
+			names[tc.Name] = true
+			if n := boolInt(tc.Client.IsValid()) + boolInt(tc.ECS.IsValid()) + boolInt(tc.Location != nil); n > 1 {
+				t.Fatalf("test %q has %d clients", tc.Name, n)
+			}
+			if tc.ECS.IsValid() && (tc.ECS != tc.ECS.Masked() || tc.ECS.Bits() == 0) {
+				t.Fatalf("test %q: ECS %s", tc.Name, tc.ECS)
+			}
+			if tc.Share == (tc.Expect != nil) || tc.Share != (tc.ExpectShare != nil) {
+				t.Fatalf("test %q: Expect %v, ExpectShare %v", tc.Name, tc.Expect, tc.ExpectShare)
+			}
+			for _, sh := range tc.ExpectShare {
+				if sh.Value == "" || sh.Percent < 0 || sh.Percent > 100 {
+					t.Fatalf("test %q: share %+v", tc.Name, sh)
+				}
+			}
+			for id := range tc.Health {
+				if _, fixed := s.Missing[id]; ids[id] == nil && !fixed {
+					t.Fatalf("test %q: unknown check %q", tc.Name, id)
+				}
 			}
 		}
 	})

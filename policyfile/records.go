@@ -30,6 +30,7 @@ func (l *loader) loadRecords(dec *decoder, n *jsontree.Node) {
 		return
 	}
 	owner := map[string]string{} // name -> path of its definition
+	l.recordNames = owner
 	if v := f["PolicyRecords"]; v != nil {
 		if elems, ok := dec.array(v, root.Key("PolicyRecords")); ok {
 			for i, e := range elems {

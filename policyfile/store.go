@@ -64,6 +64,8 @@ type Store struct {
 	Missing map[string]ForcedState
 	// Locations are the region and Local Zone points in effect.
 	Locations *Locations
+	// Tests are the policy tests of tests.json, in file order.
+	Tests []*Test
 	// Warnings found while loading.
 	Warnings Problems
 
@@ -167,6 +169,9 @@ type loader struct {
 	seen map[string]map[int]bool
 	// hcRefs lists every health-check reference of every version.
 	hcRefs []hcRef
+	// recordNames maps every name records.json defines, whether or not
+	// it loaded, to the path of its definition.
+	recordNames map[string]string
 }
 
 type hcRef struct {
@@ -219,6 +224,9 @@ func LoadFS(fsys fs.FS, dir string, opts Options) (*Store, Problems) {
 		l.loadRecords(dec, n)
 	}
 	l.checkHealthRefs()
+	if n, dec := l.open("tests"); n != nil {
+		l.loadTests(dec, n)
+	}
 
 	sortProblems(l.probs)
 	l.probs.promote()

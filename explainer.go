@@ -195,10 +195,8 @@ func needsGeoIP(snap *snapshot, e *entry, table bool) *explainRule {
 	if rec == nil {
 		return nil
 	}
-	for _, r := range rec.Ver.Document.Reachable() {
-		if r.Type == policyfile.Geo || r.Type == policyfile.Geoproximity || r.Type == policyfile.Latency && !table {
-			return &explainRule{File: rec.Ver.File, Path: r.Path, Type: string(r.Type)}
-		}
+	if r := rec.Ver.Document.LocationRule(table); r != nil {
+		return &explainRule{File: rec.Ver.File, Path: r.Path, Type: string(r.Type)}
 	}
 	return nil
 }

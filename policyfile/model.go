@@ -69,6 +69,18 @@ func (d *Document) Reachable() []*Rule {
 	return out
 }
 
+// LocationRule returns the first rule the start reaches that needs the
+// client's location from a GeoIP database, or nil: a geo or geoproximity
+// rule, or a latency rule unless a latency table ranks the regions.
+func (d *Document) LocationRule(latencyTable bool) *Rule {
+	for _, r := range d.Reachable() {
+		if r.Type == Geo || r.Type == Geoproximity || r.Type == Latency && !latencyTable {
+			return r
+		}
+	}
+	return nil
+}
+
 // ReachableEndpoints returns the endpoints the start reaches, in document
 // order.
 func (d *Document) ReachableEndpoints() []*Endpoint {

@@ -1,0 +1,212 @@
+package policytest
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/trafficflow/trafficflow/evaluate"
+	"github.com/trafficflow/trafficflow/geo"
+	"github.com/trafficflow/trafficflow/internal/storegen"
+	"github.com/trafficflow/trafficflow/policyfile"
+)
+
+const cityDB = "../testdata/geoip/GeoIP2-City-Test.mmdb"
+
+func openDB(t *testing.T, path string) *geo.DB {
+	t.Helper()
+	db, err := geo.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func load(t *testing.T, dir string, opts policyfile.Options) *policyfile.Store {
+	t.Helper()
+	s, probs := policyfile.Load(dir, opts)
+	if err := probs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func lines(results []Result) string {
+	var b strings.Builder
+	for _, r := range results {
+		b.WriteString(r.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// The example store's tests pass with MaxMind's test database, as the
+// README's Corefile serves it.
+func TestExampleStore(t *testing.T) {
+	s := load(t, "../examples/store", policyfile.Options{})
+	if len(s.Tests) == 0 {
+		t.Fatal("the example store has no tests")
+	}
+	results := Run(s, Options{GeoIP: openDB(t, cityDB)})
+	if Failed(results) {
+		t.Errorf("failures:\n%s", lines(results))
+	}
+	for _, r := range results {
+		if len(r.Got) == 0 {
+			t.Errorf("%s: no answer", r.Test.Name)
+		}
+	}
+}
+
+func writeStore(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := storegen.WriteFiles(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// The example store's policies under tests that fail, each saying what it
+// got: a wrong value, a share off by more than a point, a value answers
+// never hold, a location that needs a GeoIP database, and what a latency
+// table and the bias formula change.
+func TestRun(t *testing.T) {
+	example := "../examples/store"
+	files := map[string]string{}
+	for _, p := range []string{"policies/web/1.json", "policies/geo/1.json", "policies/split/1.json", "policies/pool/1.json",
+		"policies/latency/1.json", "policies/nearest/1.json", "policies/cdn/1.yaml", "policies/tree.json", "records.json", "healthchecks.json"} {
+		files[p] = readFile(t, example+"/"+p)
+	}
+	files["healthstate.json"] = `{"web-secondary":"unhealthy"}`
+	files["tests.json"] = `{"Tests":[
+		{"Name":"exact","Record":"www.example.org","Expect":["192.0.2.1"]},
+		{"Name":"wrong value","Record":"www.example.org","Expect":["192.0.2.9"]},
+		{"Name":"fail-open: with both down, the primary","Record":"example.org","Health":{"web-primary":"unhealthy"},"Expect":["192.0.2.1"]},
+		{"Name":"healthstate.json counts, a test overrides it","Record":"www.example.org","Health":{"web-primary":"unhealthy","web-secondary":"healthy"},"Expect":["192.0.2.2"]},
+		{"Name":"within a point","Record":"weighted.example.org","ExpectShare":{"192.0.2.101":74,"192.0.2.102":26}},
+		{"Name":"off by two points","Record":"weighted.example.org","ExpectShare":{"192.0.2.101":77,"192.0.2.102":23}},
+		{"Name":"a value never answered","Record":"weighted.example.org","ExpectShare":{"192.0.2.101":75}},
+		{"Name":"no answer wanted","Record":"weighted.example.org","Expect":[]},
+		{"Name":"multivalue shares","Record":"pool.example.org","Health":{"pool-n1":"unhealthy"},"ExpectShare":{"198.51.100.12":88.9,"198.51.100.13":88.9,
+			"198.51.100.14":88.9,"198.51.100.15":88.9,"198.51.100.16":88.9,"198.51.100.17":88.9,"198.51.100.18":88.9,"198.51.100.19":88.9,"198.51.100.20":88.9}},
+		{"Name":"cname targets in any case","Record":"cdn.example.org","Expect":["STATIC.cdn-a.example.net.","static.cdn-b.example.net"]},
+		{"Name":"placed in a subdivision","Record":"geo.example.org","Location":{"Country":"US","Subdivision":"WA"},"Expect":["192.0.2.11"]},
+		{"Name":"placed at coordinates","Record":"nearest.example.org","Location":{"Latitude":48.85,"Longitude":2.35},"Expect":["198.51.100.2"]},
+		{"Name":"by address","Record":"geo.example.org","ECS":"2.2.3.0/24","Expect":["192.0.2.30"]},
+		{"Name":"by latency table","Record":"latency.example.org","Client":"2.2.3.4","Expect":["203.0.113.1"]},
+		{"Name":"negative bias","Record":"nearest.example.org","Location":{"Latitude":-60,"Longitude":7},"Expect":["198.51.100.1"]},
+		{"Name":"no location needed","Record":"www.example.org","Client":"192.0.2.200","Expect":["192.0.2.1"]}]}`
+	s := load(t, writeStore(t, files), policyfile.Options{})
+	table, probs := policyfile.ParseLatencyTable("latency.txt", []byte("2.2.3.0/24 us-east-1=5 eu-west-2=50\n"))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+
+	withDB := Run(s, Options{GeoIP: openDB(t, cityDB), Latency: table})
+	want := `PASS exact
+FAIL wrong value: got 192.0.2.1 (100%), want 192.0.2.9
+PASS fail-open: with both down, the primary
+PASS healthstate.json counts, a test overrides it
+PASS within a point
+FAIL off by two points: got 192.0.2.101 (75%), 192.0.2.102 (25%), want 192.0.2.101 (77%), 192.0.2.102 (23%)
+FAIL a value never answered: got 192.0.2.101 (75%), 192.0.2.102 (25%), want 192.0.2.101 (75%)
+FAIL no answer wanted: got 192.0.2.101 (75%), 192.0.2.102 (25%), want no answer
+PASS multivalue shares
+PASS cname targets in any case
+PASS placed in a subdivision
+PASS placed at coordinates
+PASS by address
+PASS by latency table
+PASS negative bias
+PASS no location needed
+`
+	if got := lines(withDB); got != want {
+		t.Errorf("with a GeoIP database and a latency table:\n%s\nwant:\n%s", got, want)
+	}
+
+	// Without a GeoIP database, a client given by address fails where
+	// the policy needs its location (a latency table ranks regions
+	// without one); the linear formula scales the negative bias less.
+	noDB := Run(s, Options{Latency: table, BiasFormula: evaluate.BiasLinear})
+	want = `FAIL by address: no GeoIP database to locate ECS 2.2.3.0/24, which the geo rule at policies/geo/1.json: Rules.where-is-client needs; give a GeoIP database, or a Location instead
+PASS by latency table
+FAIL negative bias: got 198.51.100.3 (100%), want 198.51.100.1
+PASS no location needed
+`
+	if got := lines(pick(noDB, "by address", "by latency table", "negative bias", "no location needed")); got != want {
+		t.Errorf("without a GeoIP database, linear bias:\n%s\nwant:\n%s", got, want)
+	}
+	r := pick(Run(s, Options{}), "by latency table")[0]
+	if want := "FAIL by latency table: no GeoIP database to locate Client 2.2.3.4, which the latency rule at policies/latency/1.json: Rules.lowest-latency needs; give a GeoIP database, or a Location instead"; r.String() != want {
+		t.Errorf("without a latency table: %s, want %s", r, want)
+	}
+
+	var failed []string
+	for _, p := range Problems(withDB) {
+		failed = append(failed, p.String())
+	}
+	wantProbs := []string{
+		`tests.json: Tests[1]: test "wrong value" fails: got 192.0.2.1 (100%), want 192.0.2.9`,
+		`tests.json: Tests[5]: test "off by two points" fails: got 192.0.2.101 (75%), 192.0.2.102 (25%), want 192.0.2.101 (77%), 192.0.2.102 (23%)`,
+		`tests.json: Tests[6]: test "a value never answered" fails: got 192.0.2.101 (75%), 192.0.2.102 (25%), want 192.0.2.101 (75%)`,
+		`tests.json: Tests[7]: test "no answer wanted" fails: got 192.0.2.101 (75%), 192.0.2.102 (25%), want no answer`,
+	}
+	if strings.Join(failed, "\n") != strings.Join(wantProbs, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(failed, "\n"), strings.Join(wantProbs, "\n"))
+	}
+	if !Failed(withDB) || Failed(pick(withDB, "exact")) {
+		t.Error("Failed")
+	}
+}
+
+// pick returns the results of the named tests, in the order named.
+func pick(results []Result, names ...string) []Result {
+	var out []Result
+	for _, n := range names {
+		for _, r := range results {
+			if r.Test.Name == n {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Answers of every shape: no answer, endpoints with one value (their
+// shares add up), an alias-type endpoint by its DNS name, and an IPv6
+// client subnet.
+func TestRunShapes(t *testing.T) {
+	dir := writeStore(t, map[string]string{
+		"policies/eu/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"g",
+			"Endpoints":{"a":{"Type":"value","Value":"192.0.2.1"},"b":{"Type":"value","Value":"192.0.2.1"},"lb":{"Type":"application-load-balancer","Value":"My-LB.eu-west-1.elb.amazonaws.com"}},
+			"Rules":{"g":{"RuleType":"geo","Locations":[{"Continent":"EU","RuleReference":"w"},{"Country":"JP","EndpointReference":"lb"}]},
+			"w":{"RuleType":"weighted","Items":[{"EndpointReference":"a","Weight":1},{"EndpointReference":"b","Weight":1}]}}}`,
+		"records.json": `{"PolicyRecords":[{"Name":"eu.example.org","Policy":"eu","Version":1,"TTL":60}]}`,
+		"tests.json": `{"Tests":[
+			{"Name":"outside Europe and Japan","Record":"eu.example.org","Location":{"Country":"US"},"Expect":[]},
+			{"Name":"no location","Record":"eu.example.org","ExpectShare":{}},
+			{"Name":"one value, two endpoints","Record":"eu.example.org","Location":{"Country":"DE"},"ExpectShare":{"192.0.2.1":100}},
+			{"Name":"the load balancer","Record":"eu.example.org","ECS":"2001:218::/32","Expect":["my-lb.eu-west-1.elb.amazonaws.com."]},
+			{"Name":"wrong","Record":"eu.example.org","ECS":"2001:218::/32","Expect":[]}]}`,
+	})
+	results := Run(load(t, dir, policyfile.Options{}), Options{GeoIP: openDB(t, cityDB)})
+	want := `PASS outside Europe and Japan
+PASS no location
+PASS one value, two endpoints
+PASS the load balancer
+FAIL wrong: got My-LB.eu-west-1.elb.amazonaws.com (100%), want no answer
+`
+	if got := lines(results); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"github.com/trafficflow/trafficflow/evaluate"
+	"github.com/trafficflow/trafficflow/geo"
 	"github.com/trafficflow/trafficflow/policyfile"
+	"github.com/trafficflow/trafficflow/policytest"
 )
 
 // directiveFlags are the trafficflow directive's options that change
@@ -44,6 +46,27 @@ func biasMode(s string) (evaluate.BiasFormula, error) {
 		return evaluate.BiasLinear, nil
 	}
 	return 0, fmt.Errorf("--bias-formula must be legacy or linear, not %q", s)
+}
+
+// testOptions opens the GeoIP database and the latency table the flags
+// name, for running policy tests as the directive would.
+func (d *directiveFlags) testOptions(bias evaluate.BiasFormula) (policytest.Options, error) {
+	opts := policytest.Options{BiasFormula: bias}
+	if d.geoip != "" {
+		db, err := geo.Open(d.geoip)
+		if err != nil {
+			return opts, err
+		}
+		opts.GeoIP = db
+	}
+	if d.latency != "" {
+		t, probs := policyfile.LoadLatencyTable(d.latency)
+		if err := probs.Err(); err != nil {
+			return opts, err
+		}
+		opts.Latency = t
+	}
+	return opts, nil
 }
 
 // healthFlags collects repeated --health ID=healthy|unhealthy flags.

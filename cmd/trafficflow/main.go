@@ -1,11 +1,25 @@
 // Command trafficflow works with trafficflow policy stores outside the DNS
 // server.
 //
-//	trafficflow validate [--strict] [--zones ZONE,...] [--missing-healthcheck error|healthy|unhealthy] DIR
+//	trafficflow validate [--strict] [--zones ZONE,...] [--missing-healthcheck error|healthy|unhealthy]
+//	    [--geoip FILE] [--latency-table FILE] [--bias-formula legacy|linear] DIR
 //
 // validate prints every problem of the store in DIR, one per line, as
 // FILE: JSON.PATH: what is wrong, then a one-line summary, and exits 1 if
-// the store is invalid (0 if it is valid, even with warnings).
+// the store is invalid (0 if it is valid, even with warnings). With
+// --geoip or --latency-table it also runs the store's policy tests, and a
+// failing test is an error.
+//
+//	trafficflow explain [flags] DIR NAME
+//
+// explain answers a query for NAME with the plugin's query path and prints
+// why.
+//
+//	trafficflow test [--geoip FILE] [--latency-table FILE] [--bias-formula legacy|linear] [--missing-healthcheck MODE] DIR
+//
+// test runs the policy tests of the store in DIR (tests.json) and prints
+// PASS NAME or FAIL NAME: got ..., want ... for each, then the counts; it
+// exits 1 if a test fails or the store is invalid, 2 on a usage error.
 //
 //	trafficflow graph [--format dot|mermaid|svg] [--output FILE] DIR POLICY VERSION
 //
@@ -47,7 +61,7 @@ type command struct {
 var commands = map[string]command{}
 
 // order lists the commands in the order the usage text shows them.
-var order = []string{"validate", "explain", "graph", "diff"}
+var order = []string{"validate", "explain", "test", "graph", "diff"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

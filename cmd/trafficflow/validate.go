@@ -12,24 +12,30 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/trafficflow/trafficflow/policyfile"
+	"github.com/trafficflow/trafficflow/policytest"
 )
 
 func init() {
 	commands["validate"] = command{
-		usage: "validate [--strict] [--zones ZONE,...] [--missing-healthcheck error|healthy|unhealthy] DIR\n" +
-			"        check the policy store in DIR and print every problem (flags before DIR)",
+		usage: "validate [--strict] [--zones ZONE,...] [--missing-healthcheck error|healthy|unhealthy]\n" +
+			"        [--geoip FILE] [--latency-table FILE] [--bias-formula legacy|linear] DIR\n" +
+			"        check the policy store in DIR and print every problem (flags before DIR);\n" +
+			"        with --geoip or --latency-table, run its policy tests too",
 		run: validate,
 	}
 }
+
+const validateUsage = "usage: trafficflow validate [--strict] [--zones ZONE,...] [--missing-healthcheck error|healthy|unhealthy] [--geoip FILE] [--latency-table FILE] [--bias-formula legacy|linear] DIR"
 
 func validate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	zones := fs.String("zones", "", "comma-separated zones the store is served in, as in the Corefile (warns about records outside them, checks CNAME records at a zone apex)")
-	missing := fs.String("missing-healthcheck", "error", "what a reference to an undefined health check is: error, healthy or unhealthy")
+	var d directiveFlags
+	d.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trafficflow validate [--strict] [--zones ZONE,...] [--missing-healthcheck error|healthy|unhealthy] DIR")
+		fmt.Fprintln(stderr, validateUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -40,14 +46,14 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opts := policyfile.Options{Strict: *strict}
-	switch *missing {
-	case "error":
-	case "healthy":
-		opts.MissingHealthCheck = policyfile.MissingHealthy
-	case "unhealthy":
-		opts.MissingHealthCheck = policyfile.MissingUnhealthy
-	default:
-		fmt.Fprintf(stderr, "trafficflow validate: --missing-healthcheck must be error, healthy or unhealthy, not %q\n", *missing)
+	var err error
+	if opts.MissingHealthCheck, err = missingMode(d.missing); err != nil {
+		fmt.Fprintf(stderr, "trafficflow validate: %v\n", err)
+		return 2
+	}
+	bias, err := biasMode(d.bias)
+	if err != nil {
+		fmt.Fprintf(stderr, "trafficflow validate: %v\n", err)
 		return 2
 	}
 	for _, z := range strings.Split(*zones, ",") {
@@ -62,7 +68,23 @@ func validate(args []string, stdout, stderr io.Writer) int {
 			opts.Zones = append(opts.Zones, norm...)
 		}
 	}
+	// The tests run as the server runs them, with its GeoIP database
+	// and latency table.
+	runTests := d.geoip != "" || d.latency != ""
+	var testOpts policytest.Options
+	if runTests {
+		if testOpts, err = d.testOptions(bias); err != nil {
+			fmt.Fprintf(stderr, "trafficflow validate: %v\n", err)
+			return 1
+		}
+	}
 	store, probs := policyfile.Load(fs.Arg(0), opts)
+	tests := ""
+	if runTests && probs.Err() == nil && len(store.Tests) > 0 {
+		results := policytest.Run(store, testOpts)
+		probs = append(probs, policytest.Problems(results)...)
+		tests = fmt.Sprintf("; %s passed", count(len(results), "test"))
+	}
 	for _, p := range probs {
 		fmt.Fprintln(stdout, p.String())
 	}
@@ -77,6 +99,6 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: invalid: %s, %s (loaded %s)\n", fs.Arg(0), count(errs, "error"), count(warns, "warning"), store.Summary())
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: valid: %s, %s\n", fs.Arg(0), store.Summary(), count(warns, "warning"))
+	fmt.Fprintf(stdout, "%s: valid: %s, %s%s\n", fs.Arg(0), store.Summary(), count(warns, "warning"), tests)
 	return 0
 }

@@ -88,7 +88,7 @@ func NewExplainer(cfg ExplainConfig) (*Explainer, policyfile.Problems, error) {
 	}
 	x.tf = tf
 	tf.health = health.New(health.Options{})
-	tf.loader = &loader{tf: tf}
+	tf.loader = &loader{tf: tf, skipTests: true}
 	if _, err := tf.loader.load(files{geoip: true, latency: true}, nil); err != nil {
 		return nil, nil, err
 	}

@@ -50,18 +50,29 @@ func setDirectives() error {
 // 127.0.0.1, port 0) and returns it with its UDP address.
 func startServer(t testing.TB, corefile string) (*caddy.Instance, string) {
 	t.Helper()
+	inst, err := startCoreDNS(t, corefile)
+	if err != nil {
+		t.Fatalf("starting CoreDNS: %v", err)
+	}
+	return inst, inst.Servers()[0].LocalAddr().String()
+}
+
+// startCoreDNS starts a CoreDNS instance from a Corefile, or returns why
+// it does not start; the test's cleanup stops a started one.
+func startCoreDNS(t testing.TB, corefile string) (*caddy.Instance, error) {
+	t.Helper()
 	if err := setDirectives(); err != nil {
 		t.Fatal(err)
 	}
 	inst, err := caddy.Start(caddy.CaddyfileInput{Filepath: "Corefile", Contents: []byte(corefile), ServerTypeName: "dns"})
 	if err != nil {
-		t.Fatalf("starting CoreDNS: %v", err)
+		return nil, err
 	}
 	t.Cleanup(func() {
 		inst.ShutdownCallbacks()
 		inst.Stop()
 	})
-	return inst, inst.Servers()[0].LocalAddr().String()
+	return inst, nil
 }
 
 // exchange sends a query over UDP, with ECS when subnet is not empty.

@@ -2,6 +2,7 @@ package trafficflow
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"slices"
@@ -11,13 +12,14 @@ import (
 	"github.com/trafficflow/trafficflow/geo"
 	"github.com/trafficflow/trafficflow/health"
 	"github.com/trafficflow/trafficflow/policyfile"
+	"github.com/trafficflow/trafficflow/policytest"
 	"github.com/trafficflow/trafficflow/watch"
 )
 
 // The reload protocol. One loader per plugin instance loads the store, the
 // GeoIP database and the latency table into a new snapshot and publishes it
-// with one atomic store; a load with any error leaves the snapshot in
-// service. setup makes the first load (an invalid store stops CoreDNS from
+// with one atomic store; a load with any error, or whose store's policy
+// tests (tests.json) fail, leaves the snapshot in service. setup makes the first load (an invalid store stops CoreDNS from
 // starting); OnStartup starts the watcher, which calls back on every real
 // change, and OnShutdown stops it. Its methods run on one goroutine at a
 // time: setup's, then the watcher's.
@@ -56,6 +58,9 @@ type loader struct {
 	// pending lists the extra files that changed without a load applying
 	// the change yet (the store was invalid): the next load reads them.
 	pending files
+	// skipTests leaves the store's policy tests out of loads (an
+	// Explainer explains stores whose tests fail, too).
+	skipTests bool
 }
 
 // fileError is a load failure caused by the GeoIP database or the latency
@@ -122,6 +127,15 @@ func (l *loader) load(read files, from *storeCopy) (sum watch.Sum, err error) {
 	if err != nil {
 		return sum, err
 	}
+	// A store whose policy tests fail is rejected like an invalid one.
+	passed := ""
+	if len(store.Tests) > 0 && !l.skipTests {
+		results := policytest.Run(store, policytest.Options{GeoIP: tf.testLocator(db), Latency: lat, BiasFormula: tf.cfg.biasFormula})
+		if err := policytest.Problems(results).Err(); err != nil {
+			return sum, err
+		}
+		passed = fmt.Sprintf("; %d policy tests passed", len(results))
+	}
 	tf.health.Apply(plan)
 	tf.snap.Store(snap)
 	// The replaced database is not closed: queries that loaded the old
@@ -141,8 +155,20 @@ func (l *loader) load(read files, from *storeCopy) (sum watch.Sum, err error) {
 		tf.publishRecordInfo(prevStore, store)
 		tf.releaseSeries(snap)
 	}
-	log.Infof("loaded policy store %s: %s", tf.cfg.dir, store.Summary())
+	log.Infof("loaded policy store %s: %s%s", tf.cfg.dir, store.Summary(), passed)
 	return sum, nil
+}
+
+// testLocator is what locates the clients of policy tests given by
+// address: what locates the clients of queries.
+func (tf *TrafficFlow) testLocator(db *geo.DB) policytest.Locator {
+	switch {
+	case tf.locator != nil:
+		return tf.locator
+	case db != nil:
+		return db
+	}
+	return nil
 }
 
 // logWarnings logs the warnings among probs and returns their errors.

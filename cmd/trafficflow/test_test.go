@@ -40,8 +40,8 @@ func TestTestCommand(t *testing.T) {
 
 	exampleOut := ""
 	for _, name := range []string{"Californian clients get the California endpoint", "British clients get the UK endpoint, not Europe's",
-		"Swedish clients stay in Europe", "clients without location data get the default", "the apex answers like www",
-		"www fails over when the primary is drained", "blue/green split 3:1, the standby never answers while both are up",
+		"Swedish clients stay in Europe", "clients without location data get the default",
+		"www fails over to the secondary when the primary is down", "the apex fails over with www", "blue/green split 3:1",
 		"the pool leaves out an unhealthy node", "Melbourne is nearest to Sydney", "Chinese clients get Tokyo",
 		"the canary sends 10% of Europe to green", "the CDN split is 200:55 and the origin stands by"} {
 		exampleOut += "PASS " + name + "\n"

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/trafficflow/trafficflow/internal/storegen"
 )
 
 // The policy stores the tests serve, and the ways their files change on
@@ -105,18 +107,7 @@ func reloadStore() map[string]string {
 // storeWith returns a copy of files with the changes applied (an empty value
 // deletes the file).
 func storeWith(files map[string]string, changes map[string]string) map[string]string {
-	out := make(map[string]string, len(files)+len(changes))
-	for k, v := range files {
-		out[k] = v
-	}
-	for k, v := range changes {
-		if v == "" {
-			delete(out, k)
-			continue
-		}
-		out[k] = v
-	}
-	return out
+	return storegen.With(files, changes)
 }
 
 // writeFiles creates files (relative path → content) under a new

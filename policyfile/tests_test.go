@@ -1,10 +1,11 @@
 package policyfile
 
 import (
-	"maps"
 	"net/netip"
 	"reflect"
 	"testing"
+
+	"github.com/trafficflow/trafficflow/internal/storegen"
 )
 
 // testsStore is a store for tests.json cases: www.example.org (failover,
@@ -61,10 +62,10 @@ func TestTestsFileProblems(t *testing.T) {
 			`tests.json: Tests: is required (a list of tests)`,
 		}},
 		{name: "not a list", files: testsStore(`{"Tests":{}}`), want: []string{`tests.json: Tests: must be an array, not an object`}},
-		{name: "yaml", files: withFiles(testsStore(""), map[string]string{"tests.json": "", "tests.yaml": "Tests:\n  - {Name: a, Record: www.example.org, Expect: [192.0.2.9, 192.0.2.9]}\n"}), want: []string{
+		{name: "yaml", files: storegen.With(testsStore(""), map[string]string{"tests.json": "", "tests.yaml": "Tests:\n  - {Name: a, Record: www.example.org, Expect: [192.0.2.9, 192.0.2.9]}\n"}), want: []string{
 			`tests.yaml: Tests[0].Expect[1]: warning: "192.0.2.9" is listed twice; ignored`,
 		}},
-		{name: "two syntaxes", files: withFiles(testsStore(`{"Tests":[]}`), map[string]string{"tests.yml": "Tests: []\n"}), want: []string{
+		{name: "two syntaxes", files: storegen.With(testsStore(`{"Tests":[]}`), map[string]string{"tests.yml": "Tests: []\n"}), want: []string{
 			`tests.json: tests.yml also exists; keep only one of them`,
 		}},
 		{name: "fields", files: testsStore(`{"Tests":[
@@ -149,13 +150,13 @@ func TestTestsFileProblems(t *testing.T) {
 		}},
 		// A check that missing_healthcheck fixes may be set; one it does
 		// not fix may not.
-		{name: "missing check", files: withFiles(testsStore(`{"Tests":[{"Name":"a","Record":"www.example.org","Health":{"web-primary":"healthy"},"Expect":["192.0.2.1"]}]}`), map[string]string{"healthchecks.json": ""}),
+		{name: "missing check", files: storegen.With(testsStore(`{"Tests":[{"Name":"a","Record":"www.example.org","Health":{"web-primary":"healthy"},"Expect":["192.0.2.1"]}]}`), map[string]string{"healthchecks.json": ""}),
 			want: []string{
 				`policies/web/1.json: Rules.r.Primary.HealthCheck: no health check "web-primary" in healthchecks.json`,
 				`tests.json: Tests[0].Health.web-primary: no health check "web-primary" in healthchecks.json`,
 			}},
 		{name: "missing check fixed", opts: Options{MissingHealthCheck: MissingUnhealthy},
-			files: withFiles(testsStore(`{"Tests":[{"Name":"a","Record":"www.example.org","Health":{"web-primary":"healthy"},"Expect":["192.0.2.1"]}]}`), map[string]string{"healthchecks.json": ""}),
+			files: storegen.With(testsStore(`{"Tests":[{"Name":"a","Record":"www.example.org","Health":{"web-primary":"healthy"},"Expect":["192.0.2.1"]}]}`), map[string]string{"healthchecks.json": ""}),
 			want:  []string{`policies/web/1.json: Rules.r.Primary.HealthCheck: warning: no health check "web-primary" in healthchecks.json; treated as unhealthy (missing_healthcheck)`},
 			check: func(t *testing.T, s *Store) {
 				if len(s.Tests) != 1 || !s.Tests[0].Health["web-primary"] {
@@ -164,10 +165,10 @@ func TestTestsFileProblems(t *testing.T) {
 			}},
 		// A record that records.json defines with an error is reported
 		// there only.
-		{name: "broken record", files: withFiles(testsStore(`{"Tests":[{"Name":"a","Record":"www.example.org","Expect":[]}]}`),
+		{name: "broken record", files: storegen.With(testsStore(`{"Tests":[{"Name":"a","Record":"www.example.org","Expect":[]}]}`),
 			map[string]string{"records.json": `{"PolicyRecords":[` + rec("www.example.org", "web", 2) + `]}`}),
 			want: []string{`records.json: PolicyRecords[0].Version: policy "web" has no version 2 (it has 1)`}},
-		{name: "broken records file", files: withFiles(testsStore(`{"Tests":[{"Name":"a","Record":"www.example.org","Expect":[]}]}`),
+		{name: "broken records file", files: storegen.With(testsStore(`{"Tests":[{"Name":"a","Record":"www.example.org","Expect":[]}]}`),
 			map[string]string{"records.json": `{"PolicyRecords":[`}),
 			want: []string{`records.json: line 1, column 19: syntax error: unexpected end of file, expecting a value`}},
 		{name: "strict", opts: Options{Strict: true}, files: testsStore(`{"Tests":[
@@ -189,18 +190,4 @@ func TestHealthState(t *testing.T) {
 			t.Errorf("%s: %s, want %s", id, got, want)
 		}
 	}
-}
-
-// withFiles returns files with the changes applied (an empty content
-// deletes the file).
-func withFiles(files, changes map[string]string) map[string]string {
-	out := maps.Clone(files)
-	for k, v := range changes {
-		if v == "" {
-			delete(out, k)
-			continue
-		}
-		out[k] = v
-	}
-	return out
 }

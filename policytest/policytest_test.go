@@ -1,13 +1,14 @@
 package policytest
 
 import (
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/trafficflow/trafficflow/evaluate"
 	"github.com/trafficflow/trafficflow/geo"
-	"github.com/trafficflow/trafficflow/internal/storegen"
 	"github.com/trafficflow/trafficflow/policyfile"
 )
 
@@ -22,13 +23,37 @@ func openDB(t *testing.T, path string) *geo.DB {
 	return db
 }
 
-func load(t *testing.T, dir string, opts policyfile.Options) *policyfile.Store {
+// load loads a store given as files (path → content).
+func load(t *testing.T, files map[string]string) *policyfile.Store {
 	t.Helper()
-	s, probs := policyfile.Load(dir, opts)
+	fsys := fstest.MapFS{}
+	for p, content := range files {
+		fsys[p] = &fstest.MapFile{Data: []byte(content)}
+	}
+	s, probs := policyfile.LoadFS(fsys, "store", policyfile.Options{})
 	if err := probs.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// exampleFiles returns the files of the example store.
+func exampleFiles(t *testing.T) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	fsys := os.DirFS("../examples/store")
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		files[p] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 func lines(results []Result) string {
@@ -43,7 +68,7 @@ func lines(results []Result) string {
 // The example store's tests pass with MaxMind's test database, as the
 // README's Corefile serves it.
 func TestExampleStore(t *testing.T) {
-	s := load(t, "../examples/store", policyfile.Options{})
+	s := load(t, exampleFiles(t))
 	if len(s.Tests) == 0 {
 		t.Fatal("the example store has no tests")
 	}
@@ -58,26 +83,12 @@ func TestExampleStore(t *testing.T) {
 	}
 }
 
-func writeStore(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := storegen.WriteFiles(dir, files); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // The example store's policies under tests that fail, each saying what it
 // got: a wrong value, a share off by more than a point, a value answers
 // never hold, a location that needs a GeoIP database, and what a latency
 // table and the bias formula change.
 func TestRun(t *testing.T) {
-	example := "../examples/store"
-	files := map[string]string{}
-	for _, p := range []string{"policies/web/1.json", "policies/geo/1.json", "policies/split/1.json", "policies/pool/1.json",
-		"policies/latency/1.json", "policies/nearest/1.json", "policies/cdn/1.yaml", "policies/tree.json", "records.json", "healthchecks.json"} {
-		files[p] = readFile(t, example+"/"+p)
-	}
+	files := exampleFiles(t)
 	files["healthstate.json"] = `{"web-secondary":"unhealthy"}`
 	files["tests.json"] = `{"Tests":[
 		{"Name":"exact","Record":"www.example.org","Expect":["192.0.2.1"]},
@@ -97,7 +108,7 @@ func TestRun(t *testing.T) {
 		{"Name":"by latency table","Record":"latency.example.org","Client":"2.2.3.4","Expect":["203.0.113.1"]},
 		{"Name":"negative bias","Record":"nearest.example.org","Location":{"Latitude":-60,"Longitude":7},"Expect":["198.51.100.1"]},
 		{"Name":"no location needed","Record":"www.example.org","Client":"192.0.2.200","Expect":["192.0.2.1"]}]}`
-	s := load(t, writeStore(t, files), policyfile.Options{})
+	s := load(t, files)
 	table, probs := policyfile.ParseLatencyTable("latency.txt", []byte("2.2.3.0/24 us-east-1=5 eu-west-2=50\n"))
 	if len(probs) != 0 {
 		t.Fatal(probs)
@@ -171,42 +182,4 @@ func pick(results []Result, names ...string) []Result {
 		}
 	}
 	return out
-}
-
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// Answers of every shape: no answer, endpoints with one value (their
-// shares add up), an alias-type endpoint by its DNS name, and an IPv6
-// client subnet.
-func TestRunShapes(t *testing.T) {
-	dir := writeStore(t, map[string]string{
-		"policies/eu/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"g",
-			"Endpoints":{"a":{"Type":"value","Value":"192.0.2.1"},"b":{"Type":"value","Value":"192.0.2.1"},"lb":{"Type":"application-load-balancer","Value":"My-LB.eu-west-1.elb.amazonaws.com"}},
-			"Rules":{"g":{"RuleType":"geo","Locations":[{"Continent":"EU","RuleReference":"w"},{"Country":"JP","EndpointReference":"lb"}]},
-			"w":{"RuleType":"weighted","Items":[{"EndpointReference":"a","Weight":1},{"EndpointReference":"b","Weight":1}]}}}`,
-		"records.json": `{"PolicyRecords":[{"Name":"eu.example.org","Policy":"eu","Version":1,"TTL":60}]}`,
-		"tests.json": `{"Tests":[
-			{"Name":"outside Europe and Japan","Record":"eu.example.org","Location":{"Country":"US"},"Expect":[]},
-			{"Name":"no location","Record":"eu.example.org","ExpectShare":{}},
-			{"Name":"one value, two endpoints","Record":"eu.example.org","Location":{"Country":"DE"},"ExpectShare":{"192.0.2.1":100}},
-			{"Name":"the load balancer","Record":"eu.example.org","ECS":"2001:218::/32","Expect":["my-lb.eu-west-1.elb.amazonaws.com."]},
-			{"Name":"wrong","Record":"eu.example.org","ECS":"2001:218::/32","Expect":[]}]}`,
-	})
-	results := Run(load(t, dir, policyfile.Options{}), Options{GeoIP: openDB(t, cityDB)})
-	want := `PASS outside Europe and Japan
-PASS no location
-PASS one value, two endpoints
-PASS the load balancer
-FAIL wrong: got My-LB.eu-west-1.elb.amazonaws.com (100%), want no answer
-`
-	if got := lines(results); got != want {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
-	}
 }

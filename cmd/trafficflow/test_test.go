@@ -32,8 +32,13 @@ func TestTestCommand(t *testing.T) {
 	invalid := testsStore(t, `{"Tests":[{"Name":"x","Record":"nope.example.org","Expect":[]},{"Name":"y","Record":"www.example.org","Expect":[],"Extra":1}]}`)
 	table := writeFile(t, "2.2.3.0/24 us-east-1=5 eu-west-2=50\n")
 	brokenTable := writeFile(t, "2.2.3.0/24 us-east-1=fast\n")
+	doc, err := os.ReadFile(examples + "/policies/latency/1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	latencyDoc := string(doc)
 	latency := writeStore(t, map[string]string{
-		"policies/lat/1.json": readTestFile(t, examples+"/policies/latency/1.json"),
+		"policies/lat/1.json": latencyDoc,
 		"records.json":        `{"PolicyRecords":[{"Name":"lat.example.org","Policy":"lat","Version":1,"TTL":60}]}`,
 		"tests.json":          `{"Tests":[{"Name":"measured","Record":"lat.example.org","ECS":"2.2.3.0/24","Expect":["203.0.113.1"]}]}`,
 	})
@@ -74,19 +79,7 @@ func TestTestCommand(t *testing.T) {
 		{[]string{"--missing-healthcheck", "maybe", pass}, 2, "", `--missing-healthcheck must be error, healthy or unhealthy, not "maybe"`},
 		{[]string{"--frobnicate", pass}, 2, "", "flag provided but not defined: -frobnicate"},
 	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			code := run(append([]string{"test"}, tc.args...), &out, &errOut)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, errOut.String())
-			}
-			if out.String() != tc.out {
-				t.Errorf("output:\n%s\nwant:\n%s", out.String(), tc.out)
-			}
-			if !strings.Contains(errOut.String(), tc.stderr) || (tc.stderr == "") != (errOut.Len() == 0) {
-				t.Errorf("standard error %q, want it to contain %q", errOut.String(), tc.stderr)
-			}
-		})
+		checkRun(t, append([]string{"test"}, tc.args...), tc.code, tc.out, tc.stderr)
 	}
 }
 
@@ -128,13 +121,4 @@ func writeFile(t *testing.T, content string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func readTestFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

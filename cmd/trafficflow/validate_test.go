@@ -75,20 +75,28 @@ func TestValidate(t *testing.T) {
 		{[]string{"validate", "--missing-healthcheck", "maybe", good}, 2, "", `--missing-healthcheck must be error, healthy or unhealthy, not "maybe"`},
 	}
 	for _, tc := range cases {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			code := run(tc.args, &out, &errOut)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, errOut.String())
-			}
-			if out.String() != tc.out {
-				t.Errorf("output:\n%s\nwant:\n%s", out.String(), tc.out)
-			}
-			if !strings.Contains(errOut.String(), tc.stderr) || (tc.stderr == "") != (errOut.Len() == 0) {
-				t.Errorf("standard error %q, want it to contain %q", errOut.String(), tc.stderr)
-			}
-		})
+		checkRun(t, tc.args, tc.code, tc.out, tc.stderr)
 	}
+}
+
+// checkRun runs a command line as a subtest and checks its exit status,
+// its output, and that its standard error contains stderr (and is empty
+// when stderr is).
+func checkRun(t *testing.T, args []string, code int, out, stderr string) {
+	t.Helper()
+	t.Run(strings.Join(args, " "), func(t *testing.T) {
+		var gotOut, errOut bytes.Buffer
+		got := run(args, &gotOut, &errOut)
+		if got != code {
+			t.Errorf("exit %d, want %d (stderr %q)", got, code, errOut.String())
+		}
+		if gotOut.String() != out {
+			t.Errorf("output:\n%s\nwant:\n%s", gotOut.String(), out)
+		}
+		if !strings.Contains(errOut.String(), stderr) || (stderr == "") != (errOut.Len() == 0) {
+			t.Errorf("standard error %q, want it to contain %q", errOut.String(), stderr)
+		}
+	})
 }
 
 // The example store in the repository is valid.

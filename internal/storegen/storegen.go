@@ -5,6 +5,7 @@ package storegen
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,4 +87,19 @@ func WriteFiles(dir string, files map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// With returns a copy of files with the changes applied (an empty content
+// deletes the file). Tests derive stores from one another with it.
+func With(files, changes map[string]string) map[string]string {
+	out := make(map[string]string, len(files)+len(changes))
+	maps.Copy(out, files)
+	for k, v := range changes {
+		if v == "" {
+			delete(out, k)
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }

@@ -1,7 +1,7 @@
 // Package policyfile reads a trafficflow policy store: Route 53 traffic
 // policy documents and their versions, policy records and aliases, health
-// checks and forced health states, from a directory on disk, into an
-// immutable, validated model.
+// checks and forced health states, and policy tests, from a directory on
+// disk, into an immutable, validated model.
 //
 // The store layout is:
 //
@@ -12,6 +12,7 @@
 //	DIR/healthchecks.json            health checks (aws route53 list-health-checks)
 //	DIR/healthstate.json             forced health-check states
 //	DIR/locations.json               coordinates for regions and Local Zones
+//	DIR/tests.json                   policy tests (run by package policytest)
 //
 // Every problem a user can cause is reported as a Problem that names the
 // file (relative to DIR) and the JSON path of the offending value. Files,

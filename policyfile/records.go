@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -129,16 +128,8 @@ func canary(dec *decoder, n *jsontree.Node, p *jsontree.Path) *Canary {
 	}
 	if v := f["Percent"]; v == nil {
 		dec.errorf(p.Key("Percent"), "is required (the share of clients that get the canary version, 0..100)")
-	} else if text, ok := dec.numberText(v, p.Key("Percent")); ok {
-		pct, err := strconv.ParseFloat(text, 64)
-		switch {
-		case err != nil || !decimalText(text):
-			dec.errorf(p.Key("Percent"), "%s is not a number", v.Describe())
-		case pct < 0 || pct > 100:
-			dec.errorf(p.Key("Percent"), "%s is out of range 0..100", text)
-		default:
-			c.Percent = pct
-		}
+	} else if pct, _, ok := dec.decimal(v, p.Key("Percent"), 0, 100, "a number"); ok {
+		c.Percent = pct
 	}
 	return c
 }

@@ -155,27 +155,52 @@ type compileKey struct {
 
 func (r *runner) run(t *policyfile.Test) Result {
 	res := Result{Test: t}
-	rec := t.Rec
-	client, err := r.client(t, rec.Ver.Document)
+	sides := sidesOf(t.Rec)
+	client, err := r.client(t, sides)
 	if err != "" {
 		res.Err = err
 		return res
 	}
-	p, cerr := r.compile(rec.Ver, t.Health)
-	if cerr != nil {
-		res.Err = cerr.Error()
-		return res
+	var got tally
+	for _, s := range sides {
+		p, err := r.compile(s.ver, t.Health)
+		if err != nil {
+			res.Err = err.Error()
+			return res
+		}
+		got.add(p.Endpoints(), p.Distribution(&evaluate.Query{Client: &client}), s.weight)
 	}
-	dist := p.Distribution(&evaluate.Query{Client: &client})
-	res.Got = shares(p.Endpoints(), dist)
+	res.Got = got.shares()
 	res.Pass = matches(t, res.Got)
 	return res
+}
+
+// side is a version of a policy that answers a share of a record's
+// clients.
+type side struct {
+	ver    *policyfile.Version
+	weight float64
+}
+
+// sidesOf returns the versions that answer a record's clients: its
+// version, and its canary's for the share of clients the canary takes
+// (by a hash of their subnet: the test stands for every client where it
+// is).
+func sidesOf(rec *policyfile.Record) []side {
+	c := rec.Canary
+	switch {
+	case c == nil || c.Ver == nil || c.Percent == 0:
+		return []side{{rec.Ver, 1}}
+	case c.Percent == 100:
+		return []side{{c.Ver, 1}}
+	}
+	return []side{{rec.Ver, 1 - c.Percent/100}, {c.Ver, c.Percent / 100}}
 }
 
 // client is the test's client as the plugin would see it: a placed
 // location, or its address located with the GeoIP database, plus the
 // address's latency-table row.
-func (r *runner) client(t *policyfile.Test, doc *policyfile.Document) (evaluate.Client, string) {
+func (r *runner) client(t *policyfile.Test, sides []side) (evaluate.Client, string) {
 	if l := t.Location; l != nil {
 		return evaluate.NewClient(l.Country, l.Subdivision, l.Continent, l.HasCoordinates, l.Latitude, l.Longitude), ""
 	}
@@ -188,9 +213,11 @@ func (r *runner) client(t *policyfile.Test, doc *policyfile.Document) (evaluate.
 		return c, "" // a client without location data
 	}
 	if r.opts.GeoIP == nil {
-		if rule := doc.LocationRule(r.opts.Latency != nil); rule != nil {
-			return c, fmt.Sprintf("no GeoIP database to locate %s, which the %s rule at %s: %s needs; give a GeoIP database, or a Location instead",
-				given, rule.Type, t.Rec.Ver.File, rule.Path)
+		for _, s := range sides {
+			if rule := s.ver.Document.LocationRule(r.opts.Latency != nil); rule != nil {
+				return c, fmt.Sprintf("no GeoIP database to locate %s, which the %s rule at %s: %s needs; give a GeoIP database, or a Location instead",
+					given, rule.Type, s.ver.File, rule.Path)
+			}
 		}
 	} else {
 		l, _ := r.opts.GeoIP.Lookup(addr)
@@ -242,25 +269,43 @@ func (h staticHealth) Cell(id string) *atomic.Bool {
 	return c
 }
 
-// shares turns a distribution into the values answers may hold, each
-// value once (endpoints with the same value add up), most frequent first.
-func shares(eps []*policyfile.Endpoint, dist []float64) []Share {
-	var out []Share
-	index := map[string]int{}
+// tally adds up distributions into the values answers may hold, each
+// value once: endpoints with the same value, and the sides of a canary,
+// add up.
+type tally struct {
+	out   []Share
+	index map[string]int // normal value → index in out
+}
+
+// add adds the distribution dist over endpoints eps, weighted by w.
+func (t *tally) add(eps []*policyfile.Endpoint, dist []float64, w float64) {
+	if t.index == nil {
+		t.index = map[string]int{}
+	}
 	for i, p := range dist {
 		if p <= 0 {
 			continue
 		}
 		v := eps[i].Value
-		if j, ok := index[policyfile.NormalValue(v)]; ok {
-			out[j].Percent = min(100, out[j].Percent+p*100)
-			continue
+		j, ok := t.index[policyfile.NormalValue(v)]
+		if !ok {
+			j = len(t.out)
+			t.index[policyfile.NormalValue(v)] = j
+			t.out = append(t.out, Share{Value: v})
 		}
-		index[policyfile.NormalValue(v)] = len(out)
-		out = append(out, Share{Value: v, Percent: min(100, p*100)})
+		t.out[j].Percent += w * p * 100
 	}
-	slices.SortStableFunc(out, func(a, b Share) int { return cmp.Compare(b.Percent, a.Percent) })
-	return out
+}
+
+// shares returns the values with their percentages (at most 100: one
+// value twice in a multivalue answer counts once), most frequent first,
+// then in the order they were added.
+func (t *tally) shares() []Share {
+	for i := range t.out {
+		t.out[i].Percent = min(100, t.out[i].Percent)
+	}
+	slices.SortStableFunc(t.out, func(a, b Share) int { return cmp.Compare(b.Percent, a.Percent) })
+	return t.out
 }
 
 // matches compares what answers may hold with what the test expects.

@@ -183,3 +183,35 @@ func pick(results []Result, names ...string) []Result {
 	}
 	return out
 }
+
+// A record with a canary answers from both versions, each in proportion to
+// the share of clients it takes; a canary version that needs the client's
+// location needs a GeoIP database for a client given by address.
+func TestRunCanary(t *testing.T) {
+	files := map[string]string{
+		"policies/web/1.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartEndpoint":"e","Endpoints":{"e":{"Type":"value","Value":"192.0.2.1"}}}`,
+		"policies/web/2.json": `{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"g",
+			"Endpoints":{"eu":{"Type":"value","Value":"192.0.2.2"},"other":{"Type":"value","Value":"192.0.2.1"}},
+			"Rules":{"g":{"RuleType":"geo","Locations":[{"Continent":"EU","EndpointReference":"eu"},{"IsDefault":true,"EndpointReference":"other"}]}}}`,
+		"records.json": `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":60,"Canary":{"Version":2,"Percent":10}},
+			{"Name":"all.example.org","Policy":"web","Version":1,"TTL":60,"Canary":{"Version":2,"Percent":100}}]}`,
+		"tests.json": `{"Tests":[
+			{"Name":"a tenth of Europe","Record":"www.example.org","Location":{"Country":"SE"},"ExpectShare":{"192.0.2.1":90,"192.0.2.2":10}},
+			{"Name":"the rest of the world","Record":"www.example.org","Location":{"Country":"JP"},"ExpectShare":{"192.0.2.1":100}},
+			{"Name":"by address","Record":"www.example.org","ECS":"2.2.3.0/24","Expect":["192.0.2.1","192.0.2.2"]},
+			{"Name":"all of Europe","Record":"all.example.org","Location":{"Continent":"EU"},"Expect":["192.0.2.2"]}]}`,
+	}
+	s := load(t, files)
+	want := `PASS a tenth of Europe
+PASS the rest of the world
+PASS by address
+PASS all of Europe
+`
+	if got := lines(Run(s, Options{GeoIP: openDB(t, cityDB)})); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	r := pick(Run(s, Options{}), "by address")[0]
+	if want := "FAIL by address: no GeoIP database to locate ECS 2.2.3.0/24, which the geo rule at policies/web/2.json: Rules.g needs; give a GeoIP database, or a Location instead"; r.String() != want {
+		t.Errorf("without a GeoIP database: %s\nwant %s", r, want)
+	}
+}

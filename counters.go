@@ -37,9 +37,12 @@ const (
 	// empty; an answer with fail-opens counts once), and no record_info:
 	// for stores of many records.
 	metricsZones
+	// metricsNone: no per-query counters at all (and no record_info), for
+	// measuring what they cost.
+	metricsNone
 )
 
-var metricsModes = map[string]metricsMode{"endpoints": metricsEndpoints, "records": metricsRecords, "off": metricsZones}
+var metricsModes = map[string]metricsMode{"endpoints": metricsEndpoints, "records": metricsRecords, "off": metricsZones, "none": metricsNone}
 
 // seriesKey identifies one series of the per-record counters: the metric,
 // then its labels server, zone, record and the last one (version, endpoint
@@ -120,6 +123,9 @@ func (tf *TrafficFlow) counters(ctx context.Context, e *entry) *entryCounters {
 //
 //go:noinline
 func (qs *queryState) countRequest(e *entry) {
+	if qs.tf.cfg.metrics == metricsNone {
+		return
+	}
 	qs.tf.counters(qs.ctx, e).requests.Inc()
 }
 
@@ -128,6 +134,9 @@ func (qs *queryState) countRequest(e *entry) {
 //
 //go:noinline
 func (qs *queryState) countAnswer(e *entry, res *evaluate.Result) {
+	if qs.tf.cfg.metrics == metricsNone {
+		return
+	}
 	c := qs.tf.counters(qs.ctx, e)
 	if c.answers != nil {
 		for _, i := range res.Endpoints[:res.N] {

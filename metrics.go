@@ -64,7 +64,7 @@ var recordOwners series.Owners[[4]string, struct{}]
 // publishRecordInfo replaces tf's record_info series, those of prev (nil
 // at the first load), by those of next (nil at shutdown). It is idempotent.
 func (tf *TrafficFlow) publishRecordInfo(prev, next *policyfile.Store) {
-	if tf.cfg.metrics == metricsZones {
+	if tf.cfg.metrics == metricsZones || tf.cfg.metrics == metricsNone {
 		return
 	}
 	// A record's series, and its canary's.

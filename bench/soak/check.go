@@ -145,7 +145,13 @@ type checker struct {
 	// regressions counts state answers older than one already answered
 	// (a Corefile restart's new instance may start from an older read).
 	regressions int
-	newest      map[int]int
+	newest      map[int]newest
+}
+
+// newest is the newest state answered so far, and when.
+type newest struct {
+	n    int
+	recv time.Time
 }
 
 const (
@@ -159,7 +165,7 @@ func newChecker(allowance time.Duration, start time.Time) *checker {
 		flaps:     []flap{{at: start, primary: true, secondary: true}},
 		allowance: allowance,
 		rcodes:    map[int]int{},
-		newest:    map[int]int{},
+		newest:    map[int]newest{},
 	}
 }
 
@@ -246,10 +252,14 @@ func (c *checker) judge(a answer) (class, why string) {
 	if s.first.IsZero() || a.recv.Before(s.first) {
 		s.first = a.recv
 	}
-	if newest, seen := c.newest[store]; seen && n < newest {
-		c.regressions++
+	// A regression: the newer state's answer had arrived before this
+	// query was sent.
+	if nw, seen := c.newest[store]; seen && n < nw.n {
+		if nw.recv.Before(a.sent) {
+			c.regressions++
+		}
 	} else {
-		c.newest[store] = n
+		c.newest[store] = newest{n, a.recv}
 	}
 	return "", ""
 }
@@ -318,6 +328,13 @@ func (c *checker) staleness(store int) (delays, caughtUp []time.Duration, valid,
 	slices.Sort(delays)
 	slices.Sort(caughtUp)
 	return delays, caughtUp, valid, unanswered
+}
+
+// lastState is the number of store's last state.
+func (c *checker) lastState(store int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.states[store]) - 1
 }
 
 // lastValid is the newest valid state of store.

@@ -89,6 +89,12 @@ func TestCheckStates(t *testing.T) {
 	if c.regressions != 1 {
 		t.Errorf("regressions = %d, want 1 (state 0 after state 2)", c.regressions)
 	}
+	// An answer sent before the newer one arrived is not a regression.
+	late := stateAnswer(tPlain, storePlain, 0, 260)
+	late.sent = at(200)
+	if c.check(late); c.regressions != 1 {
+		t.Errorf("regressions = %d, want still 1", c.regressions)
+	}
 }
 
 func TestStaleness(t *testing.T) {

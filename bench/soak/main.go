@@ -141,6 +141,16 @@ type soak struct {
 	fdEnd        map[string]int
 }
 
+// dumpProcess writes the server's goroutines and sockets into the
+// results (goroutines-WHEN.txt, sockets-WHEN.txt), to see what a
+// difference between the start and the end is.
+func (s *soak) dumpProcess(when string) {
+	if b, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/goroutine?debug=1", s.ports.pprof)); err == nil {
+		os.WriteFile(filepath.Join(s.results, "goroutines-"+when+".txt"), b, 0o644)
+	}
+	os.WriteFile(filepath.Join(s.results, "sockets-"+when+".txt"), []byte(sockets(s.srv.pid)), 0o644)
+}
+
 func (s *soak) sampleNow() sample {
 	return sampleProcess(s.srv.pid, "127.0.0.1:"+strconv.Itoa(s.ports.pprof))
 }
@@ -234,6 +244,7 @@ func runSoak(o options) error {
 	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", s.ports.metrics)
 	scrapeStart, _ := httpGet(metricsURL)
 	s.fdStart = fdKinds(srv.pid)
+	s.dumpProcess("start")
 	ctx, stopSampling := context.WithCancel(context.Background())
 	defer stopSampling()
 	var sampling sync.WaitGroup
@@ -284,7 +295,10 @@ func runSoak(o options) error {
 	if err := <-errs; err != nil {
 		return err
 	}
-	fmt.Println("== convergence: the last valid states must be answered")
+	fmt.Println("== convergence: a last, valid state of each store must be answered")
+	if err := s.finalStates(); err != nil {
+		return err
+	}
 	conv := s.converge(addr, 10*time.Second)
 	time.Sleep(3 * time.Second) // let the last restart's leftovers go
 	stopSampling()
@@ -295,6 +309,7 @@ func runSoak(o options) error {
 		s.edits[n-1].sample = end
 	}
 	s.fdEnd = fdKinds(srv.pid)
+	s.dumpProcess("end")
 	scrapeEnd, _ := httpGet(metricsURL)
 	m.loadAfter = loadAverage()
 	srv.stop()
@@ -311,6 +326,22 @@ type convergence struct {
 	store, n int
 	after    time.Duration
 	ok       bool
+}
+
+// finalStates writes a valid state to each store once the changes have
+// stopped (the last one written may have been invalid, and the valid one
+// before it may never have been read).
+func (s *soak) finalStates() error {
+	n := s.check.lastState(storePlain) + 1
+	if err := s.plain.write(n, "valid", false, func() {
+		s.check.wrote(storePlain, state{n: n, kind: "valid", mode: "atomic", at: time.Now()})
+	}); err != nil {
+		return err
+	}
+	n = s.check.lastState(storeCM) + 1
+	return s.cm.write(n, "valid", func() {
+		s.check.wrote(storeCM, state{n: n, kind: "valid", mode: "configmap", at: time.Now()})
+	})
 }
 
 func (s *soak) converge(server string, timeout time.Duration) []convergence {

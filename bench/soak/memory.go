@@ -36,6 +36,7 @@ type memRun struct {
 	reloads, reloadLines  []time.Duration // write → new answer, write → log line
 	metricsStart, metrics int             // /metrics bytes: after the load, after every name was queried once
 	queried               string          // dnsperf's summary of that
+	scrape                time.Duration   // how long that /metrics took
 }
 
 type heapStats struct{ alloc, inuse int64 }
@@ -158,9 +159,11 @@ func memServer(o options, p ports, dir, namesPath, mode string, reloads bool) (m
 	if m := regexp.MustCompile(`Queries completed:\s+(\d+)`).FindSubmatch(out); m != nil {
 		r.queried = string(m[1])
 	}
-	if b, err := httpGet(metricsURL); err == nil {
+	t := time.Now()
+	if b, err := httpGetTimeout(metricsURL, 5*time.Minute); err == nil {
 		r.metrics = len(b)
 	}
+	r.scrape = time.Since(t)
 	r.heapEnd = heap(pprofAddr)
 	r.rssEnd = sampleProcess(srv.pid, pprofAddr).rss
 	return r, nil
@@ -237,11 +240,11 @@ func memReport(o options, m machine, spec storegen.Spec, storeBytes int64, runs 
 		mb(first.heapStart.inuse), mb(first.heapStart.alloc), mb(first.heapEnd.inuse), mb(first.heapEnd.alloc))
 	pf("RSS: %s after the first load (peak %s during it), peak %s during the reloads (VmHWM, reset before them), %s at the end\n\n",
 		mb(first.rssStart), mb(first.loadPeak), mb(first.reloadPeak), mb(first.rssEnd))
-	pf("%-10s %12s %14s %16s %12s %12s %12s\n", "metrics", "first load", "/metrics", "/metrics after", "heap in use", "RSS", "RSS")
-	pf("%-10s %12s %14s %16s %12s %12s %12s\n", "", "(answer)", "after load", "all names (*)", "at the end", "after load", "at the end")
+	pf("%-10s %12s %14s %16s %12s %12s %12s %12s\n", "metrics", "first load", "/metrics", "/metrics after", "(scraped", "heap in use", "RSS", "RSS")
+	pf("%-10s %12s %14s %16s %12s %12s %12s %12s\n", "", "(answer)", "after load", "all names (*)", "in)", "at the end", "after load", "at the end")
 	for _, r := range runs {
-		pf("%-10s %12s %14s %16s %12s %12s %12s\n", r.mode, ms(r.firstAnswer), num(r.metricsStart)+" B", num(r.metrics)+" B",
-			mb(r.heapEnd.inuse), mb(r.rssStart), mb(r.rssEnd))
+		pf("%-10s %12s %14s %16s %12s %12s %12s %12s\n", r.mode, ms(r.firstAnswer), num(r.metricsStart)+" B", num(r.metrics)+" B",
+			ms(r.scrape), mb(r.heapEnd.inuse), mb(r.rssStart), mb(r.rssEnd))
 	}
 	pf("(*) every name queried once (dnsperf -n 1 at 20,000 QPS; queries completed: %s)\n", strings.Join(func() []string {
 		var q []string

@@ -169,9 +169,9 @@ func (s *soak) report(m machine, maxQPS float64, mixed, fileOnly *loadStats, con
 	for _, cv := range conv {
 		name := map[int]string{storePlain: "plain", storeCM: "configmap"}[cv.store]
 		if cv.ok {
-			p("  after the changes stopped, %s answered its last valid state (%d) within %s\n", name, cv.n, ms(cv.after))
+			p("  after the changes stopped, %s answered its final state (%d, written after the changes stopped) within %s\n", name, cv.n, ms(cv.after))
 		} else {
-			p("  after the changes stopped, %s did NOT answer its last valid state (%d) within 10 s\n", name, cv.n)
+			p("  after the changes stopped, %s did NOT answer its final state (%d, written after the changes stopped) within 10 s\n", name, cv.n)
 		}
 	}
 	p("  answers older than one already given (restarts start from their own read): %d\n", c.regressions)

@@ -296,8 +296,12 @@ func fdDiff(a, b map[string]int) string {
 	return strings.Join(out, ", ")
 }
 
-func httpGet(url string) ([]byte, error) {
-	resp, err := httpClient.Get(url)
+func httpGet(url string) ([]byte, error) { return httpGetTimeout(url, httpClient.Timeout) }
+
+func httpGetTimeout(url string, timeout time.Duration) ([]byte, error) {
+	c := *httpClient
+	c.Timeout = timeout
+	resp, err := c.Get(url)
 	if err != nil {
 		return nil, err
 	}
@@ -320,4 +324,47 @@ func metric(scrape []byte, series string) float64 {
 		}
 	}
 	return -1
+}
+
+// sockets lists the process's sockets with their protocol, local and
+// remote addresses and state, from /proc/net (IPv4 and IPv6).
+func sockets(pid int) string {
+	byInode := map[string]string{}
+	for _, proto := range []string{"tcp", "tcp6", "udp", "udp6"} {
+		b, err := os.ReadFile("/proc/net/" + proto)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) > 9 {
+				byInode[f[9]] = fmt.Sprintf("%-5s %s -> %s state %s", proto, hexAddr(f[1]), hexAddr(f[2]), f[3])
+			}
+		}
+	}
+	var out []string
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		l, _ := os.Readlink(filepath.Join(dir, e.Name()))
+		if inode, ok := strings.CutPrefix(l, "socket:["); ok {
+			desc := byInode[strings.TrimSuffix(inode, "]")]
+			if desc == "" {
+				desc = "(not IP: " + l + ")"
+			}
+			out = append(out, fmt.Sprintf("fd %s: %s", e.Name(), desc))
+		}
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// hexAddr reads /proc/net's "0100007F:3C1A" (IPv4; IPv6 is left in hex).
+func hexAddr(s string) string {
+	h, port, _ := strings.Cut(s, ":")
+	p, _ := strconv.ParseInt(port, 16, 32)
+	if len(h) == 8 {
+		v, _ := strconv.ParseUint(h, 16, 32)
+		return fmt.Sprintf("%d.%d.%d.%d:%d", v&0xff, v>>8&0xff, v>>16&0xff, v>>24, p)
+	}
+	return fmt.Sprintf("[%s]:%d", h, p)
 }

@@ -162,6 +162,8 @@ func memServer(o options, p ports, dir, namesPath, mode string, reloads bool) (m
 	t := time.Now()
 	if b, err := httpGetTimeout(metricsURL, 5*time.Minute); err == nil {
 		r.metrics = len(b)
+	} else {
+		r.metrics = -1 // CoreDNS's prometheus plugin gives up writing after 5 s
 	}
 	r.scrape = time.Since(t)
 	r.heapEnd = heap(pprofAddr)
@@ -243,9 +245,14 @@ func memReport(o options, m machine, spec storegen.Spec, storeBytes int64, runs 
 	pf("%-10s %12s %14s %16s %12s %12s %12s %12s\n", "metrics", "first load", "/metrics", "/metrics after", "(scraped", "heap in use", "RSS", "RSS")
 	pf("%-10s %12s %14s %16s %12s %12s %12s %12s\n", "", "(answer)", "after load", "all names (*)", "in)", "at the end", "after load", "at the end")
 	for _, r := range runs {
-		pf("%-10s %12s %14s %16s %12s %12s %12s %12s\n", r.mode, ms(r.firstAnswer), num(r.metricsStart)+" B", num(r.metrics)+" B",
+		size := num(r.metrics) + " B"
+		if r.metrics < 0 {
+			size = "failed"
+		}
+		pf("%-10s %12s %14s %16s %12s %12s %12s %12s\n", r.mode, ms(r.firstAnswer), num(r.metricsStart)+" B", size,
 			ms(r.scrape), mb(r.heapEnd.inuse), mb(r.rssStart), mb(r.rssEnd))
 	}
+	pf("(failed: no reply; the prometheus plugin's HTTP server has a 5 s WriteTimeout)\n")
 	pf("(*) every name queried once (dnsperf -n 1 at 20,000 QPS; queries completed: %s)\n", strings.Join(func() []string {
 		var q []string
 		for _, r := range runs {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -279,16 +280,9 @@ func fdKinds(pid int) map[string]int {
 
 // fdDiff writes two fdKinds counts side by side.
 func fdDiff(a, b map[string]int) string {
-	var keys []string
-	for k := range a {
-		keys = append(keys, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
+	keys := slices.AppendSeq(slices.Collect(maps.Keys(a)), maps.Keys(b))
 	slices.Sort(keys)
+	keys = slices.Compact(keys)
 	var out []string
 	for _, k := range keys {
 		out = append(out, fmt.Sprintf("%s %d → %d", k, a[k], b[k]))

@@ -33,40 +33,60 @@ type loopStep struct {
 // checkLookupLoops reports every loop of lookups between the names the
 // store serves (in Options.Zones, when set), for A and AAAA queries.
 func (l *loader) checkLookupLoops(dec *decoder) {
+	// The endpoints that lead on to another name (alias-type endpoints and
+	// CNAME values), per version: most documents have none, and many
+	// records share a version.
+	hops := map[*Version][]*Endpoint{}
+	hopsOf := func(v *Version) []*Endpoint {
+		out, ok := hops[v]
+		if !ok {
+			doc := v.Document
+			for _, e := range doc.ReachableEndpoints() {
+				if e.Type.IsAlias() || doc.RecordType == dns.TypeCNAME && e.RR != nil {
+					out = append(out, e)
+				}
+			}
+			hops[v] = out
+		}
+		return out
+	}
 	served := map[string]*Record{} // name -> the record answering it
-	where := map[string]string{}   // name -> "FILE: PATH" of its definition
+	leads := false
 	for _, rec := range l.store.Records {
 		if l.inZones(rec.Name) {
-			served[rec.Name], where[rec.Name] = rec, rec.File+": "+rec.Path
+			served[rec.Name] = rec
+			leads = leads || len(hopsOf(rec.Ver)) > 0 || rec.Canary != nil && len(hopsOf(rec.Canary.Ver)) > 0
 		}
+	}
+	if !leads {
+		return // no name leads to another
 	}
 	for _, a := range l.store.Aliases {
 		if l.inZones(a.Name) {
-			served[a.Name], where[a.Name] = a.Record, a.File+": "+a.Path
+			served[a.Name] = a.Record
 		}
+	}
+	// where says where a name is defined, for messages.
+	where := func(name string) string {
+		for _, a := range l.store.Aliases {
+			if a.Name == name {
+				return a.File + ": " + a.Path
+			}
+		}
+		rec := served[name]
+		return rec.File + ": " + rec.Path
 	}
 	reported := map[string]bool{}
 	for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
 		steps := func(name string) []loopStep {
 			rec := served[name]
-			doc := rec.Ver.Document
+			vers := []*Version{rec.Ver}
+			if rec.Canary != nil {
+				vers = append(vers, rec.Canary.Ver)
+			}
 			var out []loopStep
-			for _, e := range doc.ReachableEndpoints() {
-				var st loopStep
-				switch {
-				case doc.RecordType == qtype && e.Type.IsAlias():
-					st = loopStep{to: e.Target, alias: true}
-				case doc.RecordType == dns.TypeCNAME && e.RR != nil:
-					st = loopStep{to: strings.ToLower(e.RR.(*dns.CNAME).Target)}
-				default:
-					continue
-				}
-				next := served[st.to]
-				if next == nil || next.Ver.Document.RecordType != qtype && next.Ver.Document.RecordType != dns.TypeCNAME {
-					continue // answered elsewhere, or not for this type
-				}
-				st.endpoint, st.ver = e, rec.Ver
-				out = append(out, st)
+			for _, v := range vers {
+				out = append(out, stepsOf(v, hopsOf(v), qtype, served)...)
 			}
 			return out
 		}
@@ -117,7 +137,7 @@ func (l *loader) checkLookupLoops(dec *decoder) {
 // reportLoop reports a loop through names (names[i] goes to names[i+1],
 // and the last back to the first, by steps[i]) once: at the first endpoint
 // that resolves an alias, or at the first CNAME for a loop of CNAMEs.
-func (l *loader) reportLoop(dec *decoder, names []string, steps []loopStep, where map[string]string, reported map[string]bool) {
+func (l *loader) reportLoop(dec *decoder, names []string, steps []loopStep, where func(string) string, reported map[string]bool) {
 	key := strings.Join(slices.Sorted(slices.Values(names)), " ")
 	if reported[key] {
 		return
@@ -138,7 +158,7 @@ func (l *loader) reportLoop(dec *decoder, names []string, steps []loopStep, wher
 		if st.alias {
 			kind = string(st.endpoint.Type)
 		}
-		fmt.Fprintf(&chain, "%s (%s) -> %s endpoint %q of policy %q version %d -> ", name, where[name], kind, st.endpoint.ID, st.ver.Policy, st.ver.Number)
+		fmt.Fprintf(&chain, "%s (%s) -> %s endpoint %q of policy %q version %d -> ", name, where(name), kind, st.endpoint.ID, st.ver.Policy, st.ver.Number)
 	}
 	chain.WriteString(names[0])
 	st := steps[at]
@@ -165,4 +185,29 @@ func (l *loader) inZones(name string) bool {
 		}
 	}
 	return false
+}
+
+// stepsOf returns the steps from a name answered by version v, whose
+// endpoints that lead on are hops, for qtype queries.
+func stepsOf(v *Version, hops []*Endpoint, qtype uint16, served map[string]*Record) []loopStep {
+	doc := v.Document
+	var out []loopStep
+	for _, e := range hops {
+		var st loopStep
+		switch {
+		case doc.RecordType == qtype && e.Type.IsAlias():
+			st = loopStep{to: e.Target, alias: true}
+		case doc.RecordType == dns.TypeCNAME && e.RR != nil:
+			st = loopStep{to: strings.ToLower(e.RR.(*dns.CNAME).Target)}
+		default:
+			continue
+		}
+		next := served[st.to]
+		if next == nil || next.Ver.Document.RecordType != qtype && next.Ver.Document.RecordType != dns.TypeCNAME {
+			continue // answered elsewhere, or not for this type
+		}
+		st.endpoint, st.ver = e, v
+		out = append(out, st)
+	}
+	return out
 }

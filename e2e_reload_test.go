@@ -254,3 +254,33 @@ func TestE2ECorefileEditWhileStoreInvalid(t *testing.T) {
 		})
 	}
 }
+
+// A Corefile restart keeps what the health checks know: the new instance's
+// checks start from the running instance's probe state, so a backend that
+// is down is not answered again while the new checks take their first
+// FailureThreshold probes.
+func TestE2ECorefileRestartKeepsHealth(t *testing.T) {
+	primary, secondary := newE2EBackend(t, "TCP"), newE2EBackend(t, "TCP")
+	primary.stop()
+	const threshold = 3 // a new check would need about 3 s to see it down
+	dir := writeFiles(t, storeWith(reloadStore(), map[string]string{
+		"healthchecks.json": e2eHealthChecks(e2eCheck("hp", "", primary, 1, threshold), e2eCheck("hs", "", secondary, 1, threshold)),
+	}))
+	block := "example.org:0 {\n bind 127.0.0.1\n trafficflow " + dir + "\n}\n"
+	inst, addr := startServer(t, block)
+	pollUntil(t, 10*time.Second, func() (bool, string) {
+		got := values(exchange(t, addr, "sw.example.org.", dns.TypeA, ""))
+		return slices.Equal(got, []string{"192.0.2.12"}), fmt.Sprintf("sw.example.org answers %v before the restart, want the secondary", got)
+	})
+	next, err := inst.Restart(caddy.CaddyfileInput{Filepath: "Corefile", ServerTypeName: "dns", Contents: []byte(block + "other.org:0 {\n bind 127.0.0.1\n whoami\n}\n")})
+	if err != nil {
+		t.Fatalf("the restart failed: %v", err)
+	}
+	t.Cleanup(func() { next.ShutdownCallbacks(); next.Stop() })
+	addr = next.Servers()[0].LocalAddr().String()
+	for end := time.Now().Add(threshold * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if got := values(exchange(t, addr, "sw.example.org.", dns.TypeA, "")); !slices.Equal(got, []string{"192.0.2.12"}) {
+			t.Fatalf("after the restart, sw.example.org answers %v: the primary is down", got)
+		}
+	}
+}

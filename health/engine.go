@@ -146,6 +146,15 @@ func (e *Engine) Prepare(cfg Config) *Plan {
 			continue
 		}
 		c := newCheck(hc, cfg.Forced[hc.ID])
+		if s, ok := e.carried(hc); ok && probed(hc) {
+			// A running engine probes this check (a Corefile restart):
+			// go on from its state (carry.go).
+			c.raw, c.rawReason = s.raw, s.rawReason
+			if !strings.HasSuffix(c.rawReason, carriedNote) {
+				c.rawReason += carriedNote
+			}
+			c.lastProbe, c.lastResult = s.lastProbe, s.lastResult
+		}
 		p.next[hc.ID] = c
 		p.fresh = append(p.fresh, c)
 	}
@@ -181,10 +190,14 @@ func (e *Engine) Apply(p *Plan) {
 			continue
 		}
 		old.cancel()
+		e.forget(id)
 		if p.next[id] == nil {
 			releaseMetrics(e, id)
 			e.log.Infof("health check %q removed", id)
 		}
+	}
+	for _, c := range p.fresh {
+		e.remember(c) // a carried state is this engine's too from now on
 	}
 	e.checks = p.next
 	e.parents = map[string][]*check{}
@@ -276,6 +289,7 @@ func (e *Engine) Stop() {
 			ids = append(ids, id)
 		}
 		releaseMetrics(e, ids...)
+		e.forget(ids...)
 	}
 	e.mu.Unlock()
 	e.stopOnce.Do(e.stopAll)

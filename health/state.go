@@ -221,6 +221,7 @@ func (e *Engine) applyResult(c *check, ok bool, reason string) {
 	}
 	c.lastResult = reason
 	c.lastProbe = e.now()
+	defer e.remember(c)
 	if ok == c.raw {
 		c.streak = 0
 		c.rawReason = reason

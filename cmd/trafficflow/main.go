@@ -61,7 +61,7 @@ type command struct {
 var commands = map[string]command{}
 
 // order lists the commands in the order the usage text shows them.
-var order = []string{"validate", "explain", "test", "graph", "diff"}
+var order = []string{"validate", "explain", "test", "graph", "diff", "editor"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

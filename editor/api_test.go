@@ -23,7 +23,9 @@ const weightedDoc = `{"AWSPolicyFormatVersion": "2015-10-01", "RecordType": "A",
 
 func TestMain(m *testing.M) {
 	clog.Discard() // the explainer's store loads
-	os.Exit(m.Run())
+	code := m.Run()
+	closeBrowser()
+	os.Exit(code)
 }
 
 type errorBody struct {

@@ -361,16 +361,17 @@ func TestBrowserMap(t *testing.T) {
 
 	p.openVersion("nearest", 1)
 	p.wait(`document.querySelectorAll('.map .grid rect').length > 10 && document.querySelectorAll('.map .site').length === 4`)
-	// The fill of the grid cell at 42°N 20°E (the map is 960 × 480, equirectangular).
+	// The fill of the grid cell at 10°N 40°W, in the Atlantic (the map is
+	// 960 × 480, equirectangular): Virginia's, until Frankfurt's bias grows.
 	cell := `(() => { const svg = document.querySelector('.map svg');
-		const pt = new DOMPoint((180 + 20) / 360 * 960, (90 - 42) / 180 * 480).matrixTransform(svg.getScreenCTM());
+		const pt = new DOMPoint((180 - 40) / 360 * 960, (90 - 10) / 180 * 480).matrixTransform(svg.getScreenCTM());
 		return document.elementsFromPoint(pt.x, pt.y).find(e => e.matches('.grid rect')).getAttribute('fill'); })()`
-	before := eval[string](p, cell) // a point in the Mediterranean, near Frankfurt's region
+	before := eval[string](p, cell)
 	p.screenshot("editor-geoproximity")
 	p.click(`button[name=view-tree]`)
 	p.click(`button[name=panel-props]`)
 	p.click(`.node[data-id="rule:nearest-site"]`)
-	p.set(`fieldset.item[data-item="0"] input[name=Bias]`, "99")
+	p.set(`fieldset.item[data-item="1"] input[name=Bias]`, "60")
 	p.click(`button[name=view-map]`)
 	p.wait(fmt.Sprintf(`(%s) !== %q`, cell, before)) // a cell of the new grid: the old one is gone
 	p.screenshot("editor-geoproximity-bias")

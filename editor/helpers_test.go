@@ -22,7 +22,7 @@ const geoipTest = "../testdata/geoip/GeoIP2-City-Test.mmdb"
 // copyStore copies the example store into a temporary directory.
 func copyStore(t testing.TB) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "store")
 	if err := os.CopyFS(dir, os.DirFS(exampleStore)); err != nil {
 		t.Fatal(err)
 	}

@@ -163,7 +163,7 @@ function App() {
   return html`
     <header>
       <h1>trafficflow editor</h1>
-      <span class="store">${store.dir}: ${store.summary}</span>
+      <span class="store" title=${store.dir}>${store.dir.replace(/\/+$/, '').split('/').pop()}: ${store.summary}</span>
       <span class=${'badge ' + (store.valid ? 'valid' : 'invalid')}>${store.valid ? 'valid' : 'invalid'}</span>
     </header>
     <aside class="sidebar">
@@ -198,7 +198,7 @@ function App() {
           : html`<${WorldMap} data=${mapData?.forDoc === settled ? mapData : null} names=${names} client=${client?.Latitude !== undefined ? client : null}
               onPick=${loc => { setClient({ ...loc, picked: true }); setPanel('simulate'); }} />`}
         ${view === 'map' && current && !check.valid && html`<p class="hint">The map needs a valid document.</p>`}`
-      : html`<div class="welcome"><h2>${store.dir}</h2><p>Pick a version on the left to draw it, or start a new policy.</p></div>`}
+      : html`<div class="welcome"><h2 title=${store.dir}>${store.dir}</h2><p>Pick a version on the left to draw it, or start a new policy.</p></div>`}
     </main>
     ${open && html`<aside class="panel">
       <div class="tabs">

@@ -228,8 +228,18 @@ func TestBrowserEditSaveBind(t *testing.T) {
 		p.set(`input[name=Value]`, value)
 		p.wait(fmt.Sprintf(`document.querySelectorAll('svg.tree .node.endpoint').length === %d`, i+1))
 	}
+	// An invalid weight: the problem shows on its edge, and the draft cannot be saved.
 	p.click(`.node[data-id="rule:weighted"]`)
+	p.set(`fieldset.item[data-item="1"] input[name=Weight]`, "256")
+	p.wait(`document.querySelector('.elabel.error[data-key="rule:weighted#1"]') && document.querySelector('button[name=save]').disabled
+		&& document.querySelector('fieldset.item[data-item="1"] .problems').textContent.includes('Rules.weighted.Items[1].Weight')`)
 	p.set(`fieldset.item[data-item="1"] input[name=Weight]`, "3")
+	// A hand edit in the JSON view redraws the tree.
+	p.click(`button[name=panel-json]`)
+	p.wait(`document.querySelector('textarea[name=json]').value.includes('192.0.2.202')`)
+	p.set(`textarea[name=json]`, eval[string](p, `document.querySelector('textarea[name=json]').value.replaceAll('"endpoint-2"', '"second"')`))
+	p.wait(`document.querySelector('.node[data-id="endpoint:second"]') && !document.querySelector('.node[data-id="endpoint:endpoint-2"]')`)
+	p.click(`button[name=panel-props]`)
 	p.set(`input[name=comment]`, "a canary: 1 in 4")
 	p.wait(`document.querySelector('.validity.valid') && !document.querySelector('button[name=save]').disabled`)
 	p.screenshot("editor-edit")

@@ -165,6 +165,7 @@ function App() {
       <h1>trafficflow editor</h1>
       <span class="store" title=${store.dir}>${store.dir.replace(/\/+$/, '').split('/').pop()}: ${store.summary}</span>
       <span class=${'badge ' + (store.valid ? 'valid' : 'invalid')}>${store.valid ? 'valid' : 'invalid'}</span>
+      <button class="small reload" name="reload" title="Read the store again (it may have changed on disk)" onClick=${loadStore}>Reload</button>
     </header>
     <aside class="sidebar">
       <${Policies} store=${store} open=${open} onOpen=${openVersion} onNewVersion=${(p, v) => openVersion(p, v, true)} onDelete=${remove}
@@ -195,9 +196,9 @@ function App() {
           </span>
         </div>
         ${view === 'tree' ? html`<${Tree} g=${g} labels=${labels} problems=${problems} path=${path} selected=${selected} onSelect=${setSelected} />`
+          : current && !check.valid ? html`<p class="welcome">The map needs a valid document: fix its errors first.</p>`
           : html`<${WorldMap} data=${mapData?.forDoc === settled ? mapData : null} names=${names} client=${client?.Latitude !== undefined ? client : null}
-              onPick=${loc => { setClient({ ...loc, picked: true }); setPanel('simulate'); }} />`}
-        ${view === 'map' && current && !check.valid && html`<p class="hint">The map needs a valid document.</p>`}`
+              onPick=${loc => { setClient({ ...loc, picked: true }); setPanel('simulate'); }} />`}`
       : html`<div class="welcome"><h2 title=${store.dir}>${store.dir}</h2><p>Pick a version on the left to draw it, or start a new policy.</p></div>`}
     </main>
     ${open && html`<aside class="panel">

@@ -60,6 +60,9 @@ export function WorldMap({ data, names, onPick, client }) {
   const grid = useMemo(() => data?.grid && runs(data.grid, proj), [data, proj]);
   if (!sh || !data) return html`<div class="map loading">Loading the map…</div>`;
   const geo = !!data.countries;
+  if (!geo && !data.grid) {
+    return html`<p class="welcome">This version has no geo, geoproximity or latency rule: where a client is does not change its answer.</p>`;
+  }
 
   const click = (ev) => {
     const svg = ev.currentTarget;

@@ -51,15 +51,17 @@ function ConnectTo({ doc, from, onChange, onSelect }) {
   if (!multivalue && rules.length) opts.push({ group: 'existing rules', options: rules.map(r => ['rule:' + r, 'rule ' + r]) });
   const eps = Object.keys(doc.Endpoints || {});
   if (eps.length) opts.push({ group: 'existing endpoints', options: eps.map(e => ['endpoint:' + e, 'endpoint ' + e]) });
+  // The choice made for another node may not be one of this node's.
+  const value = opts.flatMap(o => o.group ? o.options : [o]).some(o => o[0] === choice) ? choice : opts[0][0];
   const go = () => {
-    const to = choice === 'new-endpoint' ? { new: 'endpoint' } : choice.startsWith('new-rule:') ? { new: 'rule', type: choice.slice(9) } : { node: choice };
+    const to = value === 'new-endpoint' ? { new: 'endpoint' } : value.startsWith('new-rule:') ? { new: 'rule', type: value.slice(9) } : { node: value };
     const r = D.connect(doc, from, to);
     onChange(r.doc);
     if (to.new) onSelect(r.node);
   };
   if (!D.canConnect(doc, from)) return html`<p class="hint">Both Primary and Secondary are connected.</p>`;
   return html`<div class="connect"><label>Connect to</label>
-    <${Select} name="connect" value=${choice} options=${opts} onChange=${setChoice} />
+    <${Select} name="connect" value=${value} options=${opts} onChange=${setChoice} />
     <button name="connect-go" onClick=${go}>Connect</button></div>`;
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/trafficflow/trafficflow/policyfile"
@@ -91,6 +92,32 @@ type page struct {
 // test database) and opens it in a tab.
 func open(t *testing.T) (*page, string) {
 	ctx := newTab(t)
+	// An exception the page does not handle fails the test.
+	var mu sync.Mutex
+	var thrown []string
+	exceptions := chromedp.Events(ctx, runtime.ExceptionThrown)
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			thrown = append(thrown, fmt.Sprintf("%s (%s:%d)", msg, d.URL, d.LineNumber+1))
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range thrown {
+			t.Errorf("the page threw %s", e)
+		}
+	})
 	srv, dir := newTestServer(t, Config{GeoIP: geoipTest})
 	p := &page{t, ctx}
 	p.do(chromedp.Navigate(srv.URL))

@@ -224,13 +224,12 @@ export function remove(doc, node) {
   delete (kind === 'rule' ? doc.Rules : doc.Endpoints)[id];
   const refKey = kind === 'rule' ? 'RuleReference' : 'EndpointReference';
   if (doc[kind === 'rule' ? 'StartRule' : 'StartEndpoint'] === id) delete doc[kind === 'rule' ? 'StartRule' : 'StartEndpoint'];
-  for (const [rid, rule] of Object.entries(obj(doc.Rules))) {
+  for (const rule of Object.values(obj(doc.Rules))) {
     if (rule.RuleType === 'failover') {
       for (const slot of ['Primary', 'Secondary']) if (rule[slot]?.[refKey] === id) delete rule[slot];
     } else if (Array.isArray(rule[ITEMS_KEY[rule.RuleType]])) {
       rule[ITEMS_KEY[rule.RuleType]] = rule[ITEMS_KEY[rule.RuleType]].filter(it => it[refKey] !== id);
     }
-    void rid;
   }
   return doc;
 }

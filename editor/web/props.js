@@ -205,7 +205,6 @@ export function Props({ doc, selected, ctx }) {
     const id = selected.slice(5).replace(/#-?\d+$/, '');
     if (doc.Rules?.[id]) body = html`<${RuleProps} doc=${doc} id=${id} ctx=${ctx} />`;
   }
-  if (selected?.startsWith('start#')) body = html`<${StartProps} doc=${doc} ctx=${ctx} />`;
   body ||= html`<p>${selected} is not defined in the document: connect an existing rule or endpoint, or remove the branches that lead to it.</p>`;
   return html`<div class="props">${body}<${Problems} list=${ctx.problems.get(selected?.replace(/#-?\d+$/, '') || 'start')} /></div>`;
 }

@@ -46,10 +46,10 @@ export function Simulate({ open, usedBy, store, geodata, names, valid, docText, 
     if (k === 'address') req.Client = addr.trim();
     if (k === 'ecs') req.ECS = addr.trim();
     if (k === 'location' || k === 'coordinates') {
-      const { picked, ...loc } = client || {};
+      const loc = { ...client };
+      delete loc.picked;
       req.Location = k === 'location' ? (loc.Country || loc.Continent ? loc : { Country: 'GB' })
         : { Latitude: Number(loc.Latitude ?? 0), Longitude: Number(loc.Longitude ?? 0) };
-      void picked;
     }
     const r = await api('POST', 'explain', req);
     if (r.status !== 200) { setErr({ kind: 'error', text: r.data.error, problems: r.data.problems }); return; }

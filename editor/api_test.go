@@ -389,6 +389,13 @@ func TestSecurity(t *testing.T) {
 		}
 	}
 	unchanged(t, dir, before)
+	// Without a token, a request must name the editor by a loopback address.
+	open, _ := newTestServer(t, Config{})
+	for host, want := range map[string]int{"localhost:8053": 200, "127.0.0.1": 200, "[::1]:8053": 200, "evil.example:8053": 403, "10.0.0.1:8053": 403} {
+		if status, _, body := call(t, open, "GET", "/api/store", nil, "Host: "+host); status != want {
+			t.Errorf("GET /api/store with Host %s: %d %.100s, want %d", host, status, body, want)
+		}
+	}
 	// The page itself needs no token; it has no data.
 	status, h, _ := call(t, srv, "GET", "/", nil)
 	if status != 200 || !strings.Contains(h.Get("Content-Security-Policy"), "script-src 'self'") {

@@ -19,7 +19,9 @@ import (
 	"fmt"
 	"io/fs"
 	"mime"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 
@@ -106,6 +108,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		h.Set("Cache-Control", "no-store")
+		if s.cfg.Token == "" && !loopbackHost(r.Host) {
+			// Without a token, only a page that names the editor by a
+			// loopback address may use it: a site whose name an attacker
+			// points at 127.0.0.1 (DNS rebinding) is refused.
+			writeError(w, http.StatusForbidden, "this editor (started without --token) only answers requests to a loopback address, such as http://127.0.0.1:PORT/", nil)
+			return
+		}
 		if s.cfg.Token != "" {
 			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.Token)) != 1 {
@@ -129,6 +138,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// loopbackHost says whether a request's Host is localhost or a loopback
+// address.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.IsLoopback()
 }
 
 // problemJSON is a problem as the API shows it.

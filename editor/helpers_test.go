@@ -73,6 +73,9 @@ func call(t testing.TB, srv *httptest.Server, method, path string, body any, hea
 	}
 	for _, h := range headers {
 		name, value, _ := strings.Cut(h, ": ")
+		if name == "Host" {
+			req.Host = value
+		}
 		req.Header.Set(name, value)
 	}
 	resp, err := srv.Client().Do(req)

@@ -38,8 +38,8 @@ export function Records({ store, onSaved, setMsg }) {
   return html`<section class="records">
     <h2>Records</h2>
     ${c.TrafficPolicyInstances && html`<p class="hint">This records.json also has TrafficPolicyInstances: edit those by hand.</p>`}
-    <table class="records-table">
-      <thead><tr><th>Name</th><th>Policy</th><th>Version</th><th>TTL</th><th></th></tr></thead>
+    <table class="records-table records">
+      <thead><tr><th>Name</th><th>Policy</th><th title="Version">Ver.</th><th>TTL</th><th></th></tr></thead>
       <tbody>${records.map((r, i) => html`<tr data-record=${r.Name}>
         <td><${Text} name="rec-name" value=${r.Name} onChange=${v => edit(x => { x.PolicyRecords[i].Name = v; })} /></td>
         <td><${Select} name="rec-policy" value=${r.Policy} options=${policies.includes(r.Policy) ? policies : [r.Policy, ...policies]}
@@ -55,7 +55,7 @@ export function Records({ store, onSaved, setMsg }) {
       (x.PolicyRecords ||= []).push({ Name: 'new.example.org.', Policy: p, Version: Number(versions(p).at(-1)), TTL: 60 });
     })}>Add record</button>
     <h3>Aliases</h3>
-    <table class="records-table">
+    <table class="records-table aliases">
       <tbody>${aliases.map((a, i) => html`<tr data-alias=${a.Name}>
         <td><${Text} name="alias-name" value=${a.Name} onChange=${v => edit(x => { x.Aliases[i].Name = v; })} /></td>
         <td>→</td>

@@ -358,7 +358,10 @@ func TestBrowserSimulate(t *testing.T) {
 	if !eval[bool](p, `document.querySelector('.node[data-id="rule:where-is-client"]').classList.contains('visited')`) {
 		t.Error("the geo rule is not marked visited")
 	}
+	p.click(`button[name=toggle-sidebar]`) // room for the tree
+	p.wait(`document.getElementById('app').classList.contains('wide')`)
 	p.screenshot("editor-simulate")
+	p.click(`button[name=toggle-sidebar]`)
 
 	// A draft with the primary's health check forced down answers the secondary.
 	p.openVersion("web", 1)
@@ -390,7 +393,9 @@ func TestBrowserMap(t *testing.T) {
 	if gb == "" || gb == fr || ca == "" || ca == gb {
 		t.Errorf("fills: GB %q, FR %q, US-CA %q", gb, fr, ca)
 	}
+	p.click(`button[name=toggle-sidebar]`) // room for the map
 	p.screenshot("editor-map")
+	p.click(`button[name=toggle-sidebar]`)
 
 	// Clicking Great Britain simulates a client there.
 	p.click(`.map path.country[data-cc=GB]`)

@@ -83,6 +83,8 @@ function App() {
   const [panel, setPanel] = useState('props');
   const [msg, setMsg] = useState(null);
   const [client, setClient] = useState(null);
+  const [wide, setWide] = useState(false); // the sidebar hidden, for a large tree or map
+  useEffect(() => { document.getElementById('app').classList.toggle('wide', wide); }, [wide]);
 
   const loadStore = async () => {
     const r = await api('GET', 'store');
@@ -165,7 +167,8 @@ function App() {
       <h1>trafficflow editor</h1>
       <span class="store" title=${store.dir}>${store.dir.replace(/\/+$/, '').split('/').pop()}: ${store.summary}</span>
       <span class=${'badge ' + (store.valid ? 'valid' : 'invalid')}>${store.valid ? 'valid' : 'invalid'}</span>
-      <button class="small reload" name="reload" title="Read the store again (it may have changed on disk)" onClick=${loadStore}>Reload</button>
+      <button class="small reload" name="toggle-sidebar" onClick=${() => setWide(!wide)}>${wide ? 'Show the store' : 'Hide the store'}</button>
+      <button class="small" name="reload" title="Read the store again (it may have changed on disk)" onClick=${loadStore}>Reload</button>
     </header>
     <aside class="sidebar">
       <${Policies} store=${store} open=${open} onOpen=${openVersion} onNewVersion=${(p, v) => openVersion(p, v, true)} onDelete=${remove}

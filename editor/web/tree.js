@@ -139,10 +139,10 @@ export function Tree({ g, labels, problems, path, selected, onSelect }) {
       </div>
       <svg class="tree" ref=${svg} viewBox=${view.join(' ')} preserveAspectRatio="xMidYMin meet" onWheel=${wheel} onPointerDown=${down}>
         <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse">
             <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />
           </marker>
-          <marker id="arrow-chosen" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          <marker id="arrow-chosen" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="12" markerHeight="12" orient="auto-start-reverse">
             <path d="M0,0 L10,5 L0,10 z" class="arrowhead chosen" />
           </marker>
         </defs>

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -421,5 +422,43 @@ func TestCreateFileNeverReplaces(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("%d entries, want 2 (no temporary file)", len(entries))
+	}
+}
+
+func TestGeodata(t *testing.T) {
+	srv, _ := newTestServer(t, Config{})
+	status, _, body := call(t, srv, "GET", "/api/geodata", nil)
+	g := decode[struct {
+		Continents  map[string]string
+		Countries   map[string]string
+		UsStates    []string
+		Regions     []string
+		RecordTypes []string
+	}](t, body)
+	if status != 200 || g.Countries["GB"] != "EU" || g.Countries["TR"] != "EU" || len(g.UsStates) != 51 || len(g.Continents) != 7 ||
+		!slices.Contains(g.Regions, "eu-west-2") || !slices.Contains(g.RecordTypes, "CNAME") {
+		t.Errorf("GET /api/geodata: %d %.300s", status, body)
+	}
+}
+
+// A store without records.json: GET gives an empty one, and PUT with its
+// ETag creates the file.
+func TestRecordsCreated(t *testing.T) {
+	dir := t.TempDir()
+	srv, _ := newTestServer(t, Config{Dir: dir})
+	status, h, body := call(t, srv, "GET", "/api/records", nil)
+	if status != 200 || !strings.Contains(string(body), `"PolicyRecords": []`) {
+		t.Fatalf("GET /api/records: %d %s", status, body)
+	}
+	if status, _, body := call(t, srv, "PUT", "/api/records", `{"Aliases": []}`, "If-Match: "+h.Get("ETag")); status != 200 {
+		t.Fatalf("PUT: %d %s", status, body)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "records.json")); string(data) != `{"Aliases": []}` {
+		t.Errorf("records.json: %q", data)
+	}
+	// A health endpoint that does not answer is an error a person can act on.
+	srv, _ = newTestServer(t, Config{HealthFrom: "http://127.0.0.1:1/metrics"})
+	if status, _, body := call(t, srv, "POST", "/api/explain", `{"Record": "www.example.org."}`); status != 502 || !strings.Contains(string(body), "--health-from") {
+		t.Errorf("explain with --health-from unreachable: %d %s", status, body)
 	}
 }

@@ -1,7 +1,7 @@
 // trafficflow editor: the page. State lives in App; the document being
 // edited is plain JSON (doc.js), drawn by tree.js, edited by props.js,
 // checked, simulated and mapped by the server (api.js).
-import { html, render, useEffect, useMemo, useState } from './vendor/htm-preact.mjs';
+import { html, render, useEffect, useMemo, useRef, useState } from './vendor/htm-preact.mjs';
 import { api, setToken } from './api.js';
 import * as D from './doc.js';
 import { Tree, pathOf } from './tree.js';
@@ -49,9 +49,11 @@ function Policies({ store, open, onOpen, onNewVersion, onDelete, onNewPolicy }) 
 
 function JsonView({ doc, onChange }) {
   const text = useMemo(() => JSON.stringify(doc, null, 2), [doc]);
-  const [draft, setDraft] = useState(null); // what the user typed, while it is not the document
+  const [draft, setDraft] = useState(null); // what the user typed, kept as typed
   const [error, setError] = useState(null);
-  useEffect(() => { setDraft(null); setError(null); }, [text]);
+  const mine = useRef(null); // the document the typing made
+  // A change from elsewhere (the drawing, the properties) replaces the text.
+  useEffect(() => { if (JSON.stringify(doc) !== mine.current) { setDraft(null); setError(null); } }, [text]);
   const input = e => {
     const t = e.target.value;
     setDraft(t);
@@ -59,6 +61,7 @@ function JsonView({ doc, onChange }) {
       const d = JSON.parse(t);
       if (!d || typeof d !== 'object' || Array.isArray(d)) throw new Error('a document is a JSON object');
       setError(null);
+      mine.current = JSON.stringify(d);
       onChange(d);
     } catch (err) { setError(err.message); }
   };

@@ -90,8 +90,9 @@ function EndpointProps({ doc, id, ctx }) {
 
 function Rename({ doc, node, ctx }) {
   const id = node.slice(node.indexOf(':') + 1);
+  const taken = node.startsWith('rule:') ? doc.Rules : doc.Endpoints;
   return html`<label>ID <${Text} name="id" value=${id} onChange=${v => {
-    if (v && v !== id) { ctx.onChange(D.rename(doc, node, v)); ctx.onSelect(node.slice(0, node.indexOf(':') + 1) + v); }
+    if (v && !(v in taken)) { ctx.onChange(D.rename(doc, node, v)); ctx.onSelect(node.slice(0, node.indexOf(':') + 1) + v); }
   }} /></label>`;
 }
 

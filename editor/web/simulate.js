@@ -33,7 +33,7 @@ export function Simulate({ open, usedBy, store, geodata, names, valid, docText, 
   const [health, setHealth] = useState({});
   const [seed, setSeed] = useState(1);
   const [err, setErr] = useState(null);
-  useEffect(() => { if (open.draft || !usedBy.includes(target)) setTarget(!open.draft && usedBy[0] || ''); }, [open.draft, open.version]);
+  useEffect(() => { if (open.draft || !usedBy.includes(target)) setTarget(!open.draft && usedBy[0] || ''); }, [open.policy, open.version, open.draft]);
   useEffect(() => {
     if (!client?.picked) return;
     setKind(client.Latitude !== undefined ? 'coordinates' : 'location');

@@ -45,25 +45,33 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{"valid": doc != nil}
 	if doc != nil {
 		out["graph"] = policygraph.New(doc)
-		if snap, err := s.read(); err == nil {
-			probs = append(probs, undefinedChecks(snap.store, doc)...)
-		}
+		probs = append(probs, s.undefinedChecks(doc)...)
 	}
 	out["problems"] = problemsJSON(probs)
 	writeJSON(w, http.StatusOK, out)
 }
 
 // undefinedChecks warns of the health checks doc refers to that the store
-// does not define.
-func undefinedChecks(st *policyfile.Store, doc *policyfile.Document) policyfile.Problems {
-	defined := map[string]bool{}
-	for _, hc := range st.HealthChecks {
-		defined[hc.ID] = true
-	}
+// does not define (reading the store only for a document with checks).
+func (s *Server) undefinedChecks(doc *policyfile.Document) policyfile.Problems {
+	var defined map[string]bool
 	var out policyfile.Problems
 	for _, r := range doc.Rules {
 		for _, it := range r.Items {
-			if it.HealthCheck != "" && !defined[it.HealthCheck] {
+			if it.HealthCheck == "" {
+				continue
+			}
+			if defined == nil {
+				snap, err := s.read()
+				if err != nil {
+					return nil
+				}
+				defined = map[string]bool{}
+				for _, hc := range snap.store.HealthChecks {
+					defined[hc.ID] = true
+				}
+			}
+			if !defined[it.HealthCheck] {
 				out = append(out, policyfile.Problem{Path: it.Path + ".HealthCheck", Severity: policyfile.Warning,
 					Message: fmt.Sprintf("health check %q is not defined in healthchecks.json", it.HealthCheck)})
 			}

@@ -456,6 +456,10 @@ func TestRecordsCreated(t *testing.T) {
 	if data, _ := os.ReadFile(filepath.Join(dir, "records.json")); string(data) != `{"Aliases": []}` {
 		t.Errorf("records.json: %q", data)
 	}
+	// A draft simulates in a store without records.
+	if status, _, body := call(t, srv, "POST", "/api/explain", `{"Document": `+weightedDoc+`}`); status != 200 || !strings.Contains(string(body), "simulated.invalid.") {
+		t.Errorf("a draft in an empty store: %d %s", status, body)
+	}
 	// A health endpoint that does not answer is an error a person can act on.
 	srv, _ = newTestServer(t, Config{HealthFrom: "http://127.0.0.1:1/metrics"})
 	if status, _, body := call(t, srv, "POST", "/api/explain", `{"Record": "www.example.org."}`); status != 502 || !strings.Contains(string(body), "--health-from") {

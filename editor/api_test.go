@@ -178,6 +178,15 @@ func TestPostVersion(t *testing.T) {
 		}
 	}
 	unchanged(t, dir, before)
+
+	// A write that fails on disk (policies/blocked is a file, not a
+	// directory) leaves the store as it was.
+	os.WriteFile(filepath.Join(dir, "policies/blocked"), []byte("x"), 0o644)
+	before = snapshotDir(t, dir)
+	if status, _, resp := call(t, srv, "POST", "/api/policies/blocked/versions", body); status != 500 || !strings.Contains(string(resp), "writing policies/blocked/1.json") {
+		t.Errorf("a failed write: %d %s", status, resp)
+	}
+	unchanged(t, dir, before)
 }
 
 func TestDeleteVersion(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,6 +92,14 @@ type page struct {
 // open serves an editor for a copy of the example store (with MaxMind's
 // test database) and opens it in a tab.
 func open(t *testing.T) (*page, string) {
+	p, srv, dir := openWith(t, Config{GeoIP: geoipTest})
+	p.do(chromedp.Navigate(srv.URL))
+	p.wait(`document.body.dataset.ready === '1'`)
+	return p, dir
+}
+
+// openWith serves an editor for cfg and opens a tab for it.
+func openWith(t *testing.T, cfg Config) (*page, *httptest.Server, string) {
 	ctx := newTab(t)
 	// An exception the page does not handle fails the test.
 	var mu sync.Mutex
@@ -118,11 +127,8 @@ func open(t *testing.T) (*page, string) {
 			t.Errorf("the page threw %s", e)
 		}
 	})
-	srv, dir := newTestServer(t, Config{GeoIP: geoipTest})
-	p := &page{t, ctx}
-	p.do(chromedp.Navigate(srv.URL))
-	p.wait(`document.body.dataset.ready === '1'`)
-	return p, dir
+	srv, dir := newTestServer(t, cfg)
+	return &page{t, ctx}, srv, dir
 }
 
 func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
@@ -417,4 +423,20 @@ func TestBrowserMap(t *testing.T) {
 	p.click(`button[name=view-map]`)
 	p.wait(fmt.Sprintf(`(%s) !== %q`, cell, before)) // a cell of the new grid: the old one is gone
 	p.screenshot("editor-geoproximity-bias")
+}
+
+// An editor with a token asks for it, and takes it from the address once.
+func TestBrowserToken(t *testing.T) {
+	const token = "0123456789abcdef-token"
+	p, srv, _ := openWith(t, Config{Token: token})
+	p.do(chromedp.Navigate(srv.URL))
+	p.wait(`document.querySelector('input[name=token]')`)
+	p.set(`input[name=token]`, token)
+	p.click(`.welcome button`)
+	p.wait(`document.body.dataset.ready === '1'`)
+
+	// Another tab (another session storage) opened with #token=.
+	p2 := &page{t, newTab(t)}
+	p2.do(chromedp.Navigate(srv.URL + "/#token=" + token))
+	p2.wait(`document.body.dataset.ready === '1' && location.hash === ''`)
 }

@@ -95,9 +95,12 @@ function App() {
     if (r.status !== 200) { setMsg({ kind: 'error', text: r.data.error }); return; }
     setStore(r.data);
   };
-  useEffect(() => {
+  const loadAll = () => {
     loadStore();
     api('GET', 'geodata').then(r => r.status === 200 && setGeodata(r.data));
+  };
+  useEffect(() => {
+    loadAll();
     fetch('vendor/iso-names-en.json').then(r => r.json()).then(j =>
       setNames(Object.fromEntries(Object.entries(j.countries).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]))));
   }, []);
@@ -156,7 +159,7 @@ function App() {
     loadStore();
   };
 
-  if (auth) return html`<${TokenForm} onToken=${t => { setToken(t); setAuth(false); loadStore(); }} />`;
+  if (auth) return html`<${TokenForm} onToken=${t => { setToken(t); setAuth(false); loadAll(); }} />`;
   if (!store || !geodata) return html`<p class="loading">Loading the store…</p>`;
 
   const usedBy = open && store.policies.find(p => p.name === open.policy)?.versions.find(v => v.version === open.version)?.records || [];

@@ -202,6 +202,19 @@ func TestDeleteVersion(t *testing.T) {
 		}
 	}
 	unchanged(t, dir, before)
+	// A canary uses a version too.
+	records := filepath.Join(dir, "records.json")
+	data, _ := os.ReadFile(records)
+	canary := strings.Replace(string(data), `"Version": 1, "TTL": 60 },`, `"Version": 1, "TTL": 60, "Canary": {"Version": 2, "Percent": 10} },`, 1)
+	os.WriteFile(records, []byte(canary), 0o644)
+	_, _, body := call(t, srv, "GET", "/api/store", nil)
+	if !strings.Contains(string(body), `"www.example.org. (canary)"`) {
+		t.Errorf("the store does not show the canary's use of web v2: %s", body)
+	}
+	if status, _, body := call(t, srv, "DELETE", "/api/policies/web/2", nil); status != 409 || !strings.Contains(string(body), "www.example.org.") {
+		t.Errorf("DELETE a canary's version: %d %s", status, body)
+	}
+	os.WriteFile(records, data, 0o644)
 	if status, _, body := call(t, srv, "DELETE", "/api/policies/web/2", nil); status != 200 {
 		t.Fatalf("DELETE web/2: %d %s", status, body)
 	}
@@ -243,6 +256,19 @@ func TestRecords(t *testing.T) {
 	}
 	unchanged(t, dir, before)
 
+	// Records that make a policy test of the store fail are refused, as
+	// the servers would refuse the store.
+	if status, _, resp := call(t, srv, "POST", "/api/policies/split/versions", `{"Document": `+weightedDoc+`}`); status != 201 {
+		t.Fatalf("saving split v2: %d %s", status, resp)
+	}
+	broken := strings.Replace(string(body), `"Policy": "split",   "Version": 1`, `"Policy": "split",   "Version": 2`, 1)
+	before = snapshotDir(t, dir)
+	if status, _, resp := call(t, srv, "PUT", "/api/records", broken, "If-Match: "+tag); status != 422 ||
+		!strings.Contains(string(resp), `test \"blue/green split 3:1\" fails`) {
+		t.Errorf("binding weighted.example.org. to a version that fails its test: %d %s", status, resp)
+	}
+	unchanged(t, dir, before)
+
 	status, h, resp := call(t, srv, "PUT", "/api/records", changed, "If-Match: "+tag)
 	if status != 200 || h.Get("ETag") == tag || h.Get("ETag") == "" {
 		t.Fatalf("PUT: %d %s, ETag %q", status, resp, h.Get("ETag"))
@@ -258,8 +284,8 @@ func TestRecords(t *testing.T) {
 	if status, _, _ := call(t, srv, "PUT", "/api/records", string(body), "If-Match: "+h.Get("ETag")); status != 412 {
 		t.Errorf("PUT after a change on disk: %d", status)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
-		t.Errorf("the store holds %d entries, want 3 (no temporary files left)", len(entries))
+	if entries, _ := os.ReadDir(dir); len(entries) != 4 {
+		t.Errorf("the store holds %d entries, want 4 (no temporary files left)", len(entries))
 	}
 }
 

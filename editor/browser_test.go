@@ -252,7 +252,10 @@ func TestBrowserEditSaveBind(t *testing.T) {
 	p.set(`select[name=connect]`, "new-rule:weighted")
 	p.click(`button[name=connect-go]`)
 	p.wait(`document.querySelector('.props h3')?.textContent === 'Rule weighted'`)
-	for i, value := range []string{"192.0.2.201", "192.0.2.202"} {
+	// The values and shares of split v1, so that the store's test of
+	// weighted.example.org. ("blue/green split 3:1") passes when it is
+	// bound to this version.
+	for i, value := range []string{"192.0.2.101", "192.0.2.102"} {
 		p.click(`.node[data-id="rule:weighted"]`)
 		p.wait(`document.querySelector('.props h3')?.textContent === 'Rule weighted'`)
 		p.set(`select[name=connect]`, "new-endpoint")
@@ -266,14 +269,15 @@ func TestBrowserEditSaveBind(t *testing.T) {
 	p.set(`fieldset.item[data-item="1"] input[name=Weight]`, "256")
 	p.wait(`document.querySelector('.elabel.error[data-key="rule:weighted#1"]') && document.querySelector('button[name=save]').disabled
 		&& document.querySelector('fieldset.item[data-item="1"] .problems').textContent.includes('Rules.weighted.Items[1].Weight')`)
-	p.set(`fieldset.item[data-item="1"] input[name=Weight]`, "3")
+	p.set(`fieldset.item[data-item="1"] input[name=Weight]`, "1")
+	p.set(`fieldset.item[data-item="0"] input[name=Weight]`, "3")
 	// A hand edit in the JSON view redraws the tree.
 	p.click(`button[name=panel-json]`)
-	p.wait(`document.querySelector('textarea[name=json]').value.includes('192.0.2.202')`)
+	p.wait(`document.querySelector('textarea[name=json]').value.includes('192.0.2.102')`)
 	p.set(`textarea[name=json]`, eval[string](p, `document.querySelector('textarea[name=json]').value.replaceAll('"endpoint-2"', '"second"')`))
 	p.wait(`document.querySelector('.node[data-id="endpoint:second"]') && !document.querySelector('.node[data-id="endpoint:endpoint-2"]')`)
 	p.click(`button[name=panel-props]`)
-	p.set(`input[name=comment]`, "a canary: 1 in 4")
+	p.set(`input[name=comment]`, "blue and green, 3:1")
 	p.wait(`document.querySelector('.validity.valid') && !document.querySelector('button[name=save]').disabled`)
 	p.screenshot("editor-edit")
 	p.click(`button[name=save]`)
@@ -287,11 +291,11 @@ func TestBrowserEditSaveBind(t *testing.T) {
 		Comment  string
 		Document json.RawMessage
 	}
-	if err := json.Unmarshal(data, &saved); err != nil || saved.Comment != "a canary: 1 in 4" {
+	if err := json.Unmarshal(data, &saved); err != nil || saved.Comment != "blue and green, 3:1" {
 		t.Fatalf("policies/canary/1.json: %v %s", err, data)
 	}
 	doc, probs := policyfile.ParseDocument(saved.Document, false, true)
-	if doc == nil || len(doc.Rules) != 1 || doc.Rules[0].Type != policyfile.Weighted || len(doc.Rules[0].Items) != 2 || doc.Rules[0].Items[1].Weight != 3 {
+	if doc == nil || len(doc.Rules) != 1 || doc.Rules[0].Type != policyfile.Weighted || len(doc.Rules[0].Items) != 2 || doc.Rules[0].Items[0].Weight != 3 {
 		t.Fatalf("the saved document: %v %s", probs, saved.Document)
 	}
 	store, probs := policyfile.Load(dir, policyfile.Options{})

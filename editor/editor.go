@@ -25,7 +25,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/trafficflow/trafficflow/evaluate"
+	"github.com/trafficflow/trafficflow/geo"
 	"github.com/trafficflow/trafficflow/policyfile"
+	"github.com/trafficflow/trafficflow/policytest"
 )
 
 // Config is what the editor serves and how.
@@ -59,16 +62,35 @@ type Server struct {
 	// writes serialises the read-validate-write sequences of the store.
 	writes sync.Mutex
 	csrf   *http.CrossOriginProtection
+	// tests are the options of the store's policy tests: the GeoIP
+	// database, latency table and bias formula the servers use.
+	tests policytest.Options
 }
 
 // New returns the editor for cfg.
 func New(cfg Config) (*Server, error) {
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection()}
 	switch cfg.BiasFormula {
-	case "", "legacy", "linear":
+	case "", "legacy":
+	case "linear":
+		s.tests.BiasFormula = evaluate.BiasLinear
 	default:
 		return nil, fmt.Errorf("bias formula %q is not legacy or linear", cfg.BiasFormula)
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection()}
+	if cfg.GeoIP != "" {
+		db, err := geo.Open(cfg.GeoIP)
+		if err != nil {
+			return nil, err
+		}
+		s.tests.GeoIP = db
+	}
+	if cfg.LatencyTable != "" {
+		t, probs := policyfile.LoadLatencyTable(cfg.LatencyTable)
+		if err := probs.Err(); err != nil {
+			return nil, err
+		}
+		s.tests.Latency = t
+	}
 	mime.AddExtensionType(".js", "text/javascript")
 	mime.AddExtensionType(".mjs", "text/javascript")
 	web, _ := fs.Sub(webFS, "web")

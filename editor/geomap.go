@@ -65,11 +65,7 @@ func (s *Server) geomap(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "the document is invalid: fix its errors to draw its map", probs)
 		return
 	}
-	bias := evaluate.BiasLegacy
-	if s.cfg.BiasFormula == "linear" {
-		bias = evaluate.BiasLinear
-	}
-	p, err := evaluate.Compile(doc, evaluate.Options{BiasFormula: bias})
+	p, err := evaluate.Compile(doc, evaluate.Options{BiasFormula: s.tests.BiasFormula})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error(), nil)
 		return

@@ -18,6 +18,7 @@ import (
 
 	"github.com/trafficflow/trafficflow/internal/jsontree"
 	"github.com/trafficflow/trafficflow/policyfile"
+	"github.com/trafficflow/trafficflow/policytest"
 	"github.com/trafficflow/trafficflow/watch"
 )
 
@@ -53,8 +54,22 @@ func (s *Server) read() (*snapshot, error) {
 	return snap, nil
 }
 
+// load loads a store as the servers do: a store whose policy tests
+// (tests.json) fail is as invalid as one with an error. A test that
+// cannot run here (a client given by address, and no --geoip) is left to
+// the servers.
 func (s *Server) load(files fstest.MapFS) (*policyfile.Store, policyfile.Problems) {
-	return policyfile.LoadFS(files, s.cfg.Dir, policyfile.Options{MissingHealthCheck: s.cfg.MissingHealthCheck})
+	store, probs := policyfile.LoadFS(files, s.cfg.Dir, policyfile.Options{MissingHealthCheck: s.cfg.MissingHealthCheck})
+	if probs.Err() == nil && len(store.Tests) > 0 {
+		var failed []policytest.Result
+		for _, r := range policytest.Run(store, s.tests) {
+			if !r.Pass && r.Err == "" {
+				failed = append(failed, r)
+			}
+		}
+		probs = append(probs, policytest.Problems(failed)...)
+	}
+	return store, probs
 }
 
 // with loads the store as it would be with the file rel changed to data
@@ -152,6 +167,10 @@ func (s *Server) getStore(w http.ResponseWriter, r *http.Request) {
 	for _, rec := range st.Records {
 		key := rec.Policy + "/" + strconv.Itoa(rec.Version)
 		users[key] = append(users[key], rec.Name)
+		if c := rec.Canary; c != nil {
+			key := rec.Policy + "/" + strconv.Itoa(c.Version)
+			users[key] = append(users[key], rec.Name+" (canary)")
+		}
 		out.Records = append(out.Records, recordJSON{rec.Name, rec.Policy, rec.Version, rec.TTL})
 	}
 	for _, a := range st.Aliases {

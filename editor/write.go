@@ -181,7 +181,7 @@ func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request) {
 	}
 	var users []string
 	for _, rec := range snap.store.Records {
-		if rec.Policy == v.Policy && rec.Version == v.Number {
+		if rec.Policy == v.Policy && (rec.Version == v.Number || rec.Canary != nil && rec.Canary.Version == v.Number) {
 			users = append(users, rec.Name)
 		}
 	}

@@ -41,7 +41,8 @@ export function Records({ store, onSaved, setMsg }) {
     <table class="records-table records">
       <thead><tr><th>Name</th><th>Policy</th><th title="Version">Ver.</th><th>TTL</th><th></th></tr></thead>
       <tbody>${records.map((r, i) => html`<tr data-record=${r.Name}>
-        <td><${Text} name="rec-name" value=${r.Name} onChange=${v => edit(x => { x.PolicyRecords[i].Name = v; })} /></td>
+        <td><${Text} name="rec-name" value=${r.Name} onChange=${v => edit(x => { x.PolicyRecords[i].Name = v; })} />
+          ${r.Canary && html`<div class="hint">canary: v${r.Canary.Version} for ${r.Canary.Percent}% (edit in the JSON file)</div>`}</td>
         <td><${Select} name="rec-policy" value=${r.Policy} options=${policies.includes(r.Policy) ? policies : [r.Policy, ...policies]}
           onChange=${v => edit(x => { x.PolicyRecords[i].Policy = v; x.PolicyRecords[i].Version = Number(versions(v).at(-1)); })} /></td>
         <td><${Select} name="rec-version" value=${String(r.Version)} options=${versions(r.Policy).includes(String(r.Version)) ? versions(r.Policy) : [String(r.Version), ...versions(r.Policy)]}

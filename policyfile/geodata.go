@@ -5,6 +5,7 @@ package policyfile
 //go:generate go run ../internal/gen/centroids -o countrypoints.go
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -229,3 +230,11 @@ var healthCheckerRegions = map[string]bool{
 	"us-east-1": true, "us-west-1": true, "us-west-2": true, "eu-west-1": true,
 	"ap-southeast-1": true, "ap-southeast-2": true, "ap-northeast-1": true, "sa-east-1": true,
 }
+
+// RegionPoints returns the built-in AWS regions with their approximate
+// points (a copy; locations.json may override them in a store).
+func RegionPoints() map[string]LatLon { return maps.Clone(regionPoints) }
+
+// LocalZoneMetros returns the built-in Local Zone metro codes (the "atl"
+// of us-east-1-atl-1a) with their points (a copy).
+func LocalZoneMetros() map[string]LatLon { return maps.Clone(localZoneMetros) }

@@ -37,6 +37,12 @@
 // It exits 0 when it ran, 1 if the store is invalid or has no such policy
 // or versions, 2 on a usage error.
 //
+//	trafficflow editor [--listen 127.0.0.1:8053] [--token FILE] [--health-from URL] [directive flags] DIR
+//
+// editor serves a web application for the store in DIR: browse, draw,
+// edit and save versions, bind records, simulate clients, map (package
+// editor; the README's "The editor").
+//
 // Each command lives in its own file (validate.go, ...) and registers in
 // commands.
 package main
@@ -61,7 +67,7 @@ type command struct {
 var commands = map[string]command{}
 
 // order lists the commands in the order the usage text shows them.
-var order = []string{"validate", "explain", "test", "graph", "diff"}
+var order = []string{"validate", "explain", "test", "graph", "diff", "editor"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

@@ -41,7 +41,7 @@ func setDirectives() error {
 	directivesOnce.Do(func() {
 		caddy.Quiet, dnsserver.Quiet = true, true
 		err = dnsserver.SetDirectives([]string{"reload", "bind", "ready", "prometheus", "errors", "log",
-			"trafficflow", "cache", "hosts", "file", "whoami"})
+			"stackprobe", "trafficflow", "cache", "hosts", "file", "whoami"})
 	})
 	return err
 }

@@ -5,5 +5,6 @@ package trafficflow
 // The stack budgets of the binary users build (see stack_test.go).
 const (
 	writeBudget  = 256
+	depthBudget  = 1408
 	lookupBudget = 1280
 )

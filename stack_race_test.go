@@ -6,5 +6,6 @@ package trafficflow
 // every frame larger (see stack_test.go).
 const (
 	writeBudget  = 384
+	depthBudget  = 1856
 	lookupBudget = 1792
 )

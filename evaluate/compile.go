@@ -92,9 +92,11 @@ type rule struct {
 
 type item struct {
 	target ref
-	// hc is the item's health check, nil when it has none.
-	hc  *atomic.Bool
-	eth bool
+	// hc is the item's health check, alwaysHealthy when it has none.
+	hc *atomic.Bool
+	// deep: the item has EvaluateTargetHealth and points at a rule, whose
+	// health then counts (an endpoint carries none).
+	deep bool
 	// weight of a weighted item.
 	weight uint32
 	// idHash is the hash of the ID the item references (a rule or an
@@ -106,6 +108,14 @@ type item struct {
 	factor           float64
 	region           string
 }
+
+// alwaysHealthy is the health of an item without a health check; nothing
+// writes it after this.
+var alwaysHealthy = func() *atomic.Bool {
+	b := new(atomic.Bool)
+	b.Store(true)
+	return b
+}()
 
 // Compile turns a validated document into an evaluator.
 func Compile(doc *policyfile.Document, opts Options) (*Evaluator, error) {
@@ -144,10 +154,13 @@ func Compile(doc *policyfile.Document, opts Options) (*Evaluator, error) {
 			if ci.target, err = resolve(it.Endpoint, it.Rule); err != nil {
 				return nil, fmt.Errorf("%s: %w", it.Path, err)
 			}
-			ci.eth = it.EvaluateTargetHealth
+			ci.deep = it.EvaluateTargetHealth && !ci.target.isEndpoint()
 			ci.idHash = HashString(0, it.Endpoint+"\x00"+it.Rule)
 			if it.HealthCheck != "" && opts.Health != nil {
 				ci.hc = opts.Health.Cell(it.HealthCheck)
+			}
+			if ci.hc == nil {
+				ci.hc = alwaysHealthy
 			}
 			ci.weight = uint32(it.Weight)
 			ci.region = it.Region
@@ -189,7 +202,7 @@ func (p *Evaluator) assignMemo(reachable []*policyfile.Rule, ruleIndex map[strin
 	}
 	for _, r := range reachable {
 		for _, it := range p.rules[ruleIndex[r.ID]].items {
-			if !it.eth || it.target.isEndpoint() {
+			if !it.deep {
 				continue
 			}
 			if t := &p.rules[it.target.rule()]; t.memo < 0 {

@@ -15,9 +15,9 @@ package evaluate
 // sum to the number of answers). q.Seed and q.Trace are not used. An
 // all-zero result means the policy has no answer for the client.
 func (p *Evaluator) Distribution(q *Query) []float64 {
-	s := state{p: p}
-	if q.Client != nil {
-		s.client = *q.Client
+	s := state{p: p, client: q.Client, res: new(Result)}
+	if s.client == nil {
+		s.client = &noClient
 	}
 	if p.memoSlots > memoSize {
 		s.bigMemo = make([]memoState, p.memoSlots)

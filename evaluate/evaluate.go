@@ -64,9 +64,12 @@ const memoSize = 64
 // it holds copies of the client and the result rather than pointers into
 // the caller's memory, so that nothing of the caller escapes to the heap.
 type state struct {
-	p      *Evaluator
-	client Client
-	res    Result
+	p *Evaluator
+	// client and res are the query's (pointers, not copies: every byte of
+	// state is on the query's stack, see the stack budget in the plugin's
+	// stack_test.go).
+	client *Client
+	res    *Result
 	trace  *Trace
 	rng    uint64
 	key    uint64
@@ -99,16 +102,19 @@ func memoOf(healthy bool) memoState {
 // more than 64 reachable rules are targets of items with
 // EvaluateTargetHealth (however many rules the policy has).
 func (p *Evaluator) Evaluate(q *Query, res *Result) {
-	s := state{p: p, trace: q.Trace, rng: q.Seed, key: q.Key, keyed: q.Keyed}
-	if q.Client != nil {
-		s.client = *q.Client
+	*res = Result{}
+	s := state{p: p, client: q.Client, res: res, trace: q.Trace, rng: q.Seed, key: q.Key, keyed: q.Keyed}
+	if s.client == nil {
+		s.client = &noClient
 	}
 	if p.memoSlots > memoSize {
 		s.bigMemo = make([]memoState, p.memoSlots)
 	}
-	s.res.Healthy = s.eval(p.start)
-	*res = s.res
+	res.Healthy = s.eval(p.start)
 }
+
+// noClient is the client of a query without one: nothing known.
+var noClient Client
 
 // random returns the next number of the query's splitmix64 sequence.
 func (s *state) random() uint64 {
@@ -142,8 +148,12 @@ func (s *state) eval(r ref) bool {
 		return s.multivalue(r, ru)
 	case kGeo:
 		i, healthy = s.geoPick(ru)
+	case kWeighted: // the rule types one by one rather than through pick: a frame less
+		i, healthy = s.weighted(ru)
+	case kFailover:
+		i, healthy = s.failover(ru)
 	default:
-		i, healthy = s.pick(ru)
+		i, healthy = s.nearest(ru)
 	}
 	if i < 0 {
 		if s.trace != nil {
@@ -183,16 +193,22 @@ func (s *state) add(endpoint int) {
 func (s *state) pick(ru *rule) (int, bool) {
 	switch ru.kind {
 	case kFailover:
-		for i := range ru.items {
-			if s.branchHealthy(&ru.items[i]) {
-				return i, true
-			}
-		}
-		return 0, false
+		return s.failover(ru)
 	case kGeoproximity, kLatency:
 		return s.nearest(ru)
 	case kWeighted:
 		return s.weighted(ru)
+	}
+	return 0, false
+}
+
+// failover picks the first healthy item (primary, then secondary), else
+// (fail-open) the primary.
+func (s *state) failover(ru *rule) (int, bool) {
+	for i := range ru.items {
+		if s.branchHealthy(&ru.items[i]) {
+			return i, true
+		}
 	}
 	return 0, false
 }
@@ -206,7 +222,7 @@ func (s *state) pick(ru *rule) (int, bool) {
 func (s *state) geoPick(ru *rule) (int, bool) {
 	s.res.UsedLocation = true
 	var chain [4]int16
-	n := ru.geo.chain(&s.client, &chain)
+	n := ru.geo.chain(s.client, &chain)
 	for _, i := range chain[:n] {
 		if s.branchHealthy(&ru.items[i]) {
 			return int(i), true
@@ -223,7 +239,7 @@ func (s *state) geoPick(ru *rule) (int, bool) {
 // one, else the best one. Without client data it takes document order.
 func (s *state) nearest(ru *rule) (int, bool) {
 	s.res.UsedLocation = true
-	c := &s.client
+	c := s.client
 	best, bestHealthy := -1, -1
 	var bestCost, bestHealthyCost float64
 	for i := range ru.items {
@@ -388,22 +404,17 @@ func (s *state) multivalue(r ref, ru *rule) bool {
 }
 
 // itemCheck reports whether an item's own health check (if any) is healthy.
-func itemCheck(it *item) bool { return it.hc == nil || it.hc.Load() }
+func itemCheck(it *item) bool { return it.hc.Load() }
 
 // branchHealthy reports whether a branch (item) is healthy: its health
 // check is (if it has one) and, with EvaluateTargetHealth, some applicable
 // branch of the rule it points at is.
 func (s *state) branchHealthy(it *item) bool {
-	if !itemCheck(it) {
-		return false
-	}
-	if it.eth && !it.target.isEndpoint() {
-		return s.anyHealthy(it.target)
-	}
 	// Endpoints carry no health of their own: value endpoints are always
 	// healthy, and alias targets count as healthy because trafficflow has
-	// none of the AWS resource health Route 53 would use for them.
-	return true
+	// none of the AWS resource health Route 53 would use for them. Small
+	// enough to inline (a frame less on the query's stack).
+	return it.hc.Load() && (!it.deep || s.anyHealthy(it.target))
 }
 
 // anyHealthy reports whether some applicable branch of a rule is healthy,
@@ -419,7 +430,11 @@ func (s *state) anyHealthy(r ref) bool {
 		_, healthy = s.geoPick(ru)
 	} else {
 		for j := range ru.items {
-			if s.branchHealthy(&ru.items[j]) {
+			// branchHealthy, written out: anyHealthy is then the only
+			// recursive function (a frame per level, not two), and
+			// branchHealthy inlines into its callers.
+			it := &ru.items[j]
+			if itemCheck(it) && (!it.deep || s.anyHealthy(it.target)) {
 				healthy = true
 				break
 			}

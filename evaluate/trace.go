@@ -161,7 +161,7 @@ func (s *state) traceItems(r ref, chosen func(int) bool) (string, []ItemTrace) {
 	var chain [4]int16
 	n := 0
 	if ru.kind == kGeo {
-		n = ru.geo.chain(&s.client, &chain)
+		n = ru.geo.chain(s.client, &chain)
 	}
 	for j := range ru.items {
 		it := &ru.items[j]
@@ -202,7 +202,7 @@ func geoLevel(it *policyfile.Item) string {
 // traceRanking fills in the distances or round-trip times a geoproximity
 // or latency rule ranked its items by, and says which.
 func (s *state) traceRanking(ru *rule, items []ItemTrace) string {
-	c := &s.client
+	c := s.client
 	switch {
 	case ru.kind == kLatency && c.RTT != nil:
 		for j := range ru.items {

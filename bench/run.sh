@@ -90,6 +90,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$root"
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 cmdline="bench/run.sh$(printf ' %q' "$@")"
 orig=("$@")
 
@@ -269,59 +271,11 @@ EOF
 echo "== starting the server (CPU 0): $res/Corefile"
 GOMAXPROCS=1 taskset -c 0 bench/data/coredns -conf "$res/Corefile" >"$res/server.log" 2>&1 &
 server=$!
-stop() {
-	if kill -0 "$server" 2>/dev/null; then
-		kill "$server"
-		wait "$server" 2>/dev/null || true
-	fi
-}
-trap stop EXIT
-for _ in $(seq 100); do
-	if dig +short +time=1 +tries=1 -p "$port" @127.0.0.1 static.example.org A 2>/dev/null | grep -q .; then
-		break
-	fi
-	kill -0 "$server" 2>/dev/null || { cat "$res/server.log" >&2; exit 1; }
-	sleep 0.2
-done
+trap stop_server EXIT
+wait_ready "$res/server.log"
 
 echo "== checking the answers"
 bench/data/benchtool check -server "127.0.0.1:$port" -dir "$data" | tee "$res/check.txt"
-
-clk=$(getconf CLK_TCK)
-cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# cpustat: the busy (user, nice, system), softirq, idle (with iowait) and
-# steal ticks of CPUs 0 and 1.
-cpustat() { awk '/^cpu[01] / {printf "%s %s %s %s ", $2 + $3 + $4, $8, $5 + $6, $9}' /proc/stat; }
-
-# measure CASE LIMIT OUT: one dnsperf run; OUT.txt is dnsperf's output and
-# OUT.meta the server's CPU time, dnsperf's CPU time and the wall time.
-measure() {
-	local c=$1 limit=$2 out=$3 t0 t1 s0 s1 c0 c1 times profiler=""
-	if [ -n "${4:-}" ]; then
-		(sleep 1 && curl -s -o "$4" "http://127.0.0.1:$pprof_port/debug/pprof/profile?seconds=$((limit - 2))") &
-		profiler=$!
-	fi
-	s0=$(cputicks "$server")
-	c0=$(cpustat)
-	t0=$(date +%s.%N)
-	times=$( { TIMEFORMAT='%U %S'; time taskset -c 1 dnsperf -B -d "$data/queries/$c.bin" -s 127.0.0.1 -p "$port" \
-		-l "$limit" -c "$clients" -q "$outstanding" -t 2 >"$out.txt" 2>&1; } 2>&1)
-	t1=$(date +%s.%N)
-	s1=$(cputicks "$server")
-	c1=$(cpustat)
-	if [ -n "$profiler" ]; then
-		wait "$profiler"
-	fi
-	awk -v s0="$s0" -v s1="$s1" -v clk="$clk" -v t0="$t0" -v t1="$t1" -v times="$times" -v c0="$c0" -v c1="$c1" 'BEGIN {
-		split(times, u, " "); split(c0, a, " "); split(c1, b, " ")
-		printf "server_cpu_s=%.3f\ndnsperf_cpu_s=%.3f\nwall_s=%.3f\n", (s1 - s0) / clk, u[1] + u[2], t1 - t0
-		for (cpu = 0; cpu < 2; cpu++) {
-			i = cpu * 4
-			printf "cpu%d_busy_s=%.3f\ncpu%d_softirq_s=%.3f\ncpu%d_idle_s=%.3f\ncpu%d_steal_s=%.3f\n",
-				cpu, (b[i+1] - a[i+1]) / clk, cpu, (b[i+2] - a[i+2]) / clk, cpu, (b[i+3] - a[i+3]) / clk, cpu, (b[i+4] - a[i+4]) / clk
-		}
-	}' >"$out.meta"
-}
 
 # run ROUND CASE: one measured run, listed in runs.txt for the report.
 seqno=0
@@ -355,7 +309,7 @@ for r in $(seq "$rounds"); do
 	run "$r" file
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$res/machine.txt"
-stop
+stop_server
 
 if [ "$profile" = 1 ]; then
 	for p in "$res"/*.pprof; do

@@ -10,6 +10,13 @@
 //	    answers: the benchmark measures what it says it does.
 //	benchtool report -dir RESULTS
 //	    prints the table of QPS, latency and ratios from the dnsperf outputs.
+//	benchtool tune -dir RESULTS
+//	    prints bench/tune.sh's table: each server variant against the
+//	    baseline runs next to it.
+//	benchtool breakdown -binary FILE -profile FILE
+//	    attributes a CPU profile's samples to the layers of the query path
+//	    (kernel, runtime, miekg/dns, CoreDNS, each plugin), for
+//	    docs/performance.md.
 package main
 
 import (
@@ -29,6 +36,10 @@ func main() {
 		err = check(os.Args[2:])
 	case "report":
 		err = report(os.Args[2:])
+	case "tune":
+		err = tune(os.Args[2:])
+	case "breakdown":
+		err = breakdown(os.Args[2:])
 	default:
 		usage()
 	}
@@ -39,6 +50,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: benchtool gen|check|report [flags]")
+	fmt.Fprintln(os.Stderr, "usage: benchtool gen|check|report|tune|breakdown [flags]")
 	os.Exit(2)
 }

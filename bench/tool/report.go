@@ -19,6 +19,7 @@ var (
 	reLost    = regexp.MustCompile(`Queries lost:\s+(\d+)`)
 	reQPS     = regexp.MustCompile(`Queries per second:\s+([\d.]+)`)
 	reLat     = regexp.MustCompile(`Average Latency \(s\):\s+([\d.]+) \(min [\d.]+, max ([\d.]+)\)`)
+	reLatSD   = regexp.MustCompile(`Latency StdDev \(s\):\s+([\d.]+)`)
 	reNoerror = regexp.MustCompile(`NOERROR \d+ \(([\d.]+)%\)`)
 )
 
@@ -27,13 +28,15 @@ var (
 // and both CPUs' accounting from /proc/stat).
 type run struct {
 	round int
-	name  string // the case
+	name  string // the case (run.sh) or the variant (tune.sh)
+	mode  string // tune.sh: "full" (full load) or "rate" (a fixed rate)
 	// paired says whether a clean baseline run is next to this run; ratio
 	// and cpuRatio compare with it (see pair).
 	paired          bool
 	ratio, cpuRatio float64
 
 	qps, avgLat, maxLat float64
+	latSD               float64 // the latency's standard deviation
 	sent, lost          int
 	noerror             float64 // percent of responses
 	serverCPU, wall     float64 // seconds
@@ -61,6 +64,7 @@ func (r *run) other0() float64 { return max(0, r.cpu0Busy-r.serverCPU) }
 func (r *run) other1() float64 { return max(0, r.cpu1Busy-r.clientCPU) }
 
 // disturbed says why run r does not measure the server alone ("" if it does).
+// A run at a fixed rate (mode "rate") leaves CPU 0 idle by design.
 func (r *run) disturbed() string {
 	var why []string
 	if r.other0() > maxOther0*r.wall {
@@ -72,7 +76,7 @@ func (r *run) disturbed() string {
 	if st := r.cpu0Steal + r.cpu1Steal; st > maxSteal*r.wall {
 		why = append(why, fmt.Sprintf("steal: %.0f%%", 100*st/r.wall))
 	}
-	if r.cpu0Idle > maxIdle0*r.wall {
+	if r.mode != "rate" && r.cpu0Idle > maxIdle0*r.wall {
 		why = append(why, fmt.Sprintf("CPU 0 idle %.0f%%: the server is not saturated", 100*r.cpu0Idle/r.wall))
 	}
 	return strings.Join(why, ", ")
@@ -191,15 +195,19 @@ func report(args []string) error {
 
 // pair compares every case run with the clean baseline runs just before
 // and after it in seq.
-func pair(seq []*run) {
+func pair(seq []*run) { pairWith(seq, "file") }
+
+// pairWith compares every run not named base with the clean runs named
+// base (of the same mode) just before and after it in seq.
+func pairWith(seq []*run, base string) {
 	for i, r := range seq {
-		if r.name == "file" {
+		if r.name == base {
 			continue
 		}
 		var qps, cpq []float64
 		for _, step := range []int{-1, 1} {
 			for j := i + step; j >= 0 && j < len(seq); j += step {
-				if b := seq[j]; b.name == "file" {
+				if b := seq[j]; b.name == base && b.mode == r.mode {
 					if b.disturbed() == "" {
 						qps = append(qps, b.qps)
 						cpq = append(cpq, cpuPerQuery(b))
@@ -221,8 +229,11 @@ func pair(seq []*run) {
 
 // counts says whether r is in the table: a clean run, and for a case, one
 // with a clean baseline run next to it.
-func (r *run) counts() bool {
-	return r.disturbed() == "" && (r.name == "file" || r.paired)
+func (r *run) counts() bool { return r.countsWith("file") }
+
+// countsWith is counts for a baseline named base.
+func (r *run) countsWith(base string) bool {
+	return r.disturbed() == "" && (r.name == base || r.paired)
 }
 
 // readRuns reads the runs listed in dir/runs.txt ("ROUND CASE FILE", in the
@@ -321,7 +332,7 @@ func readRun(base string) (run, error) {
 		re  *regexp.Regexp
 		i   int
 		dst *float64
-	}{{reSent, 1, &sent}, {reLost, 1, &lost}, {reQPS, 1, &r.qps}, {reLat, 1, &r.avgLat}, {reLat, 2, &r.maxLat}, {reNoerror, 1, &r.noerror}} {
+	}{{reSent, 1, &sent}, {reLost, 1, &lost}, {reQPS, 1, &r.qps}, {reLat, 1, &r.avgLat}, {reLat, 2, &r.maxLat}, {reLatSD, 1, &r.latSD}, {reNoerror, 1, &r.noerror}} {
 		if *x.dst, err = get(x.re, x.i); err != nil {
 			return r, err
 		}

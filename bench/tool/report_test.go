@@ -65,6 +65,7 @@ const dnsperfOutput = `Statistics:
   Queries per second:   49270.764149
 
   Average Latency (s):  0.005143 (min 0.000019, max 0.013893)
+  Latency StdDev (s):   0.003894
 `
 
 // TestReadRun reads dnsperf's output and the CPU accounting of one run.
@@ -82,7 +83,7 @@ func TestReadRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := run{qps: 49270.764149, avgLat: 0.005143, maxLat: 0.013893, sent: 246514, noerror: 100,
+	want := run{qps: 49270.764149, avgLat: 0.005143, maxLat: 0.013893, latSD: 0.003894, sent: 246514, noerror: 100,
 		serverCPU: 4.990, clientCPU: 2.441, wall: 5.019, cpu0Busy: 4.310, cpu0Softirq: 0.670, cpu0Idle: 0.030,
 		cpu1Busy: 2.210, cpu1Idle: 1.990, cpu1Steal: 0.010}
 	if r != want {

@@ -112,12 +112,11 @@ func report(args []string) error {
 		return fmt.Errorf("report: no baseline run in %s", *dir)
 	}
 
-	f, err := os.Create(filepath.Join(*dir, "table.md"))
+	out, done, err := tableFile(*dir)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	out := io.MultiWriter(os.Stdout, f)
+	defer done()
 
 	fmt.Fprintf(out, "| case | QPS | ÷ file | ÷ like | CPU ÷ file | avg latency | max latency | lost | runs | CPU/query |\n")
 	fmt.Fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
@@ -128,18 +127,8 @@ func report(args []string) error {
 		if len(all) == 0 {
 			continue
 		}
-		var rs []*run
-		for _, r := range all {
-			if r.counts() {
-				rs = append(rs, r)
-			}
-		}
-		runsCol := fmt.Sprintf("%d/%d", len(rs), len(all))
-		if len(rs) == 0 {
-			rs = all
-			runsCol = fmt.Sprintf("0/%d †", len(all))
-			dirty = true
-		}
+		rs, runsCol := countedRuns(all, "file")
+		dirty = dirty || strings.HasSuffix(runsCol, "†")
 		qps := median(rs, func(r *run) float64 { return r.qps })
 		ratioCol, like, cpuCol := "1", "—", "1"
 		if c.Name != "file" {
@@ -227,11 +216,34 @@ func pairWith(seq []*run, base string) {
 	}
 }
 
-// counts says whether r is in the table: a clean run, and for a case, one
-// with a clean baseline run next to it.
-func (r *run) counts() bool { return r.countsWith("file") }
+// tableFile opens dir/table.md; what is written to out goes there and to
+// stdout. done closes the file.
+func tableFile(dir string) (out io.Writer, done func() error, err error) {
+	f, err := os.Create(filepath.Join(dir, "table.md"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return io.MultiWriter(os.Stdout, f), f.Close, nil
+}
 
-// countsWith is counts for a baseline named base.
+// countedRuns returns the runs of rs that count (see countsWith) and the
+// table's runs column ("counted/all"); when none counts, all of rs and a
+// column marked †.
+func countedRuns(rs []*run, base string) ([]*run, string) {
+	var ok []*run
+	for _, r := range rs {
+		if r.countsWith(base) {
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) == 0 {
+		return rs, fmt.Sprintf("0/%d †", len(rs))
+	}
+	return ok, fmt.Sprintf("%d/%d", len(ok), len(rs))
+}
+
+// countsWith says whether r is in the table: a clean run, and for a case
+// or a variant, one with a clean baseline run (named base) next to it.
 func (r *run) countsWith(base string) bool {
 	return r.disturbed() == "" && (r.name == base || r.paired)
 }

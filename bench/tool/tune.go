@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,31 +45,17 @@ func tune(args []string) error {
 		return fmt.Errorf("tune: no baseline run in %s", *dir)
 	}
 
-	f, err := os.Create(filepath.Join(*dir, "table.md"))
+	out, done, err := tableFile(*dir)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	out := io.MultiWriter(os.Stdout, f)
+	defer done()
 
 	fmt.Fprintf(out, "| variant | QPS | QPS ÷ base | CPU/query | CPU ÷ base | at a fixed rate: avg latency | latency SD | CPU/query | CPU ÷ base | runs |\n")
 	fmt.Fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	counted := func(rs []*run) ([]*run, string) {
-		var ok []*run
-		for _, r := range rs {
-			if r.countsWith(tuneBase) {
-				ok = append(ok, r)
-			}
-		}
-		col := fmt.Sprintf("%d/%d", len(ok), len(rs))
-		if len(ok) == 0 {
-			return rs, fmt.Sprintf("0/%d †", len(rs))
-		}
-		return ok, col
-	}
 	for _, v := range order {
-		full, fullCol := counted(byKey[key{v, "full"}])
-		fixed, fixedCol := counted(byKey[key{v, "rate"}])
+		full, fullCol := countedRuns(byKey[key{v, "full"}], tuneBase)
+		fixed, fixedCol := countedRuns(byKey[key{v, "rate"}], tuneBase)
 		qRatio, cRatio, fRatio := "1", "1", "1"
 		if v != tuneBase {
 			qRatio = fmt.Sprintf("%.3f", median(full, func(r *run) float64 { return r.ratio }))

@@ -220,19 +220,27 @@ func BenchmarkServeDNSStoreSize(b *testing.B) {
 		b.Run(fmt.Sprintf("records_%d/tree3_geo", n), func(b *testing.B) {
 			runServe(b, tf, benchQuery("tree.example.org.", "2.2.3.0/24"), false)
 		})
-		b.Run(fmt.Sprintf("records_%d/every_name", n), func(b *testing.B) {
-			qs := make([]*dns.Msg, n)
-			for i := range qs {
-				qs[i] = benchQuery(fmt.Sprintf("r%d.example.org.", i), "")
-			}
-			w := &discardWriter{remote: &net.UDPAddr{IP: net.IPv4(10, 240, 0, 1), Port: 40212}}
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				tf.ServeDNS(context.Background(), w, qs[i%n])
-				i += 7919 // a prime: every name, in a scattered order
-			}
-		})
+		b.Run(fmt.Sprintf("records_%d/every_name", n), func(b *testing.B) { runEveryName(b, tf, n) })
+	}
+	// The per-record counters' cost where it is largest: without them.
+	o := benchOpts(b, 10000)
+	o.block += "\nmetrics none"
+	tf := newPlugin(b, o)
+	b.Run("records_10000/every_name_metrics_none", func(b *testing.B) { runEveryName(b, tf, 10000) })
+}
+
+// runEveryName asks for the n filler names of a store in turn.
+func runEveryName(b *testing.B, tf *TrafficFlow, n int) {
+	qs := make([]*dns.Msg, n)
+	for i := range qs {
+		qs[i] = benchQuery(fmt.Sprintf("r%d.example.org.", i), "")
+	}
+	w := &discardWriter{remote: &net.UDPAddr{IP: net.IPv4(10, 240, 0, 1), Port: 40212}}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		tf.ServeDNS(context.Background(), w, qs[i%n])
+		i += 7919 // a prime: every name, in a scattered order
 	}
 }
 

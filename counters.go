@@ -90,17 +90,11 @@ func (tf *TrafficFlow) counter(key seriesKey) prometheus.Counter {
 	return c
 }
 
-// counters returns e's counters on the query's server, resolving them on
-// the entry's first query there.
-func (tf *TrafficFlow) counters(ctx context.Context, e *entry) *entryCounters {
-	srv := ctx.Value(dnsserver.Key{})
-	if c := e.counters.Load(); c != nil && c.server == srv {
-		return c
-	}
-	c := &entryCounters{server: srv}
-	if s, ok := srv.(*dnsserver.Server); ok {
-		c.label = s.Addr
-	}
+// resolveCounters resolves e's counters on the server srv, labelled label:
+// requests and, in endpoints mode, answers; fail-opens are resolved when a
+// rule first falls open (failOpenCounter).
+func (tf *TrafficFlow) resolveCounters(e *entry, srv any, label string) *entryCounters {
+	c := &entryCounters{server: srv, label: label}
 	record, version := e.name, strconv.Itoa(e.version)
 	if tf.cfg.metrics == metricsZones {
 		record, version = "", ""
@@ -114,6 +108,37 @@ func (tf *TrafficFlow) counters(ctx context.Context, e *entry) *entryCounters {
 		}
 	}
 	c.failOpen = make([]atomic.Pointer[prometheus.Counter], len(e.policy.Rules()))
+	return c
+}
+
+// failOpenCounter returns the fail-open counter of rule r of e in c,
+// resolving it the first time.
+func (tf *TrafficFlow) failOpenCounter(c *entryCounters, e *entry, r int) prometheus.Counter {
+	if fc := c.failOpen[r].Load(); fc != nil {
+		return *fc
+	}
+	record, rule := e.name, e.policy.Rules()[r].ID
+	if tf.cfg.metrics == metricsZones {
+		record, rule = "", ""
+	}
+	counter := tf.counter(seriesKey{failOpenTotal, c.label, e.zone, record, rule})
+	c.failOpen[r].Store(&counter)
+	return counter
+}
+
+// counters returns e's counters on the query's server, resolving them on
+// the entry's first query there: the slow path, for a server other than
+// the one the instance counts in its entries' hits (hits.go).
+func (tf *TrafficFlow) counters(ctx context.Context, e *entry) *entryCounters {
+	srv := ctx.Value(dnsserver.Key{})
+	if c := e.counters.Load(); c != nil && c.server == srv {
+		return c
+	}
+	label := ""
+	if s, ok := srv.(*dnsserver.Server); ok {
+		label = s.Addr
+	}
+	c := tf.resolveCounters(e, srv, label)
 	e.counters.Store(c)
 	return c
 }
@@ -124,6 +149,10 @@ func (tf *TrafficFlow) counters(ctx context.Context, e *entry) *entryCounters {
 //go:noinline
 func (qs *queryState) countRequest(e *entry) {
 	if qs.tf.cfg.metrics == metricsNone {
+		return
+	}
+	if len(e.hits) > 0 && qs.tf.countsHere(qs.ctx) {
+		e.hits[0].Add(1)
 		return
 	}
 	qs.tf.counters(qs.ctx, e).requests.Inc()
@@ -137,28 +166,33 @@ func (qs *queryState) countAnswer(e *entry, res *evaluate.Result) {
 	if qs.tf.cfg.metrics == metricsNone {
 		return
 	}
+	fellOpen := res.FailOpen[:res.FailOpens]
+	zones := qs.tf.cfg.metrics == metricsZones
+	if zones && len(fellOpen) > 0 {
+		fellOpen = fellOpen[:1] // per zone: the answer counts once
+	}
+	if len(e.hits) > 0 && qs.tf.countsHere(qs.ctx) {
+		if len(e.hits) > 1 {
+			for _, i := range res.Endpoints[:res.N] {
+				e.hits[1+int(i)].Add(1)
+			}
+		}
+		for _, r := range fellOpen {
+			if zones {
+				r = 0
+			}
+			e.failHits[r].Add(1)
+		}
+		return
+	}
 	c := qs.tf.counters(qs.ctx, e)
 	if c.answers != nil {
 		for _, i := range res.Endpoints[:res.N] {
 			c.answers[i].Inc()
 		}
 	}
-	fellOpen := res.FailOpen[:res.FailOpens]
-	if qs.tf.cfg.metrics == metricsZones && len(fellOpen) > 0 {
-		fellOpen = fellOpen[:1] // per zone: the answer counts once
-	}
 	for _, r := range fellOpen {
-		fc := c.failOpen[r].Load()
-		if fc == nil {
-			record, rule := e.name, e.policy.Rules()[r].ID
-			if qs.tf.cfg.metrics == metricsZones {
-				record, rule = "", ""
-			}
-			counter := qs.tf.counter(seriesKey{failOpenTotal, c.label, e.zone, record, rule})
-			c.failOpen[r].Store(&counter)
-			fc = &counter
-		}
-		(*fc).Inc()
+		qs.tf.failOpenCounter(c, e, int(r)).Inc()
 	}
 }
 

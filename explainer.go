@@ -79,7 +79,8 @@ func NewExplainer(cfg ExplainConfig) (*Explainer, policyfile.Problems, error) {
 		upstream: &offlineResolver{},
 		seed:     func() uint64 { return 0 },
 		cfg: config{dir: cfg.Dir, geoipPath: cfg.GeoIP, ecs: true, latencyPath: cfg.LatencyTable,
-			biasFormula: bias, missingCheck: cfg.MissingHealthCheck, consistent: cfg.Consistent},
+			biasFormula: bias, missingCheck: cfg.MissingHealthCheck, consistent: cfg.Consistent,
+			metrics: metricsNone}, // an explained query counts nothing
 	}
 	if cfg.GeoIP == "" {
 		// A client placed at a location needs no database; one given by

@@ -1,6 +1,7 @@
 package trafficflow
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -8,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/coredns/coredns/plugin/pkg/dnstest"
+	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
 )
 
@@ -236,5 +240,119 @@ func TestRecordMetrics(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCounterHits checks how queries reach the per-record counters: an
+// instance counts the queries of its first server in its entries' hits,
+// those of another server directly (both show, each with its server
+// label); what was counted before a reload is flushed into the counters
+// by the reload, and what a query still counts on the replaced snapshot
+// after it goes into the series the record keeps, never into those a
+// reload dropped.
+func TestCounterHits(t *testing.T) {
+	dir := writeFiles(t, reloadStore())
+	tf := newPlugin(t, pluginOpts{dir: dir, block: "reload 0s", watch: true})
+	serverA, serverB := &dnsserver.Server{Addr: "dns://:1053"}, &dnsserver.Server{Addr: "dns://:2053"}
+	query := func(srv *dnsserver.Server, name string, n int) {
+		t.Helper()
+		m := new(dns.Msg)
+		m.SetQuestion(name, dns.TypeA)
+		ctx := context.WithValue(context.Background(), dnsserver.Key{}, srv)
+		for range n {
+			if _, err := tf.ServeDNS(ctx, dnstest.NewRecorder(&test.ResponseWriter{}), m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	requests := func(srv *dnsserver.Server, record, version string) float64 {
+		return metricValue(t, "coredns_trafficflow_requests_total", "record="+record+",server="+srv.Addr+",version="+version+",zone=example.org.")
+	}
+	answers := func(srv *dnsserver.Server, record, endpoint string) float64 {
+		return metricValue(t, "coredns_trafficflow_answers_total", "endpoint="+endpoint+",record="+record+",server="+srv.Addr+",zone=example.org.")
+	}
+
+	query(serverA, "www.example.org.", 3) // serverA claims the hits
+	query(serverB, "www.example.org.", 2)
+	if tf.flush.slot.Load().server != any(serverA) {
+		t.Fatal("the first server to ask does not own the instance's hits")
+	}
+	for _, c := range []struct {
+		what      string
+		got, want float64
+	}{
+		{"requests www on A", requests(serverA, "www.example.org.", "1"), 3},
+		{"requests www on B", requests(serverB, "www.example.org.", "1"), 2},
+		{"answers www on A", answers(serverA, "www.example.org.", "e"), 3},
+		{"answers www on B", answers(serverB, "www.example.org.", "e"), 2},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %v, want %v", c.what, c.got, c.want)
+		}
+	}
+
+	// Counted, then a reload that keeps both records before anything
+	// reads /metrics: the reload flushes the old snapshot, resolving the
+	// series of sw, which had not counted yet.
+	query(serverA, "www.example.org.", 5)
+	query(serverA, "sw.example.org.", 6)
+	reload := func(recs ...prec) *snapshot {
+		t.Helper()
+		old := tf.snap.Load()
+		renameOver(t, filepath.Join(dir, "records.json"), recordsFile(recs...))
+		pollUntil(t, answerWait, func() (bool, string) { return tf.snap.Load() != old, "no reload" })
+		return old
+	}
+	reload(prec{"www.example.org.", "web", 1}, prec{"sw.example.org.", "sw", 1}, prec{"new.example.org.", "web", 1})
+	if got := requests(serverA, "www.example.org.", "1"); got != 8 {
+		t.Errorf("requests www after the reload: %v, want 8", got)
+	}
+	if got := requests(serverA, "sw.example.org.", "1"); got != 6 {
+		t.Errorf("requests sw after the reload: %v, want 6", got)
+	}
+
+	// A reload that drops sw and moves www to version 2: their old series
+	// go, and the flush of the old snapshot does not bring them back.
+	old := reload(prec{"www.example.org.", "web", 2})
+	if got := requests(serverA, "www.example.org.", "1"); got != 0 {
+		t.Errorf("requests www version 1 after the reload: a series of %v, want none", got)
+	}
+	if got := requests(serverA, "sw.example.org.", "1"); got != 0 {
+		t.Errorf("requests sw after the reload removed it: a series of %v, want none", got)
+	}
+	query(serverA, "www.example.org.", 1)
+	if got := requests(serverA, "www.example.org.", "2"); got != 1 {
+		t.Errorf("requests www version 2: %v, want 1", got)
+	}
+
+	// A query still finishing on the replaced snapshot counts in its
+	// hits: into www's series if the record keeps them (same version),
+	// never into series the reload dropped.
+	cur := reload(prec{"www.example.org.", "web", 2}, prec{"new.example.org.", "web", 1})
+	cur.names["www.example.org."].hits[0].Add(7)
+	old.names["sw.example.org."].hits[0].Add(1)
+	if got := requests(serverA, "www.example.org.", "2"); got != 8 {
+		t.Errorf("requests www version 2 with a late count on the replaced snapshot: %v, want 8", got)
+	}
+	if got := requests(serverA, "sw.example.org.", "1"); got != 0 {
+		t.Errorf("a late count on a snapshot two reloads back brought back sw's series: %v", got)
+	}
+	// The same on a record the last reload dropped, which never counted
+	// before: no series.
+	prev := reload(prec{"www.example.org.", "web", 2})
+	prev.names["new.example.org."].hits[0].Add(1)
+	if got := requests(serverA, "new.example.org.", "1"); got != 0 {
+		t.Errorf("a late count for a record the reload dropped made a series: %v", got)
+	}
+
+	// Shutdown flushes, then lets go of the series.
+	query(serverA, "www.example.org.", 1)
+	tf.loader.stop()
+	if n := len(gatherMetric(t, "coredns_trafficflow_requests_total")); n != 0 {
+		for _, m := range gatherMetric(t, "coredns_trafficflow_requests_total") {
+			if strings.Contains(metricLabels(m), "server="+serverA.Addr) {
+				t.Errorf("a series after shutdown: %s", metricLabels(m))
+			}
+		}
 	}
 }

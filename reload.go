@@ -137,7 +137,10 @@ func (l *loader) load(read files, from *storeCopy) (sum watch.Sum, err error) {
 		passed = fmt.Sprintf("; %d policy tests passed", len(results))
 	}
 	tf.health.Apply(plan)
-	tf.snap.Store(snap)
+	old := tf.snap.Swap(snap)
+	// What queries counted on the old snapshot goes into the counters
+	// before releaseSeries drops the series it alone had.
+	tf.retire(old)
 	// The replaced database is not closed: queries that loaded the old
 	// snapshot may still look clients up in it. The collector frees it.
 	reloads.WithLabelValues("success").Inc()
@@ -313,6 +316,7 @@ func (l *loader) stop() error {
 	}
 	tf.health.Stop()
 	if l.state != stopped {
+		tf.stopHits()
 		if s := tf.snap.Load(); s != nil {
 			tf.publishRecordInfo(s.store, nil)
 		}

@@ -32,6 +32,8 @@ type snapshot struct {
 	checks []string
 	// zones are the plugin zones with a served name.
 	zones map[string]bool
+	// entries are the entries of names, and their canaries: what counts.
+	entries []*entry
 }
 
 // entry is a name the plugin answers: a policy record, or an alias of one.
@@ -52,8 +54,15 @@ type entry struct {
 	// multi and needsLocation say whether a multivalue rule, or a rule
 	// that needs the client's location, is reachable on either side.
 	multi, needsLocation bool
-	// counters are the entry's counters on the server that last counted
-	// (counters.go).
+	// hits count the entry's queries on the server the instance counts
+	// for (hits.go): [0] requests, [1+i] answers of endpoint i (endpoints
+	// mode); failHits the answers on which each rule fell open (one for
+	// the zone with metrics off). Nil with metrics none.
+	hits, failHits []atomic.Uint64
+	// flush is the flush side of the hits.
+	flush *entryFlush
+	// counters are the entry's counters on another server, the one that
+	// last counted (counters.go).
 	counters atomic.Pointer[entryCounters]
 	// answers holds, per endpoint of the policy, the RRset a value
 	// endpoint answers with (owner name, TTL and class filled in; shared by
@@ -104,6 +113,10 @@ func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *p
 			e.canary.multi, e.canary.needsLocation = e.multi, e.needsLocation
 		}
 		s.names[name] = e
+		s.entries = append(s.entries, e)
+		if e.canary != nil {
+			s.entries = append(s.entries, e.canary)
+		}
 		if s.soa[zone] == nil {
 			s.soa[zone] = synthesizedSOA(zone)
 			s.zones[zone] = true
@@ -121,6 +134,7 @@ func (tf *TrafficFlow) buildSnapshot(store *policyfile.Store, db *geo.DB, lat *p
 		}
 	}
 	s.checks = checksInUse(compiled)
+	s.allocHits(tf.cfg.metrics)
 	return s, nil
 }
 

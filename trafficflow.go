@@ -43,6 +43,9 @@ type TrafficFlow struct {
 	group *group
 	// series are the per-record counter series the instance has resolved.
 	series instanceSeries
+	// flush moves what queries count into the per-record counters
+	// (hits.go).
+	flush flushState
 
 	// upstream resolves alias-type endpoints and CNAME targets outside the
 	// store (CoreDNS's upstream; tests replace it).

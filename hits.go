@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coredns/coredns/core/dnsserver"
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,10 +17,12 @@ import (
 // asked in random order. So a query only adds one to plain atomic
 // counters that each entry holds in one contiguous block, allocated with
 // the snapshot (requests, then answers per endpoint, then fail-opens per
-// rule); the deltas go into the Prometheus counters when /metrics is read
-// (the collector below), when a reload replaces the snapshot and at
-// shutdown. Series appear as they did when each query counted directly:
-// at the first flush after an entry's first query.
+// rule); the deltas go into the Prometheus counters every flushInterval
+// while the instance runs, when /metrics is read (the collector below),
+// when a reload replaces the snapshot and at shutdown. A series appears at
+// the first flush after its first count; the periodic flush spreads the
+// making of new series over time, as counting on the query path did, so
+// that a scrape after a wave of new names does not make them all.
 //
 // Hits count for one server: the first that asks (an instance almost
 // always serves one; with several listeners in one server block, the
@@ -48,9 +51,12 @@ type flushState struct {
 	// slot is the server the instance counts in hits, claimed by its first
 	// counted query.
 	slot atomic.Pointer[serverSlot]
-	// retired is the snapshot the last reload replaced: queries that
-	// loaded it may still be counting. Flushes add what they count to the
-	// series the snapshot had, and resolve none.
+	// stop and done stop the periodic flush (startFlusher).
+	stop, done chan struct{}
+	// retired is the snapshot the last reload replaced, until the next
+	// flush: queries that loaded it may still be counting. That flush adds
+	// what they counted to the series the snapshot had, resolving none,
+	// and lets the snapshot go.
 	retired *snapshot
 }
 
@@ -81,7 +87,7 @@ func (s *snapshot) allocHits(mode metricsMode) {
 	for _, e := range s.entries {
 		h, f := sizes(e)
 		e.hits, e.failHits = block[:h:h], block[h:h+f:h+f]
-		e.flush = &entryFlush{done: done[: h+f : h+f]}
+		e.flush.done = done[: h+f : h+f]
 		block, done = block[h+f:], done[h+f:]
 	}
 }
@@ -113,19 +119,55 @@ func (tf *TrafficFlow) claimSlot(srv any) *serverSlot {
 	return tf.flush.slot.Load()
 }
 
+// flushInterval is how often a running instance flushes its hits.
+const flushInterval = time.Second
+
+// startFlusher starts the periodic flush (OnStartup).
+func (tf *TrafficFlow) startFlusher() {
+	if tf.cfg.metrics == metricsNone || tf.flush.stop != nil {
+		return
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	tf.flush.stop, tf.flush.done = stop, done
+	go func() {
+		defer close(done)
+		t := time.NewTicker(flushInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				tf.flushHits()
+			case <-stop:
+				return
+			}
+		}
+	}()
+}
+
+// stopFlusher stops the periodic flush and waits for it (OnShutdown).
+func (tf *TrafficFlow) stopFlusher() {
+	if tf.flush.stop == nil {
+		return
+	}
+	close(tf.flush.stop)
+	<-tf.flush.done
+	tf.flush.stop = nil
+}
+
 // flushHits adds what the current and the retired snapshot counted since
-// the last flush to the Prometheus counters.
+// the last flush to the Prometheus counters, and lets the retired one go.
 func (tf *TrafficFlow) flushHits() {
 	tf.flush.mu.Lock()
 	defer tf.flush.mu.Unlock()
 	tf.flushLocked(tf.snap.Load(), true)
 	tf.flushLocked(tf.flush.retired, false)
+	tf.flush.retired = nil
 }
 
 // retire flushes the snapshot a reload replaced (prev, nil at the first
-// load) and keeps it as the retired one; the one retired before gets its
-// last flush. A reload calls it before releasing the series the new
-// snapshot does not have.
+// load) and keeps it as the retired one until the next flush; one retired
+// before gets its last flush. A reload calls it before releasing the
+// series the new snapshot does not have.
 func (tf *TrafficFlow) retire(prev *snapshot) {
 	tf.flush.mu.Lock()
 	defer tf.flush.mu.Unlock()
@@ -139,6 +181,7 @@ func (tf *TrafficFlow) retire(prev *snapshot) {
 // stopHits flushes everything (shutdown, before the series are released)
 // and stops flushing the instance.
 func (tf *TrafficFlow) stopHits() {
+	tf.stopFlusher()
 	tf.flushHits()
 	flushers.remove(tf)
 }
@@ -152,10 +195,7 @@ func (tf *TrafficFlow) flushLocked(s *snapshot, resolve bool) {
 		return
 	}
 	for _, e := range s.entries {
-		f := e.flush
-		if f == nil {
-			continue
-		}
+		f := &e.flush
 		for i := range e.hits {
 			d := e.hits[i].Load() - f.done[i]
 			if d == 0 {

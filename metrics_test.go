@@ -13,6 +13,7 @@ import (
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // The plugin's metrics: reloads_total, last_reload_timestamp_seconds,
@@ -273,6 +274,15 @@ func TestCounterHits(t *testing.T) {
 	}
 
 	query(serverA, "www.example.org.", 3) // serverA claims the hits
+	// A running instance flushes its hits every second, scrape or not.
+	pollUntil(t, 3*flushInterval, func() (bool, string) {
+		got := unscraped(t, requestsTotal, "record=www.example.org.,server="+serverA.Addr+",version=1,zone=example.org.")
+		return got == 3, fmt.Sprintf("requests_total without a scrape: %v, want 3", got)
+	})
+	// The rest flushes only at scrapes and reloads: a late count on a
+	// replaced snapshot (below) must come before the flush that lets the
+	// snapshot go.
+	tf.stopFlusher()
 	query(serverB, "www.example.org.", 2)
 	if tf.flush.slot.Load().server != any(serverA) {
 		t.Fatal("the first server to ask does not own the instance's hits")
@@ -355,4 +365,24 @@ func TestCounterHits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// unscraped returns the value of a series of v as it is, without the flush
+// of a scrape of /metrics (0 if the series does not exist).
+func unscraped(t testing.TB, v *prometheus.CounterVec, labels string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(v)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			if metricLabels(m) == labels {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }

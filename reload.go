@@ -276,6 +276,7 @@ func (l *loader) start() error {
 	l.watcher = w
 	l.state = running
 	tf.publishRecordInfo(nil, tf.snap.Load().store)
+	tf.startFlusher()
 	return w.Start()
 }
 

@@ -59,17 +59,17 @@ type entry struct {
 	// mode); failHits the answers on which each rule fell open (one for
 	// the zone with metrics off). Nil with metrics none.
 	hits, failHits []atomic.Uint64
-	// flush is the flush side of the hits.
-	flush *entryFlush
-	// counters are the entry's counters on another server, the one that
-	// last counted (counters.go).
-	counters atomic.Pointer[entryCounters]
 	// answers holds, per endpoint of the policy, the RRset a value
 	// endpoint answers with (owner name, TTL and class filled in; shared by
 	// every query and never modified); nil for alias-type endpoints.
 	answers [][]dns.RR
 	// targets holds the DNS name of each alias-type endpoint.
 	targets []string
+
+	// Cold: the flush side of the hits (hits.go), and the entry's
+	// counters on another server, the one that last counted (counters.go).
+	flush    entryFlush
+	counters atomic.Pointer[entryCounters]
 }
 
 // buildSnapshot compiles a validated store whose location needs

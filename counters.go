@@ -44,16 +44,100 @@ const (
 
 var metricsModes = map[string]metricsMode{"endpoints": metricsEndpoints, "records": metricsRecords, "off": metricsZones, "none": metricsNone}
 
+// counterMetric is one of the per-record counters.
+type counterMetric uint8
+
+const (
+	requestsMetric counterMetric = iota
+	answersMetric
+	failOpenMetric
+)
+
 // seriesKey identifies one series of the per-record counters: the metric,
 // then its labels server, zone, record and the last one (version, endpoint
 // or rule).
 type seriesKey struct {
-	metric                     *prometheus.CounterVec
+	metric                     counterMetric
 	server, zone, record, last string
 }
 
 // counterOwners tracks which instances have each per-record series.
 var counterOwners series.Owners[seriesKey, struct{}]
+
+// seriesValue is the count of one per-record series.
+type seriesValue struct{ n atomic.Uint64 }
+
+// seriesValues holds the per-record series and their counts. They are not
+// client_golang CounterVecs: a vector's series costs about 2 KB (its label
+// pairs, the counter, its self-collector), which for a store of 100,000
+// names made 400 MB, and a heap that size slowed every query by several
+// percent (the allocator's working set). A series here is a map entry whose
+// label strings are the store's own, and a counter.
+type seriesValues struct {
+	mu sync.Mutex
+	m  map[seriesKey]*seriesValue
+}
+
+// perRecord holds the series of every instance (owned through
+// counterOwners).
+var perRecord seriesValues
+
+// get returns the series of k, making it if it does not exist.
+func (v *seriesValues) get(k seriesKey) *seriesValue {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil {
+		v.m = map[seriesKey]*seriesValue{}
+	}
+	c := v.m[k]
+	if c == nil {
+		c = &seriesValue{}
+		v.m[k] = c
+	}
+	return c
+}
+
+// drop deletes the series of k.
+func (v *seriesValues) drop(k seriesKey) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	delete(v.m, k)
+}
+
+// collect sends every series as a constant counter.
+func (v *seriesValues) collect(ch chan<- prometheus.Metric) {
+	type kv struct {
+		k seriesKey
+		n uint64
+	}
+	v.mu.Lock()
+	all := make([]kv, 0, len(v.m))
+	for k, c := range v.m {
+		all = append(all, kv{k, c.n.Load()})
+	}
+	v.mu.Unlock()
+	descs := [...]*prometheus.Desc{requestsMetric: requestsDesc, answersMetric: answersDesc, failOpenMetric: failOpenDesc}
+	for _, s := range all {
+		ch <- prometheus.MustNewConstMetric(descs[s.k.metric], prometheus.CounterValue, float64(s.n), s.k.server, s.k.zone, s.k.record, s.k.last)
+	}
+}
+
+// perRecordCollector collects the per-record counters, after a flush of
+// every instance's hits.
+type perRecordCollector struct{}
+
+// Describe implements prometheus.Collector.
+func (perRecordCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- requestsDesc
+	ch <- answersDesc
+	ch <- failOpenDesc
+}
+
+// Collect implements prometheus.Collector.
+func (perRecordCollector) Collect(ch chan<- prometheus.Metric) {
+	flushers.flushAll()
+	perRecord.collect(ch)
+}
 
 // entryCounters are an entry's counters on one server.
 type entryCounters struct {
@@ -61,13 +145,13 @@ type entryCounters struct {
 	// server, in tests).
 	server   any
 	label    string // its metrics label
-	requests prometheus.Counter
+	requests *seriesValue
 	// answers holds a counter per endpoint of the entry's policy (nil in
 	// records and zones modes).
-	answers []prometheus.Counter
+	answers []*seriesValue
 	// failOpen holds a counter per rule of the entry's policy, resolved
 	// when the rule first falls open.
-	failOpen []atomic.Pointer[prometheus.Counter]
+	failOpen []atomic.Pointer[seriesValue]
 }
 
 // instanceSeries lists the series an instance has resolved, so that a
@@ -78,9 +162,10 @@ type instanceSeries struct {
 }
 
 // counter returns the counter of key and makes tf an owner of its series.
-func (tf *TrafficFlow) counter(key seriesKey) prometheus.Counter {
-	c := key.metric.WithLabelValues(key.server, key.zone, key.record, key.last)
-	counterOwners.Publish(key, tf, struct{}{}, nil)
+func (tf *TrafficFlow) counter(key seriesKey) *seriesValue {
+	// Under the owners' lock, like the drop of a series without owners.
+	var c *seriesValue
+	counterOwners.Publish(key, tf, struct{}{}, func(struct{}) { c = perRecord.get(key) })
 	tf.series.mu.Lock()
 	if tf.series.keys == nil {
 		tf.series.keys = map[seriesKey]struct{}{}
@@ -99,30 +184,30 @@ func (tf *TrafficFlow) resolveCounters(e *entry, srv any, label string) *entryCo
 	if tf.cfg.metrics == metricsZones {
 		record, version = "", ""
 	}
-	c.requests = tf.counter(seriesKey{requestsTotal, c.label, e.zone, record, version})
+	c.requests = tf.counter(seriesKey{requestsMetric, c.label, e.zone, record, version})
 	if tf.cfg.metrics == metricsEndpoints {
 		eps := e.policy.Endpoints()
-		c.answers = make([]prometheus.Counter, len(eps))
+		c.answers = make([]*seriesValue, len(eps))
 		for i, ep := range eps {
-			c.answers[i] = tf.counter(seriesKey{answersTotal, c.label, e.zone, record, ep.ID})
+			c.answers[i] = tf.counter(seriesKey{answersMetric, c.label, e.zone, record, ep.ID})
 		}
 	}
-	c.failOpen = make([]atomic.Pointer[prometheus.Counter], len(e.policy.Rules()))
+	c.failOpen = make([]atomic.Pointer[seriesValue], len(e.policy.Rules()))
 	return c
 }
 
 // failOpenCounter returns the fail-open counter of rule r of e in c,
 // resolving it the first time.
-func (tf *TrafficFlow) failOpenCounter(c *entryCounters, e *entry, r int) prometheus.Counter {
+func (tf *TrafficFlow) failOpenCounter(c *entryCounters, e *entry, r int) *seriesValue {
 	if fc := c.failOpen[r].Load(); fc != nil {
-		return *fc
+		return fc
 	}
 	record, rule := e.name, e.policy.Rules()[r].ID
 	if tf.cfg.metrics == metricsZones {
 		record, rule = "", ""
 	}
-	counter := tf.counter(seriesKey{failOpenTotal, c.label, e.zone, record, rule})
-	c.failOpen[r].Store(&counter)
+	counter := tf.counter(seriesKey{failOpenMetric, c.label, e.zone, record, rule})
+	c.failOpen[r].Store(counter)
 	return counter
 }
 
@@ -155,7 +240,7 @@ func (qs *queryState) countRequest(e *entry) {
 		e.hits[0].Add(1)
 		return
 	}
-	qs.tf.counters(qs.ctx, e).requests.Inc()
+	qs.tf.counters(qs.ctx, e).requests.n.Add(1)
 }
 
 // countAnswer counts the endpoints of an answer of e, and the rules that
@@ -188,11 +273,11 @@ func (qs *queryState) countAnswer(e *entry, res *evaluate.Result) {
 	c := qs.tf.counters(qs.ctx, e)
 	if c.answers != nil {
 		for _, i := range res.Endpoints[:res.N] {
-			c.answers[i].Inc()
+			c.answers[i].n.Add(1)
 		}
 	}
 	for _, r := range fellOpen {
-		qs.tf.failOpenCounter(c, e, int(r)).Inc()
+		qs.tf.failOpenCounter(c, e, int(r)).n.Add(1)
 	}
 }
 
@@ -210,7 +295,7 @@ func (tf *TrafficFlow) releaseSeries(next *snapshot) {
 	}
 	tf.series.mu.Unlock()
 	counterOwners.Release(tf, stale, nil, func(k seriesKey) {
-		k.metric.DeleteLabelValues(k.server, k.zone, k.record, k.last)
+		perRecord.drop(k)
 	})
 }
 
@@ -232,15 +317,15 @@ func (s *snapshot) hasSeries(k seriesKey, mode metricsMode) bool {
 // hasSeries reports whether a per-record series belongs to e.
 func (e *entry) hasSeries(k seriesKey) bool {
 	switch k.metric {
-	case requestsTotal:
+	case requestsMetric:
 		return k.last == strconv.Itoa(e.version)
-	case answersTotal:
+	case answersMetric:
 		for _, ep := range e.policy.Endpoints() {
 			if ep.ID == k.last {
 				return true
 			}
 		}
-	case failOpenTotal:
+	case failOpenMetric:
 		for _, r := range e.policy.Rules() {
 			if r.ID == k.last {
 				return true

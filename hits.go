@@ -7,22 +7,17 @@ import (
 	"time"
 
 	"github.com/coredns/coredns/core/dnsserver"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Hits: how a query counts cheaply. Looking up a Prometheus counter per
-// query costs several CPU cache misses in a big store (the entry's
-// counters, each counter object, for requests and for every endpoint
-// answered): about 9% of the throughput of a store of 10,000 records
-// asked in random order. So a query only adds one to plain atomic
-// counters that each entry holds in one contiguous block, allocated with
-// the snapshot (requests, then answers per endpoint, then fail-opens per
-// rule); the deltas go into the Prometheus counters every flushInterval
-// while the instance runs, when /metrics is read (the collector below),
-// when a reload replaces the snapshot and at shutdown. A series appears at
-// the first flush after its first count; the periodic flush spreads the
-// making of new series over time, as counting on the query path did, so
-// that a scrape after a wave of new names does not make them all.
+// Hits: how a query counts cheaply. Looking up a name's series per query
+// costs several CPU cache misses in a big store (the entry's counters,
+// each counter, for requests and for every endpoint answered). So a query
+// only adds one to plain atomic counters that each entry holds in one
+// contiguous block, allocated with the snapshot (requests, then answers
+// per endpoint, then fail-opens per rule). The deltas go into the series
+// (perRecord, counters.go) every flushInterval while the instance runs,
+// when /metrics is read, when a reload replaces the snapshot and at
+// shutdown. A series appears at the first flush after its first count.
 //
 // Hits count for one server: the first that asks (an instance almost
 // always serves one; with several listeners in one server block, the
@@ -207,9 +202,9 @@ func (tf *TrafficFlow) flushLocked(s *snapshot, resolve bool) {
 				continue
 			}
 			if i == 0 {
-				c.requests.Add(float64(d))
+				c.requests.n.Add(d)
 			} else {
-				c.answers[i-1].Add(float64(d))
+				c.answers[i-1].n.Add(d)
 			}
 		}
 		for r := range e.failHits {
@@ -223,7 +218,7 @@ func (tf *TrafficFlow) flushLocked(s *snapshot, resolve bool) {
 			if c == nil || (!resolve && c.failOpen[r].Load() == nil) {
 				continue
 			}
-			tf.failOpenCounter(c, e, r).Add(float64(d))
+			tf.failOpenCounter(c, e, r).n.Add(d)
 		}
 	}
 }
@@ -272,25 +267,5 @@ func (f *flusherSet) flushAll() {
 	f.mu.Unlock()
 	for _, tf := range all {
 		tf.flushHits()
-	}
-}
-
-// flushingCollector collects the per-record counters after a flush of
-// every instance's hits: it is what is registered, instead of the
-// counters themselves.
-type flushingCollector []*prometheus.CounterVec
-
-// Describe implements prometheus.Collector.
-func (c flushingCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, v := range c {
-		v.Describe(ch)
-	}
-}
-
-// Collect implements prometheus.Collector.
-func (c flushingCollector) Collect(ch chan<- prometheus.Metric) {
-	flushers.flushAll()
-	for _, v := range c {
-		v.Collect(ch)
 	}
 }

@@ -32,33 +32,26 @@ var (
 		Name:      "record_info",
 		Help:      "One series per policy record in service, with the policy and version it uses, and one for its canary version (canary=\"true\"); the value is always 1.",
 	}, []string{"record", "policy", "version", "canary"})
-
-	requestsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: plugin.Namespace,
-		Subsystem: pluginName,
-		Name:      "requests_total",
-		Help:      "Counter of queries answered for each policy record or alias (the name queried), by the policy version it uses.",
-	}, []string{"server", "zone", "record", "version"})
-
-	answersTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: plugin.Namespace,
-		Subsystem: pluginName,
-		Name:      "answers_total",
-		Help:      "Counter of the endpoints served for each policy record or alias, by endpoint ID.",
-	}, []string{"server", "zone", "record", "endpoint"})
-
-	failOpenTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: plugin.Namespace,
-		Subsystem: pluginName,
-		Name:      "failopen_total",
-		Help:      "Counter of answers for which a rule had no healthy branch and answered as if all were (Route 53's fail-open), by record and rule ID.",
-	}, []string{"server", "zone", "record", "rule"})
 )
 
-// The per-record counters are registered behind a collector that first
-// flushes the instances' hits into them (hits.go).
+// The per-record counters' descriptions; their values are in perRecord
+// (counters.go).
+var (
+	requestsDesc = prometheus.NewDesc(prometheus.BuildFQName(plugin.Namespace, pluginName, "requests_total"),
+		"Counter of queries answered for each policy record or alias (the name queried), by the policy version it uses.",
+		[]string{"server", "zone", "record", "version"}, nil)
+	answersDesc = prometheus.NewDesc(prometheus.BuildFQName(plugin.Namespace, pluginName, "answers_total"),
+		"Counter of the endpoints served for each policy record or alias, by endpoint ID.",
+		[]string{"server", "zone", "record", "endpoint"}, nil)
+	failOpenDesc = prometheus.NewDesc(prometheus.BuildFQName(plugin.Namespace, pluginName, "failopen_total"),
+		"Counter of answers for which a rule had no healthy branch and answered as if all were (Route 53's fail-open), by record and rule ID.",
+		[]string{"server", "zone", "record", "rule"}, nil)
+)
+
+// The per-record counters are collected by perRecordCollector, which
+// first flushes the instances' hits (hits.go).
 func init() {
-	prometheus.MustRegister(flushingCollector{requestsTotal, answersTotal, failOpenTotal})
+	prometheus.MustRegister(perRecordCollector{})
 }
 
 // recordOwners tracks which instances have each record_info series

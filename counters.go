@@ -2,6 +2,7 @@ package trafficflow
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -10,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trafficflow/trafficflow/evaluate"
-	"github.com/trafficflow/trafficflow/internal/series"
 )
 
 // Per-record counters: the queries answered for each policy record or
@@ -61,29 +61,32 @@ type seriesKey struct {
 	server, zone, record, last string
 }
 
-// counterOwners tracks which instances have each per-record series.
-var counterOwners series.Owners[seriesKey, struct{}]
+// seriesValue is one per-record series: its count, and the instances that
+// have it (several server blocks; the old and the new instance during a
+// Corefile reload): it goes when none has it any more.
+type seriesValue struct {
+	n      atomic.Uint64
+	owners []*TrafficFlow // guarded by seriesValues.mu
+}
 
-// seriesValue is the count of one per-record series.
-type seriesValue struct{ n atomic.Uint64 }
-
-// seriesValues holds the per-record series and their counts. They are not
-// client_golang CounterVecs: a vector's series costs about 2 KB (its label
-// pairs, the counter, its self-collector), which for a store of 100,000
-// names made 400 MB, and a heap that size slowed every query by several
-// percent (the allocator's working set). A series here is a map entry whose
-// label strings are the store's own, and a counter.
+// seriesValues holds the per-record series. They are not client_golang
+// CounterVecs: a vector's series costs about 2 KB (its label pairs, the
+// counter, its self-collector), and with the owner bookkeeping beside it
+// 100,000 names counted made 400 MB, a heap that size slowing every query
+// by several percent (the allocator's working set). A series here is a map
+// entry whose label strings are the store's own, and a counter: about
+// 150 bytes.
 type seriesValues struct {
 	mu sync.Mutex
 	m  map[seriesKey]*seriesValue
 }
 
-// perRecord holds the series of every instance (owned through
-// counterOwners).
+// perRecord holds the series of every instance.
 var perRecord seriesValues
 
-// get returns the series of k, making it if it does not exist.
-func (v *seriesValues) get(k seriesKey) *seriesValue {
+// acquire returns the series of k, making it if it does not exist, and
+// makes tf one of its owners.
+func (v *seriesValues) acquire(k seriesKey, tf *TrafficFlow) *seriesValue {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.m == nil {
@@ -94,14 +97,27 @@ func (v *seriesValues) get(k seriesKey) *seriesValue {
 		c = &seriesValue{}
 		v.m[k] = c
 	}
+	if !slices.Contains(c.owners, tf) {
+		c.owners = append(c.owners, tf)
+	}
 	return c
 }
 
-// drop deletes the series of k.
-func (v *seriesValues) drop(k seriesKey) {
+// release ends tf's ownership of its series that keep does not keep; a
+// series left without owners goes.
+func (v *seriesValues) release(tf *TrafficFlow, keep func(seriesKey) bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	delete(v.m, k)
+	for k, c := range v.m {
+		i := slices.Index(c.owners, tf)
+		if i < 0 || keep(k) {
+			continue
+		}
+		c.owners = slices.Delete(c.owners, i, i+1)
+		if len(c.owners) == 0 {
+			delete(v.m, k)
+		}
+	}
 }
 
 // collect sends every series as a constant counter.
@@ -154,25 +170,9 @@ type entryCounters struct {
 	failOpen []atomic.Pointer[seriesValue]
 }
 
-// instanceSeries lists the series an instance has resolved, so that a
-// reload can let go of the stale ones and a shutdown of all.
-type instanceSeries struct {
-	mu   sync.Mutex
-	keys map[seriesKey]struct{}
-}
-
 // counter returns the counter of key and makes tf an owner of its series.
 func (tf *TrafficFlow) counter(key seriesKey) *seriesValue {
-	// Under the owners' lock, like the drop of a series without owners.
-	var c *seriesValue
-	counterOwners.Publish(key, tf, struct{}{}, func(struct{}) { c = perRecord.get(key) })
-	tf.series.mu.Lock()
-	if tf.series.keys == nil {
-		tf.series.keys = map[seriesKey]struct{}{}
-	}
-	tf.series.keys[key] = struct{}{}
-	tf.series.mu.Unlock()
-	return c
+	return perRecord.acquire(key, tf)
 }
 
 // resolveCounters resolves e's counters on the server srv, labelled label:
@@ -285,18 +285,7 @@ func (qs *queryState) countAnswer(e *entry, res *evaluate.Result) {
 // next (nil at shutdown) no longer has: names it does not serve, versions
 // they no longer use, endpoints and rules their policies no longer have.
 func (tf *TrafficFlow) releaseSeries(next *snapshot) {
-	tf.series.mu.Lock()
-	var stale []seriesKey
-	for k := range tf.series.keys {
-		if next == nil || !next.hasSeries(k, tf.cfg.metrics) {
-			stale = append(stale, k)
-			delete(tf.series.keys, k)
-		}
-	}
-	tf.series.mu.Unlock()
-	counterOwners.Release(tf, stale, nil, func(k seriesKey) {
-		perRecord.drop(k)
-	})
+	perRecord.release(tf, func(k seriesKey) bool { return next != nil && next.hasSeries(k, tf.cfg.metrics) })
 }
 
 // hasSeries reports whether a series belongs to what s serves.

@@ -376,3 +376,31 @@ func unscraped(k seriesKey) uint64 {
 	}
 	return 0
 }
+
+// TestCounterSeriesInstances runs two instances that count the same series
+// (the old and the new instance of a Corefile reload): the series stays
+// until neither has it, and keeps what both counted.
+func TestCounterSeriesInstances(t *testing.T) {
+	dir := writeFiles(t, reloadStore())
+	a := newPlugin(t, pluginOpts{dir: dir, start: true})
+	b := newPlugin(t, pluginOpts{dir: dir, start: true})
+	const labels = "record=sw.example.org.,server=,version=1,zone=example.org."
+	before := metricValue(t, "coredns_trafficflow_requests_total", labels)
+	ask(t, a, "sw.example.org.", dns.TypeA, "", "")
+	ask(t, b, "sw.example.org.", dns.TypeA, "", "")
+	ask(t, b, "sw.example.org.", dns.TypeA, "", "")
+	if got := metricValue(t, "coredns_trafficflow_requests_total", labels) - before; got != 3 {
+		t.Errorf("requests_total with two instances went up by %v, want 3", got)
+	}
+	a.loader.stop()
+	ask(t, b, "sw.example.org.", dns.TypeA, "", "")
+	if got := metricValue(t, "coredns_trafficflow_requests_total", labels) - before; got != 4 {
+		t.Errorf("requests_total after one instance stopped: up by %v, want 4", got)
+	}
+	b.loader.stop()
+	for _, m := range gatherMetric(t, "coredns_trafficflow_requests_total") {
+		if metricLabels(m) == labels {
+			t.Errorf("a series after both instances stopped: %s", labels)
+		}
+	}
+}

@@ -41,8 +41,6 @@ type TrafficFlow struct {
 	loader *loader
 	// group is the instance's Caddy instance's group (lifecycle.go).
 	group *group
-	// series are the per-record counter series the instance has resolved.
-	series instanceSeries
 	// flush moves what queries count into the per-record counters
 	// (hits.go).
 	flush flushState

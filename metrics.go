@@ -25,13 +25,6 @@ var (
 		Name:      "last_reload_timestamp_seconds",
 		Help:      "The time of the last successful policy store load, in seconds since the Unix epoch.",
 	})
-
-	recordInfo = promauto.NewGaugeVec(prometheus.GaugeOpts{
-		Namespace: plugin.Namespace,
-		Subsystem: pluginName,
-		Name:      "record_info",
-		Help:      "One series per policy record in service, with the policy and version it uses, and one for its canary version (canary=\"true\"); the value is always 1.",
-	}, []string{"record", "policy", "version", "canary"})
 )
 
 // The per-record counters' descriptions; their values are in perRecord
@@ -48,10 +41,31 @@ var (
 		[]string{"server", "zone", "record", "rule"}, nil)
 )
 
+// recordInfoDesc describes record_info, whose series are the keys of
+// recordOwners.
+var recordInfoDesc = prometheus.NewDesc(prometheus.BuildFQName(plugin.Namespace, pluginName, "record_info"),
+	"One series per policy record in service, with the policy and version it uses, and one for its canary version (canary=\"true\"); the value is always 1.",
+	[]string{"record", "policy", "version", "canary"}, nil)
+
+// recordInfoCollector collects record_info: a series per key of
+// recordOwners, made at scrape time (a GaugeVec's series would cost about
+// 2 KB each, 200 MB for a store of 100,000 records).
+type recordInfoCollector struct{}
+
+// Describe implements prometheus.Collector.
+func (recordInfoCollector) Describe(ch chan<- *prometheus.Desc) { ch <- recordInfoDesc }
+
+// Collect implements prometheus.Collector.
+func (recordInfoCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, k := range recordOwners.Keys() {
+		ch <- prometheus.MustNewConstMetric(recordInfoDesc, prometheus.GaugeValue, 1, k[:]...)
+	}
+}
+
 // The per-record counters are collected by perRecordCollector, which
 // first flushes the instances' hits (hits.go).
 func init() {
-	prometheus.MustRegister(perRecordCollector{})
+	prometheus.MustRegister(perRecordCollector{}, recordInfoCollector{})
 }
 
 // recordOwners tracks which instances have each record_info series
@@ -79,7 +93,7 @@ func (tf *TrafficFlow) publishRecordInfo(prev, next *policyfile.Store) {
 		for _, r := range next.Records {
 			for _, k := range keys(r) {
 				kept[k] = true
-				recordOwners.Publish(k, tf, struct{}{}, func(struct{}) { recordInfo.WithLabelValues(k[:]...).Set(1) })
+				recordOwners.Publish(k, tf, struct{}{}, nil)
 			}
 		}
 	}
@@ -92,6 +106,6 @@ func (tf *TrafficFlow) publishRecordInfo(prev, next *policyfile.Store) {
 				}
 			}
 		}
-		recordOwners.Release(tf, gone, nil, func(k [4]string) { recordInfo.DeleteLabelValues(k[:]...) })
+		recordOwners.Release(tf, gone, nil, func([4]string) {})
 	}
 }

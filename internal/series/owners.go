@@ -72,3 +72,14 @@ func (o *Owners[K, V]) Release(owner any, keys []K, show func(K, V), drop func(K
 		}
 	}
 }
+
+// Keys returns the series that have owners, in no order.
+func (o *Owners[K, V]) Keys() []K {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	keys := make([]K, 0, len(o.m))
+	for k := range o.m {
+		keys = append(keys, k)
+	}
+	return keys
+}

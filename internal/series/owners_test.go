@@ -34,7 +34,13 @@ func TestOwners(t *testing.T) {
 		t.Errorf("after b lets go of x: %s", state())
 	}
 	o.Release(b, []string{"x"}, showK, drop) // again: nothing
+	if keys := o.Keys(); len(keys) != 2 {
+		t.Errorf("Keys() = %q, want x and y", keys)
+	}
 	o.Release(c, []string{"x"}, showK, drop)
+	if keys := o.Keys(); len(keys) != 1 || keys[0] != "y" {
+		t.Errorf("Keys() = %q after x's last owner let go, want [y]", keys)
+	}
 	if state() != "map[y:10]" {
 		t.Errorf("after the last owner of x lets go: %s", state())
 	}

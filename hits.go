@@ -30,10 +30,10 @@ type serverSlot struct {
 }
 
 // entryFlush is the flush side of an entry's hits, guarded by the
-// instance's flushMu.
+// instance's flush.mu.
 type entryFlush struct {
 	// done holds, per hit counter (hits, then failHits), what has gone
-	// into the Prometheus counters.
+	// into the series.
 	done []uint64
 	// counters are the entry's counters on the slot's server, resolved at
 	// the first flush with something to count.
@@ -150,7 +150,7 @@ func (tf *TrafficFlow) stopFlusher() {
 }
 
 // flushHits adds what the current and the retired snapshot counted since
-// the last flush to the Prometheus counters, and lets the retired one go.
+// the last flush to the series, and lets the retired one go.
 func (tf *TrafficFlow) flushHits() {
 	tf.flush.mu.Lock()
 	defer tf.flush.mu.Unlock()

@@ -118,8 +118,7 @@ func report(args []string) error {
 	}
 	defer done()
 
-	fmt.Fprintf(out, "| case | QPS | ÷ file | ÷ like | CPU ÷ file | avg latency | max latency | lost | runs | CPU/query |\n")
-	fmt.Fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	tableHeader(out, "case", "QPS", "÷ file", "÷ like", "CPU ÷ file", "avg latency", "max latency", "lost", "runs", "CPU/query")
 	vsFile := map[string]float64{}
 	dirty := false
 	for _, c := range cases {
@@ -164,10 +163,7 @@ func report(args []string) error {
 	fmt.Fprintf(out, "\nEvery run, in order: QPS (÷ file), NOERROR share; CPU 0: the server's share, other processes',"+
 		" softirq, idle; CPU 1: dnsperf's share, other processes', idle; why a run is not clean.\n\n")
 	for _, r := range seq {
-		p := fmt.Sprintf("%.0f", r.qps)
-		if r.name != "file" && r.paired {
-			p += fmt.Sprintf(" (%.3f)", r.ratio)
-		}
+		p := r.qpsCell("file")
 		pct := func(x float64) float64 { return 100 * x / r.wall }
 		line := fmt.Sprintf("- r%d %-10s %-16s ok %.2f%% | cpu0 server %3.0f%% other %3.0f%% softirq %3.0f%% idle %3.0f%% | cpu1 dnsperf %3.0f%% other %3.0f%% idle %3.0f%%",
 			r.round, r.name, p, r.noerror, pct(r.serverCPU), pct(r.other0()), pct(r.cpu0Softirq), pct(r.cpu0Idle),
@@ -224,6 +220,22 @@ func tableFile(dir string) (out io.Writer, done func() error, err error) {
 		return nil, nil, err
 	}
 	return io.MultiWriter(os.Stdout, f), f.Close, nil
+}
+
+// tableHeader writes a Markdown table's header: the first column
+// left-aligned, the others right-aligned.
+func tableHeader(out io.Writer, cols ...string) {
+	fmt.Fprintf(out, "| %s |\n|---%s|\n", strings.Join(cols, " | "), strings.Repeat("|---:", len(cols)-1))
+}
+
+// qpsCell is a run's QPS for the list of runs, with its ratio to the
+// baseline runs next to it (base: the baseline's name) when it has one.
+func (r *run) qpsCell(base string) string {
+	p := fmt.Sprintf("%.0f", r.qps)
+	if r.name != base && r.paired {
+		p += fmt.Sprintf(" (%.3f)", r.ratio)
+	}
+	return p
 }
 
 // countedRuns returns the runs of rs that count (see countsWith) and the

@@ -51,8 +51,7 @@ func tune(args []string) error {
 	}
 	defer done()
 
-	fmt.Fprintf(out, "| variant | QPS | QPS ÷ base | CPU/query | CPU ÷ base | at a fixed rate: avg latency | latency SD | CPU/query | CPU ÷ base | runs |\n")
-	fmt.Fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	tableHeader(out, "variant", "QPS", "QPS ÷ base", "CPU/query", "CPU ÷ base", "at a fixed rate: avg latency", "latency SD", "CPU/query", "CPU ÷ base", "runs")
 	for _, v := range order {
 		full, fullCol := countedRuns(byKey[key{v, "full"}], tuneBase)
 		fixed, fixedCol := countedRuns(byKey[key{v, "rate"}], tuneBase)
@@ -78,10 +77,7 @@ func tune(args []string) error {
 	fmt.Fprintf(out, "\nEvery run, in order: QPS (÷ base), average latency; CPU 0: the server's share, other processes',"+
 		" idle; CPU 1: dnsperf's share, other processes'; why a run is not clean.\n\n")
 	for _, r := range seq {
-		p := fmt.Sprintf("%.0f", r.qps)
-		if r.name != tuneBase && r.paired {
-			p += fmt.Sprintf(" (%.3f)", r.ratio)
-		}
+		p := r.qpsCell(tuneBase)
 		pct := func(x float64) float64 { return 100 * x / r.wall }
 		line := fmt.Sprintf("- r%d %-12s %-4s %-16s lat %.3f ms | cpu0 server %3.0f%% other %3.0f%% idle %3.0f%% | cpu1 dnsperf %3.0f%% other %3.0f%%",
 			r.round, r.name, r.mode, p, r.avgLat*1e3, pct(r.serverCPU), pct(r.other0()), pct(r.cpu0Idle),

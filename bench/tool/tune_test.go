@@ -56,7 +56,8 @@ func TestTune(t *testing.T) {
 	}
 	table := string(b)
 	for _, want := range []string{
-		"| base | 50000 | 1 | 20.00 µs | 1 |",
+		"| variant | QPS | QPS ÷ base | CPU/query | CPU ÷ base | at a fixed rate: avg latency | latency SD | CPU/query | CPU ÷ base | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n| base | 50000 | 1 | 20.00 µs | 1 |",
+		"- r1 noprom       full 70000 (1.400)",
 		// 70000 ÷ 50000; CPU per query 5/350000 ÷ 5/250000; at the rate 2/75000 ÷ 2.5/75000.
 		"| noprom | 70000 | 1.400 | 14.29 µs | 0.714 | 5.143 ms | 3.894 ms | 26.67 µs | 0.800 | 1/1, 1/1 |",
 		// Only the clean baseline before it counts: 40000 ÷ 50000, not ÷ 30000.

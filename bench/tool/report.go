@@ -91,13 +91,11 @@ func (r *run) disturbed() string {
 // of a shared virtual machine drifts by up to 15% over minutes, even when
 // nothing else visibly runs on it, so only neighbouring runs compare well.
 func report(args []string) error {
-	fs := flag.NewFlagSet("report", flag.ExitOnError)
-	dir := fs.String("dir", "", "results directory")
-	fs.Parse(args)
-	if *dir == "" {
-		return fmt.Errorf("report: -dir is required")
+	dir, err := dirFlag("report", args)
+	if err != nil {
+		return err
 	}
-	seq, err := readRuns(*dir)
+	seq, err := readRuns(dir)
 	if err != nil {
 		return err
 	}
@@ -109,10 +107,10 @@ func report(args []string) error {
 		rounds = max(rounds, r.round)
 	}
 	if len(byCase["file"]) == 0 {
-		return fmt.Errorf("report: no baseline run in %s", *dir)
+		return fmt.Errorf("report: no baseline run in %s", dir)
 	}
 
-	out, done, err := tableFile(*dir)
+	out, done, err := tableFile(dir)
 	if err != nil {
 		return err
 	}
@@ -220,6 +218,18 @@ func tableFile(dir string) (out io.Writer, done func() error, err error) {
 		return nil, nil, err
 	}
 	return io.MultiWriter(os.Stdout, f), f.Close, nil
+}
+
+// dirFlag parses the -dir flag (the results directory) of the command cmd,
+// which is required.
+func dirFlag(cmd string, args []string) (string, error) {
+	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
+	dir := fs.String("dir", "", "results directory")
+	fs.Parse(args)
+	if *dir == "" {
+		return "", fmt.Errorf("%s: -dir is required", cmd)
+	}
+	return *dir, nil
 }
 
 // tableHeader writes a Markdown table's header: the first column

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,13 +18,11 @@ const tuneBase = "base"
 // load (mode full) and at a fixed rate (mode rate). Each variant run is
 // compared with the clean baseline runs of the same mode next to it.
 func tune(args []string) error {
-	fs := flag.NewFlagSet("tune", flag.ExitOnError)
-	dir := fs.String("dir", "", "results directory")
-	fs.Parse(args)
-	if *dir == "" {
-		return fmt.Errorf("tune: -dir is required")
+	dir, err := dirFlag("tune", args)
+	if err != nil {
+		return err
 	}
-	seq, err := readTuneRuns(*dir)
+	seq, err := readTuneRuns(dir)
 	if err != nil {
 		return err
 	}
@@ -42,10 +39,10 @@ func tune(args []string) error {
 		byKey[k] = append(byKey[k], r)
 	}
 	if len(byKey[key{tuneBase, "full"}]) == 0 {
-		return fmt.Errorf("tune: no baseline run in %s", *dir)
+		return fmt.Errorf("tune: no baseline run in %s", dir)
 	}
 
-	out, done, err := tableFile(*dir)
+	out, done, err := tableFile(dir)
 	if err != nil {
 		return err
 	}

@@ -33,8 +33,10 @@
 //
 // ReadStable returns a consistent copy of a store's files in memory
 // together with the Sum of exactly that content (Read, confirmed by a
-// fresh Fingerprint), so that a reader loads what it fingerprinted and
-// never a mix of two versions.
+// fresh Fingerprint that found the files in the same physical places), so
+// that a reader loads what it fingerprinted and never a mix of two
+// versions, nor a version missing a file that a ConfigMap update was
+// swapping.
 //
 // A Watcher's goroutine is created by Start and stopped by Stop, which waits
 // for it and closes the inotify instance; Start and Stop may be repeated.

@@ -39,6 +39,33 @@ type scanResult struct {
 	// dirs holds the physical directories whose entries decide the store's
 	// content, with their identity; nil unless scanStore was asked for it.
 	dirs map[string]fs.FileInfo
+	// vanished lists the entries the scan skipped because they were
+	// missing (a dangling symlink, or one removed while it was scanned),
+	// each as its relative path and the error, which names the physical
+	// path that was missing.
+	vanished []string
+}
+
+// skip records an entry the scan skipped because it was missing.
+func (r *scanResult) skip(rel string, err error) {
+	r.vanished = append(r.vanished, rel+"\x00"+err.Error())
+}
+
+// layout is a hash of where the scan found the store: every file's
+// relative and physical path, and every entry it skipped as missing with
+// the physical path that was. Two scans of the same content differ in
+// layout when a ConfigMap update swapped the directory behind a symlink
+// between them, even if both missed the same file while it was swapped.
+func (r *scanResult) layout() Sum {
+	h := sha256.New()
+	for _, f := range r.files {
+		io.WriteString(h, f.rel+"\x00"+f.path+"\n")
+	}
+	vanished := slices.Sorted(slices.Values(r.vanished))
+	for _, v := range vanished {
+		io.WriteString(h, "-"+v+"\n")
+	}
+	return Sum(h.Sum(nil))
 }
 
 // addDir records dir (a physical path) as worth watching.
@@ -122,6 +149,7 @@ func (r *scanResult) walk(dir, rel string, ancestors []fs.FileInfo, dirSeen func
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if rel != "" && isMissing(err) {
+			r.skip(rel, err)
 			return nil // removed while we walk: the next check sees the outcome
 		}
 		return err
@@ -135,6 +163,7 @@ func (r *scanResult) walk(dir, rel string, ancestors []fs.FileInfo, dirSeen func
 		if e.Type()&fs.ModeSymlink != 0 {
 			if p, err = resolveIn(dir, name, true, dirSeen); err != nil {
 				if isMissing(err) {
+					r.skip(path.Join(rel, name), err)
 					continue // dangling or looping symlink
 				}
 				return err
@@ -143,6 +172,7 @@ func (r *scanResult) walk(dir, rel string, ancestors []fs.FileInfo, dirSeen func
 		fi, err := os.Stat(p)
 		if err != nil {
 			if isMissing(err) {
+				r.skip(path.Join(rel, name), err)
 				continue
 			}
 			return err

@@ -23,14 +23,20 @@ import (
 // between two files) may mix two versions, and no re-check of dir alone
 // can tell after the fact (the store may have changed back).
 func Read(dir string) (fs.FS, Sum, error) {
-	var fp Sum
+	fsys, fp, _, err := read(dir)
+	return fsys, fp, err
+}
+
+// read is Read, which also returns the layout of the scan it read by
+// (scanResult.layout).
+func read(dir string) (fsys fs.FS, fp, layout Sum, err error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fp, err
+		return nil, fp, layout, err
 	}
 	res, err := scanStore(abs, false)
 	if err != nil {
-		return nil, fp, err
+		return nil, fp, layout, err
 	}
 	m := &memFS{files: map[string][]byte{}, dirs: map[string][]fs.DirEntry{".": nil}}
 	h := newStoreHash()
@@ -40,7 +46,7 @@ func Read(dir string) (fs.FS, Sum, error) {
 			if isMissing(err) || errors.Is(err, errNotRegular) {
 				continue // vanished since the scan, as in hashStore
 			}
-			return nil, fp, err
+			return nil, fp, layout, err
 		}
 		h.add(f.rel, sha256.Sum256(data))
 		m.add(f.rel, data)
@@ -49,7 +55,22 @@ func Read(dir string) (fs.FS, Sum, error) {
 	for _, entries := range m.dirs {
 		slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	}
-	return m, fp, nil
+	return m, fp, res.layout(), nil
+}
+
+// fingerprintLayout returns the Fingerprint of the store in dir and the
+// layout of the scan that found it.
+func fingerprintLayout(dir string) (fp, layout Sum, err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fp, layout, err
+	}
+	res, err := scanStore(abs, false)
+	if err != nil {
+		return fp, layout, err
+	}
+	fp, err = hashStore(res.files, nil)
+	return fp, res.layout(), err
 }
 
 // stableReads bounds how often ReadStable reads a store that changes while
@@ -63,22 +84,27 @@ var ErrChanging = errors.New("the store kept changing while it was read")
 // fresh Fingerprint afterwards confirms; while they differ (the store
 // changed while it was read, so the copy may mix two versions, such as a
 // ConfigMap update between two files), it reads again, up to three times.
+// The confirmation also compares where the two scans found the files (the
+// physical paths behind the symlinks, and those of files they missed): a
+// read and a confirmation that each fell into a different ConfigMap update
+// may both miss the same file, whose directory the update had just
+// removed, and see the same content without it.
 // It returns the copy and the Sum of exactly its content; ErrChanging when
 // the store changed during every read; or the error of the last read.
-func ReadStable(dir string) (fs.FS, Sum, error) { return readStable(dir, Read) }
+func ReadStable(dir string) (fs.FS, Sum, error) { return readStable(dir, read) }
 
 // readStable is ReadStable with the read function as a parameter (tests
 // change the store between a read and its confirmation).
-func readStable(dir string, read func(string) (fs.FS, Sum, error)) (fs.FS, Sum, error) {
+func readStable(dir string, read func(string) (fs.FS, Sum, Sum, error)) (fs.FS, Sum, error) {
 	var err error
 	for range stableReads {
 		var fsys fs.FS
-		var sum Sum
-		fsys, sum, err = read(dir)
+		var sum, layout Sum
+		fsys, sum, layout, err = read(dir)
 		if err != nil {
 			continue
 		}
-		if now, ferr := Fingerprint(dir); ferr == nil && now == sum {
+		if now, nowLayout, ferr := fingerprintLayout(dir); ferr == nil && now == sum && nowLayout == layout {
 			return fsys, sum, nil
 		}
 		err = ErrChanging

@@ -1,8 +1,10 @@
 package watch
 
 import (
+	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -93,8 +95,8 @@ func TestReadStable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			writeTree(t, dir, baseTree())
 			reads := 0
-			fsys, sum, err := readStable(dir, func(d string) (fs.FS, Sum, error) {
-				fsys, sum, err := Read(d)
+			fsys, sum, err := readStable(dir, func(d string) (fs.FS, Sum, Sum, error) {
+				fsys, sum, layout, err := read(d)
 				reads++
 				if reads <= tc.changes {
 					if reads%2 == 1 {
@@ -103,7 +105,7 @@ func TestReadStable(t *testing.T) {
 						writeTree(t, dir, baseTree())
 					}
 				}
-				return fsys, sum, err
+				return fsys, sum, layout, err
 			})
 			if err != tc.err || reads != tc.reads {
 				t.Fatalf("error %v after %d reads, want %v after %d", err, reads, tc.err, tc.reads)
@@ -137,5 +139,55 @@ func TestReadBound(t *testing.T) {
 	writeTree(t, dir, tree{"records.json": strings.Repeat(" ", MaxFileSize)})
 	if _, _, err := Read(dir); err != nil {
 		t.Errorf("Read of a file of MaxFileSize bytes: %v", err)
+	}
+}
+
+// TestReadStableConfigMapWindow: a read and its confirmation that each
+// fall into a different ConfigMap update may both miss records.json (its
+// "..data" has just moved on and the directory it named is gone) and see
+// the same content without it. ReadStable must not take that for a stable
+// copy: the two scans found the other files in different directories.
+func TestReadStableConfigMapWindow(t *testing.T) {
+	dir := t.TempDir()
+	full := tree{"records.json": `{"records":[1]}`, "policies/web/1.json": `{"v":1}`}
+	partial := tree{"policies/web/1.json": `{"v":1}`}
+	// point makes ..data name a new directory holding tr.
+	point := func(name string, tr tree) {
+		writeTree(t, filepath.Join(dir, name), tr)
+		if err := os.Symlink(name, filepath.Join(dir, "..data_tmp")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	point("..1", full)
+	for _, name := range []string{"records.json", "policies"} {
+		if err := os.Symlink(filepath.Join("..data", name), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reads := 0
+	fsys, sum, err := readStable(dir, func(d string) (fs.FS, Sum, Sum, error) {
+		reads++
+		if reads > 1 {
+			point(fmt.Sprintf("..%d", reads+2), full)
+			return read(d)
+		}
+		// The read, then the confirmation, each see records.json's
+		// target directory gone.
+		point("..2", partial)
+		fsys, sum, layout, err := read(d)
+		point("..3", partial)
+		return fsys, sum, layout, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.ReadFile(fsys, "records.json"); err != nil {
+		t.Errorf("after %d reads, a copy without records.json: %v", reads, err)
+	}
+	if want := fpOf(t, full); sum != want {
+		t.Errorf("sum %x, want the full store's %x", sum[:4], want[:4])
 	}
 }

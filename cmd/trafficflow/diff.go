@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -21,22 +20,13 @@ func init() {
 const diffUsage = "usage: trafficflow diff [--geoip FILE] [--bias-formula legacy|linear] [--missing-healthcheck MODE] [--json] DIR POLICY V1 V2"
 
 func diffCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("diff", diffUsage, stderr)
 	geoip := fs.String("geoip", "", "a MaxMind database, as the directive's geoip (checked, but not needed: clients are placed at locations)")
 	bias := fs.String("bias-formula", "legacy", "how a negative geoproximity bias scales distances: legacy or linear")
 	missing := fs.String("missing-healthcheck", "error", "what a reference to an undefined health check is: error, healthy or unhealthy")
 	asJSON := fs.Bool("json", false, "print one JSON document (the fields are described in the README)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, diffUsage)
-		fs.PrintDefaults()
-	}
-	pos, ok := parseInterleaved(fs, args)
+	pos, ok := parseArgs(fs, args, 4)
 	if !ok {
-		return 2
-	}
-	if len(pos) != 4 {
-		fs.Usage()
 		return 2
 	}
 	formula, err := biasMode(*bias)

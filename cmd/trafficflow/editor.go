@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -31,23 +30,14 @@ func init() {
 const editorUsage = "usage: trafficflow editor [flags] DIR"
 
 func editorCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("editor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("editor", editorUsage, stderr)
 	var d directiveFlags
 	d.register(fs)
 	listen := fs.String("listen", "127.0.0.1:8053", "the address to serve on; anything but loopback needs --token")
 	tokenFile := fs.String("token", "", "a file holding the bearer token every API call must carry")
 	healthFrom := fs.String("health-from", "", "a running server's Prometheus endpoint (http://127.0.0.1:9153/metrics): its health states for simulations")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, editorUsage)
-		fs.PrintDefaults()
-	}
-	pos, ok := parseInterleaved(fs, args)
+	pos, ok := parseArgs(fs, args, 1)
 	if !ok {
-		return 2
-	}
-	if len(pos) != 1 {
-		fs.Usage()
 		return 2
 	}
 	fail := func(format string, a ...any) int {

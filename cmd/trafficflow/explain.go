@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/netip"
@@ -30,8 +29,7 @@ func init() {
 const explainUsage = "usage: trafficflow explain [flags] DIR NAME"
 
 func explainCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("explain", explainUsage, stderr)
 	var d directiveFlags
 	d.register(fs)
 	clientIP := fs.String("client", "", "the resolver's address the query comes from")
@@ -44,16 +42,8 @@ func explainCmd(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON document (the fields are described in the README)")
 	health := healthFlags{}
 	fs.Var(health, "health", "force a health check: ID=healthy or ID=unhealthy (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, explainUsage)
-		fs.PrintDefaults()
-	}
-	pos, ok := parseInterleaved(fs, args)
+	pos, ok := parseArgs(fs, args, 2)
 	if !ok {
-		return 2
-	}
-	if len(pos) != 2 {
-		fs.Usage()
 		return 2
 	}
 	fail := func(format string, a ...any) int {

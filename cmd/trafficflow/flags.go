@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/trafficflow/trafficflow/evaluate"
@@ -88,4 +89,54 @@ func (h healthFlags) Set(s string) error {
 		return fmt.Errorf("%q: the state must be healthy or unhealthy", s)
 	}
 	return nil
+}
+
+// newFlagSet returns the flag set of a command: its errors, and its usage
+// (the usage line, then the flags), go to stderr.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseArgs parses args (flags may follow the positional arguments) and
+// returns the positional arguments, of which there must be n. On a flag
+// error or another count it prints the usage and returns false: the
+// command exits with status 2.
+func parseArgs(fs *flag.FlagSet, args []string, n int) ([]string, bool) {
+	pos, ok := parseInterleaved(fs, args)
+	if !ok {
+		return nil, false
+	}
+	if len(pos) != n {
+		fs.Usage()
+		return nil, false
+	}
+	return pos, true
+}
+
+// parseInterleaved parses flags that may stand before, between or after
+// the positional arguments (the flag package stops at the first
+// non-flag), and returns the positional arguments. Everything after "--"
+// is positional. It reports false on a flag error, which fs has printed.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, true
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), true
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
 }

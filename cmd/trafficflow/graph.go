@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,20 +23,11 @@ func init() {
 const graphUsage = "usage: trafficflow graph [--format dot|mermaid|svg] [--output FILE] DIR POLICY VERSION"
 
 func graph(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("graph", graphUsage, stderr)
 	format := fs.String("format", "dot", "what to write: dot (Graphviz), mermaid or svg")
 	output := fs.String("output", "", "the file to write (default: the standard output)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, graphUsage)
-		fs.PrintDefaults()
-	}
-	pos, ok := parseInterleaved(fs, args)
+	pos, ok := parseArgs(fs, args, 3)
 	if !ok {
-		return 2
-	}
-	if len(pos) != 3 {
-		fs.Usage()
 		return 2
 	}
 	render := map[string]func(*policygraph.Graph, io.Writer) error{
@@ -80,28 +70,6 @@ func graph(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// parseInterleaved parses flags that may stand before, between or after
-// the positional arguments (the flag package stops at the first
-// non-flag), and returns the positional arguments. Everything after "--"
-// is positional. It reports false on a flag error, which fs has printed.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, bool) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, false
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, true
-		}
-		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
-			return append(pos, rest...), true
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }
 
 func orNone(list []string) string {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -20,20 +19,11 @@ func init() {
 const testUsage = "usage: trafficflow test [--geoip FILE] [--latency-table FILE] [--bias-formula legacy|linear] [--missing-healthcheck MODE] DIR"
 
 func testCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("test", testUsage, stderr)
 	var d directiveFlags
 	d.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, testUsage)
-		fs.PrintDefaults()
-	}
-	pos, ok := parseInterleaved(fs, args)
+	pos, ok := parseArgs(fs, args, 1)
 	if !ok {
-		return 2
-	}
-	if len(pos) != 1 {
-		fs.Usage()
 		return 2
 	}
 	dir := pos[0]

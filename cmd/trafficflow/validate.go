@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -28,23 +27,16 @@ func init() {
 const validateUsage = "usage: trafficflow validate [--strict] [--zones ZONE,...] [--missing-healthcheck error|healthy|unhealthy] [--geoip FILE] [--latency-table FILE] [--bias-formula legacy|linear] DIR"
 
 func validate(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("validate", validateUsage, stderr)
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	zones := fs.String("zones", "", "comma-separated zones the store is served in, as in the Corefile (warns about records outside them, checks CNAME records at a zone apex)")
 	var d directiveFlags
 	d.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, validateUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	pos, ok := parseArgs(fs, args, 1)
+	if !ok {
 		return 2
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
-	}
+	dir := pos[0]
 	opts := policyfile.Options{Strict: *strict}
 	var err error
 	if opts.MissingHealthCheck, err = missingMode(d.missing); err != nil {
@@ -78,7 +70,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	store, probs := policyfile.Load(fs.Arg(0), opts)
+	store, probs := policyfile.Load(dir, opts)
 	tests := ""
 	if runTests && probs.Err() == nil && len(store.Tests) > 0 {
 		results := policytest.Run(store, testOpts)
@@ -96,9 +88,9 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	}
 	errs, warns := len(probs.Errors()), len(probs.Warnings())
 	if errs > 0 {
-		fmt.Fprintf(stdout, "%s: invalid: %s, %s (loaded %s)\n", fs.Arg(0), count(errs, "error"), count(warns, "warning"), store.Summary())
+		fmt.Fprintf(stdout, "%s: invalid: %s, %s (loaded %s)\n", dir, count(errs, "error"), count(warns, "warning"), store.Summary())
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: valid: %s, %s%s\n", fs.Arg(0), store.Summary(), count(warns, "warning"), tests)
+	fmt.Fprintf(stdout, "%s: valid: %s, %s%s\n", dir, store.Summary(), count(warns, "warning"), tests)
 	return 0
 }

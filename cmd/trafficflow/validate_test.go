@@ -49,6 +49,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{[]string{"validate", good}, 0, "policies/web/2.json: _note: warning: unknown key; ignored\n" +
 			good + ": valid: 1 policy, 2 versions, 1 policy record, 0 aliases, 0 health checks, 1 warning\n", ""},
+		// Flags may follow the directory, as with every command.
+		{[]string{"validate", good, "--strict"}, 1, "policies/web/2.json: _note: unknown key; remove it, or correct its name\n" +
+			good + ": invalid: 1 error, 0 warnings (loaded 1 policy, 2 versions, 1 policy record, 0 aliases, 0 health checks)\n", ""},
 		{[]string{"validate", "--strict", good}, 1, "policies/web/2.json: _note: unknown key; remove it, or correct its name\n" +
 			good + ": invalid: 1 error, 0 warnings (loaded 1 policy, 2 versions, 1 policy record, 0 aliases, 0 health checks)\n", ""},
 		{[]string{"validate", bad}, 1, "policies/web/2.json: Rules.split.Items[1].Weight: 256 is out of range 0..255\n" +
@@ -71,6 +74,7 @@ func TestValidate(t *testing.T) {
 			missing + ": valid: 1 policy, 1 version, 1 policy record, 0 aliases, 0 health checks, 1 warning\n", ""},
 		{[]string{"validate"}, 2, "", "usage: trafficflow validate"},
 		{[]string{"validate", "a", "b"}, 2, "", "usage: trafficflow validate"},
+		{[]string{"validate", "--frob", good}, 2, "", "flag provided but not defined: -frob\nusage: trafficflow validate"},
 		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
 		{[]string{"validate", "--missing-healthcheck", "maybe", good}, 2, "", `--missing-healthcheck must be error, healthy or unhealthy, not "maybe"`},
 	}

@@ -120,22 +120,34 @@ func (v *seriesValues) release(tf *TrafficFlow, keep func(seriesKey) bool) {
 	}
 }
 
-// collect sends every series as a constant counter.
-func (v *seriesValues) collect(ch chan<- prometheus.Metric) {
-	type kv struct {
-		k seriesKey
-		n uint64
+// seriesLabels are the label names of each per-record counter, sorted.
+var seriesLabels = [...][4]string{
+	requestsMetric: {"record", "server", "version", "zone"},
+	answersMetric:  {"endpoint", "record", "server", "zone"},
+	failOpenMetric: {"record", "rule", "server", "zone"},
+}
+
+// values returns k's label values in the order of seriesLabels.
+func (k seriesKey) values() [4]string {
+	switch k.metric {
+	case requestsMetric:
+		return [4]string{k.record, k.server, k.last, k.zone}
+	case answersMetric:
+		return [4]string{k.last, k.record, k.server, k.zone}
 	}
+	return [4]string{k.record, k.last, k.server, k.zone}
+}
+
+// collect sends every series as a counter (scrape.go).
+func (v *seriesValues) collect(ch chan<- prometheus.Metric) {
+	descs := [...]*prometheus.Desc{requestsMetric: requestsDesc, answersMetric: answersDesc, failOpenMetric: failOpenDesc}
 	v.mu.Lock()
-	all := make([]kv, 0, len(v.m))
+	ms := make([]scrapeMetric, 0, len(v.m))
 	for k, c := range v.m {
-		all = append(all, kv{k, c.n.Load()})
+		ms = append(ms, scrapeMetric{desc: descs[k.metric], family: uint8(k.metric), names: &seriesLabels[k.metric], values: k.values(), value: float64(c.n.Load())})
 	}
 	v.mu.Unlock()
-	descs := [...]*prometheus.Desc{requestsMetric: requestsDesc, answersMetric: answersDesc, failOpenMetric: failOpenDesc}
-	for _, s := range all {
-		ch <- prometheus.MustNewConstMetric(descs[s.k.metric], prometheus.CounterValue, float64(s.n), s.k.server, s.k.zone, s.k.record, s.k.last)
-	}
+	sendSorted(ch, ms)
 }
 
 // perRecordCollector collects the per-record counters, after a flush of

@@ -57,10 +57,17 @@ func (recordInfoCollector) Describe(ch chan<- *prometheus.Desc) { ch <- recordIn
 
 // Collect implements prometheus.Collector.
 func (recordInfoCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, k := range recordOwners.Keys() {
-		ch <- prometheus.MustNewConstMetric(recordInfoDesc, prometheus.GaugeValue, 1, k[:]...)
+	keys := recordOwners.Keys()
+	ms := make([]scrapeMetric, len(keys))
+	for i, k := range keys {
+		record, policy, version, canary := k[0], k[1], k[2], k[3]
+		ms[i] = scrapeMetric{desc: recordInfoDesc, names: &recordInfoLabels, values: [4]string{canary, policy, record, version}, value: 1, gauge: true}
 	}
+	sendSorted(ch, ms)
 }
+
+// recordInfoLabels are record_info's label names, sorted.
+var recordInfoLabels = [4]string{"canary", "policy", "record", "version"}
 
 // The per-record counters are collected by perRecordCollector, which
 // first flushes the instances' hits (hits.go).

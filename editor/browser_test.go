@@ -331,6 +331,81 @@ func TestBrowserEditSaveBind(t *testing.T) {
 	}
 }
 
+// A canary started, raised and promoted in the page, then one started and
+// aborted: each save writes the record's Canary as records.json has it.
+func TestBrowserCanary(t *testing.T) {
+	p, dir := open(t)
+	type canary struct{ Version, Percent float64 }
+	onDisk := func() (int, *canary) {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(dir, "records.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f struct {
+			PolicyRecords []struct {
+				Name    string
+				Version int
+				Canary  *canary
+			}
+		}
+		if err := json.Unmarshal(data, &f); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range f.PolicyRecords {
+			if r.Name == "www.example.org." {
+				return r.Version, r.Canary
+			}
+		}
+		t.Fatal("no www.example.org. in records.json")
+		return 0, nil
+	}
+	save := func() {
+		t.Helper()
+		p.click(`button[name=save-records]`)
+		p.wait(`document.querySelector('.message.ok')?.textContent.includes('records.json') && !document.querySelector('button[name=save-records]')`)
+		p.click(`.message button.close`)
+	}
+	row, sub := `tr[data-record="www.example.org."] `, `tr[data-canary="www.example.org."] `
+
+	// web has versions 1 and 2; www uses 1, so the canary starts with 2.
+	p.click(row + `button[name=rec-canary-add]`)
+	p.wait(`document.querySelector('tr[data-canary="www.example.org."] select[name=rec-canary-version]')?.value === '2'
+		&& !document.querySelector('tr[data-record="www.example.org."] button[name=rec-canary-add]')`)
+	p.set(sub+`input[name=rec-canary-percent]`, "10")
+	save()
+	if v, c := onDisk(); v != 1 || c == nil || *c != (canary{2, 10}) {
+		t.Fatalf("after starting the canary: version %d, canary %+v; want 1 with canary {2 10}", v, c)
+	}
+	eval[chromedp.Void](p, `document.querySelector('tr[data-canary="www.example.org."]').scrollIntoView({block: 'center'})`)
+	p.screenshot("editor-canary")
+
+	p.set(sub+`input[name=rec-canary-percent]`, "50")
+	save()
+	if v, c := onDisk(); v != 1 || c == nil || *c != (canary{2, 50}) {
+		t.Fatalf("after raising the canary: version %d, canary %+v; want 1 with canary {2 50}", v, c)
+	}
+
+	p.click(sub + `button[name=rec-canary-promote]`)
+	p.wait(`!document.querySelector('tr[data-canary="www.example.org."]') && document.querySelector('tr[data-record="www.example.org."] select[name=rec-version]').value === '2'`)
+	save()
+	if v, c := onDisk(); v != 2 || c != nil {
+		t.Fatalf("after the promotion: version %d, canary %+v; want 2 and no canary", v, c)
+	}
+
+	// Now the canary would be version 1; abort it before saving anything
+	// but a new TTL.
+	p.click(row + `button[name=rec-canary-add]`)
+	p.wait(`document.querySelector('tr[data-canary="www.example.org."] select[name=rec-canary-version]')?.value === '1'`)
+	p.click(sub + `button[name=rec-canary-remove]`)
+	p.wait(`!document.querySelector('tr[data-canary="www.example.org."]')`)
+	p.set(row+`input[name=rec-ttl]`, "30")
+	save()
+	if v, c := onDisk(); v != 2 || c != nil {
+		t.Fatalf("after the abort: version %d, canary %+v; want 2 and no canary", v, c)
+	}
+}
+
 func recordOnDisk(t *testing.T, dir, name string) recordJSON {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "records.json"))

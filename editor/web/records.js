@@ -1,6 +1,8 @@
-// Records: records.json as a form. Change a record's version or TTL, add
-// and remove records and aliases, and save with If-Match: the server
-// refuses (412) when the file changed since it was read.
+// Records: records.json as a form. Change a record's version or TTL, run a
+// canary (another version for a share of the clients: start, raise,
+// promote, abort), add and remove records and aliases, and save with
+// If-Match: the server refuses (412) when the file changed since it was
+// read.
 import { html, useEffect, useState } from './vendor/htm-preact.mjs';
 import { api } from './api.js';
 import { Select, Text } from './props.js';
@@ -23,6 +25,8 @@ export function Records({ store, onSaved, setMsg }) {
   const versions = p => store.policies.find(x => x.name === p)?.versions.map(v => String(v.version)) || [];
   const policies = store.policies.map(p => p.name);
   const names = [...records.map(r => r.Name), ...aliases.map(a => a.Name)];
+  // The newest version of a record's policy other than its own: a canary's first choice.
+  const canaryChoice = r => versions(r.Policy).filter(v => v !== String(r.Version)).at(-1);
 
   const save = async () => {
     const r = await api('PUT', 'records', JSON.stringify(c, null, 2) + '\n', { 'If-Match': file.etag });
@@ -42,14 +46,25 @@ export function Records({ store, onSaved, setMsg }) {
       <thead><tr><th>Name</th><th>Policy</th><th title="Version">Ver.</th><th>TTL</th><th></th></tr></thead>
       <tbody>${records.map((r, i) => html`<tr data-record=${r.Name}>
         <td><${Text} name="rec-name" value=${r.Name} onChange=${v => edit(x => { x.PolicyRecords[i].Name = v; })} />
-          ${r.Canary && html`<div class="hint">canary: v${r.Canary.Version} for ${r.Canary.Percent}% (edit in the JSON file)</div>`}</td>
+          ${!r.Canary && canaryChoice(r) && html`<button class="small link" name="rec-canary-add" title="Answer a share of the clients from another version of the policy"
+            onClick=${() => edit(x => { x.PolicyRecords[i].Canary = { Version: Number(canaryChoice(r)), Percent: 5 }; })}>+ canary</button>`}</td>
         <td><${Select} name="rec-policy" value=${r.Policy} options=${policies.includes(r.Policy) ? policies : [r.Policy, ...policies]}
-          onChange=${v => edit(x => { x.PolicyRecords[i].Policy = v; x.PolicyRecords[i].Version = Number(versions(v).at(-1)); })} /></td>
+          onChange=${v => edit(x => { x.PolicyRecords[i].Policy = v; x.PolicyRecords[i].Version = Number(versions(v).at(-1)); delete x.PolicyRecords[i].Canary; })} /></td>
         <td><${Select} name="rec-version" value=${String(r.Version)} options=${versions(r.Policy).includes(String(r.Version)) ? versions(r.Policy) : [String(r.Version), ...versions(r.Policy)]}
           onChange=${v => edit(x => { x.PolicyRecords[i].Version = Number(v); })} /></td>
         <td><${Text} name="rec-ttl" type="number" min="0" value=${r.TTL} onChange=${v => edit(x => { x.PolicyRecords[i].TTL = Number(v); })} /></td>
         <td><button class="small link" name="rec-remove" title="Remove this record" onClick=${() => edit(x => { x.PolicyRecords.splice(i, 1); })}>×</button></td>
-      </tr>`)}</tbody>
+      </tr>${r.Canary && html`<tr class="canary" data-canary=${r.Name}><td colspan="5">
+        <span class="hint">canary</span> v<${Select} name="rec-canary-version" value=${String(r.Canary.Version)}
+          options=${versions(r.Policy).includes(String(r.Canary.Version)) ? versions(r.Policy) : [String(r.Canary.Version), ...versions(r.Policy)]}
+          onChange=${v => edit(x => { x.PolicyRecords[i].Canary.Version = Number(v); })} />
+        <span class="hint">for</span> <${Text} name="rec-canary-percent" type="number" min="0" max="100" step="any" value=${r.Canary.Percent}
+          onChange=${v => edit(x => { x.PolicyRecords[i].Canary.Percent = Number(v); })} />%
+        <button class="small" name="rec-canary-promote" title="Make the canary's version the record's version, for every client"
+          onClick=${() => edit(x => { const rec = x.PolicyRecords[i]; rec.Version = rec.Canary.Version; delete rec.Canary; })}>promote</button>
+        <button class="small link" name="rec-canary-remove" title="Remove the canary: every client gets the record's version"
+          onClick=${() => edit(x => { delete x.PolicyRecords[i].Canary; })}>×</button>
+      </td></tr>`}`)}</tbody>
     </table>
     <button class="small" name="add-record" onClick=${() => edit(x => {
       const p = policies[0];

@@ -61,6 +61,38 @@ func TestStore(t *testing.T) {
 	}
 }
 
+// GET /api/store carries the store content's ETag; asked again with it,
+// it answers 304 until the store changes on disk, then 200 with the new
+// content and ETag (the page polls this way).
+func TestStoreETag(t *testing.T) {
+	srv, dir := newTestServer(t, Config{})
+	status, h, _ := call(t, srv, "GET", "/api/store", nil)
+	etag := h.Get("ETag")
+	if status != 200 || !strings.HasPrefix(etag, `"`) {
+		t.Fatalf("GET /api/store: %d, ETag %q", status, etag)
+	}
+	if status, h, body := call(t, srv, "GET", "/api/store", nil, "If-None-Match: "+etag); status != 304 || h.Get("ETag") != etag || len(body) != 0 {
+		t.Fatalf("unchanged store with If-None-Match: %d, ETag %q, %d bytes", status, h.Get("ETag"), len(body))
+	}
+	if status, _, _ := call(t, srv, "GET", "/api/store", nil, `If-None-Match: "other"`); status != 200 {
+		t.Fatalf("another ETag: %d", status)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "policies/web/2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "policies/web/3.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, h, body := call(t, srv, "GET", "/api/store", nil, "If-None-Match: "+etag)
+	if status != 200 || h.Get("ETag") == etag || h.Get("ETag") == "" {
+		t.Fatalf("changed store with the old ETag: %d, ETag %q (was %q)", status, h.Get("ETag"), etag)
+	}
+	if st := decode[storeJSON](t, body); !strings.Contains(st.Summary, "11 versions") {
+		t.Errorf("after adding web v3: %s", st.Summary)
+	}
+}
+
 func TestGetVersion(t *testing.T) {
 	srv, _ := newTestServer(t, Config{})
 	for _, c := range []struct {

@@ -406,6 +406,55 @@ func TestBrowserCanary(t *testing.T) {
 	}
 }
 
+// The page shows changes made to the store on disk without Reload: a new
+// version file, a changed records.json. An edit of records.json in
+// progress is kept, and saving it says that the file changed meanwhile.
+func TestBrowserLiveRefresh(t *testing.T) {
+	p, dir := open(t)
+	writeAtomic := func(rel string, data []byte) {
+		t.Helper()
+		tmp := filepath.Join(dir, filepath.Dir(rel), ".tmp")
+		if err := os.WriteFile(tmp, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, rel)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "policies/web/2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAtomic("policies/web/3.json", data)
+	p.wait(`document.querySelector('a[data-policy="web"][data-version="3"]') && document.querySelector('header .store').textContent.includes('11 versions')`)
+
+	records, err := os.ReadFile(filepath.Join(dir, "records.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(records), `"Version": 2, "TTL": 60`, `"Version": 2, "TTL": 45`, 1) // tree.example.org.
+	if edited == string(records) {
+		t.Fatal("the example records.json changed: no tree.example.org. with TTL 60")
+	}
+	writeAtomic("records.json", []byte(edited))
+	p.wait(`document.querySelector('tr[data-record="tree.example.org."] input[name=rec-ttl]').value === '45'`)
+
+	// An edit in progress survives the next change on disk; saving it is
+	// refused with the reason.
+	p.set(`tr[data-record="geo.example.org."] input[name=rec-ttl]`, "20")
+	seen := eval[string](p, `document.body.dataset.storeTag`)
+	writeAtomic("records.json", []byte(strings.Replace(edited, `"TTL": 45`, `"TTL": 50`, 1)))
+	p.wait(fmt.Sprintf(`document.body.dataset.storeTag !== %q && document.querySelector('section.records').dataset.synced === document.body.dataset.storeTag`, seen))
+	if v := eval[string](p, `document.querySelector('tr[data-record="geo.example.org."] input[name=rec-ttl]').value`); v != "20" {
+		t.Fatalf("the edit in progress was replaced: geo.example.org.'s TTL shows %q", v)
+	}
+	p.click(`button[name=save-records]`)
+	p.wait(`document.querySelector('.message.error')?.textContent.includes('changed')`)
+	if got, _ := os.ReadFile(filepath.Join(dir, "records.json")); !strings.Contains(string(got), `"TTL": 50`) {
+		t.Errorf("the refused save changed records.json:\n%s", got)
+	}
+}
+
 func recordOnDisk(t *testing.T, dir, name string) recordJSON {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "records.json"))

@@ -27,13 +27,16 @@ import (
 // file laid over it).
 type snapshot struct {
 	files fstest.MapFS
+	// sum is the store content's fingerprint (watch.Sum): GET /api/store's
+	// ETag.
+	sum   watch.Sum
 	store *policyfile.Store
 	probs policyfile.Problems
 }
 
 // read reads and loads the store as it is on disk now.
 func (s *Server) read() (*snapshot, error) {
-	fsys, _, err := watch.ReadStable(s.cfg.Dir)
+	fsys, sum, err := watch.ReadStable(s.cfg.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading the store %s: %w", s.cfg.Dir, err)
 	}
@@ -49,7 +52,7 @@ func (s *Server) read() (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the store %s: %w", s.cfg.Dir, err)
 	}
-	snap := &snapshot{files: files}
+	snap := &snapshot{files: files, sum: sum}
 	snap.store, snap.probs = s.load(files)
 	return snap, nil
 }
@@ -106,6 +109,9 @@ func (s *Server) readSnapshot(w http.ResponseWriter) *snapshot {
 	return snap
 }
 
+// storeETag is GET /api/store's ETag for a store content.
+func storeETag(sum watch.Sum) string { return fmt.Sprintf(`"%x"`, sum[:12]) }
+
 type storeJSON struct {
 	Dir          string          `json:"dir"`
 	Summary      string          `json:"summary"`
@@ -155,10 +161,20 @@ type checkJSON struct {
 
 // getStore: GET /api/store.
 func (s *Server) getStore(w http.ResponseWriter, r *http.Request) {
+	// The page polls with the ETag it has: a store whose content has not
+	// changed is not loaded again.
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if sum, err := watch.Fingerprint(s.cfg.Dir); err == nil && inm == storeETag(sum) {
+			w.Header().Set("ETag", inm)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
 	snap := s.readSnapshot(w)
 	if snap == nil {
 		return
 	}
+	w.Header().Set("ETag", storeETag(snap.sum))
 	st := snap.store
 	out := storeJSON{Dir: s.cfg.Dir, Summary: st.Summary(), Valid: snap.probs.Err() == nil,
 		Records: []recordJSON{}, Aliases: []aliasJSON{}, HealthChecks: []checkJSON{}, Problems: problemsJSON(snap.probs),

@@ -16,9 +16,11 @@ export function setToken(t) { sessionStorage.setItem('trafficflow-token', t); }
 
 // api makes a call and returns {status, data, etag}; data is the decoded
 // JSON body (an error's {error, problems}), or {error} when the server
-// could not be reached.
-export async function api(method, path, body, headers = {}) {
-  pending++;
+// could not be reached. A quiet call (a background poll) does not count
+// as pending.
+export async function api(method, path, body, headers = {}, { quiet = false } = {}) {
+  const count = quiet ? 0 : 1;
+  pending += count;
   document.body.dataset.busy = pending;
   try {
     const h = { ...headers };
@@ -37,7 +39,7 @@ export async function api(method, path, body, headers = {}) {
   } catch (e) {
     return { status: 0, data: { error: 'the editor did not answer: ' + e.message } };
   } finally {
-    pending--;
+    pending -= count;
     document.body.dataset.busy = pending;
   }
 }

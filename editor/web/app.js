@@ -89,12 +89,33 @@ function App() {
   const [wide, setWide] = useState(false); // the sidebar hidden, for a large tree or map
   useEffect(() => { document.getElementById('app').classList.toggle('wide', wide); }, [wide]);
 
+  const storeTag = useRef(null); // the ETag of the store shown
+  const storeCalls = useRef(0); // a reply to an earlier call than the last is stale
   const loadStore = async () => {
+    const n = ++storeCalls.current;
     const r = await api('GET', 'store');
+    if (n !== storeCalls.current) return;
     if (r.status === 401) { setAuth(true); return; }
     if (r.status !== 200) { setMsg({ kind: 'error', text: r.data.error }); return; }
+    storeTag.current = document.body.dataset.storeTag = r.etag;
     setStore(r.data);
   };
+  // Live refresh: while the page is visible it asks every 2 s whether the
+  // store changed on disk (another editor, a deployment, a hand edit), and
+  // shows the new one. Drafts are not touched; an edited records.json
+  // keeps its edits, and saving them tells if the file changed meanwhile.
+  useEffect(() => {
+    const id = setInterval(async () => {
+      if (document.hidden || !storeTag.current) return;
+      const n = ++storeCalls.current;
+      const r = await api('GET', 'store', undefined, { 'If-None-Match': storeTag.current }, { quiet: true });
+      if (n === storeCalls.current && r.status === 200 && r.etag !== storeTag.current) {
+        storeTag.current = document.body.dataset.storeTag = r.etag;
+        setStore(r.data);
+      }
+    }, 2000);
+    return () => clearInterval(id);
+  }, []);
   const loadAll = () => {
     loadStore();
     api('GET', 'geodata').then(r => r.status === 200 && setGeodata(r.data));
@@ -179,7 +200,7 @@ function App() {
     <aside class="sidebar">
       <${Policies} store=${store} open=${open} onOpen=${openVersion} onNewVersion=${(p, v) => openVersion(p, v, true)} onDelete=${remove}
         onNewPolicy=${f => { setOpen({ policy: f.name, version: null, comment: '', doc: D.newDocument(f.type, f.format), draft: true }); setSelected('start'); setPanel('props'); }} />
-      <${Records} store=${store} onSaved=${loadStore} setMsg=${setMsg} />
+      <${Records} store=${store} storeTag=${storeTag.current} onSaved=${loadStore} setMsg=${setMsg} />
       <section class="checks"><h2>Health checks</h2>
         <ul>${store.healthChecks.map(c => html`<li><code>${c.id}</code> ${c.type}</li>`)}</ul></section>
       <section class="store-problems"><h2>Problems</h2>

@@ -7,14 +7,20 @@ import { html, useEffect, useState } from './vendor/htm-preact.mjs';
 import { api } from './api.js';
 import { Select, Text } from './props.js';
 
-export function Records({ store, onSaved, setMsg }) {
+export function Records({ store, storeTag, onSaved, setMsg }) {
   const [file, setFile] = useState(null); // {content, etag, dirty}
+  // synced is the store (its ETag) the form has caught up with: the file
+  // read again, or the edits in progress kept.
+  const [synced, setSynced] = useState(null);
   const load = async () => {
     const r = await api('GET', 'records');
     // An edit made while the file was loading wins; saving it tells if the file changed.
     setFile(f => f?.dirty ? f : r.status === 200 ? { content: r.data, etag: r.etag, dirty: false } : { error: r.data.error });
   };
-  useEffect(() => { if (!file?.dirty) load(); }, [store]);
+  useEffect(() => {
+    if (file?.dirty) setSynced(storeTag);
+    else load().then(() => setSynced(storeTag));
+  }, [store]);
   if (!file) return '';
   if (file.error) return html`<section class="records"><h2>Records</h2><p class="error">${file.error}</p></section>`;
 
@@ -39,7 +45,7 @@ export function Records({ store, onSaved, setMsg }) {
     }
   };
 
-  return html`<section class="records">
+  return html`<section class="records" data-synced=${synced}>
     <h2>Records</h2>
     ${c.TrafficPolicyInstances && html`<p class="hint">This records.json also has TrafficPolicyInstances: edit those by hand.</p>`}
     <table class="records-table records">

@@ -455,6 +455,44 @@ func TestBrowserLiveRefresh(t *testing.T) {
 	}
 }
 
+// Undo and redo walk the draft's changes back and forth, from the buttons
+// and the keyboard, back to the saved version.
+func TestBrowserUndo(t *testing.T) {
+	p, _ := open(t)
+	p.openVersion("web", 1)
+	value := `document.querySelector('input[name=Value]')?.value`
+	p.click(`.node[data-id="endpoint:primary"]`)
+	p.wait(value + ` === '192.0.2.1' && document.querySelector('button[name=undo]').disabled`)
+	p.set(`input[name=Value]`, "192.0.2.11")
+	p.set(`input[name=Value]`, "192.0.2.12")
+	p.wait(value + ` === '192.0.2.12' && document.querySelector('.toolbar .title').textContent.includes('new version')`)
+
+	p.click(`button[name=undo]`)
+	p.wait(value + ` === '192.0.2.11' && !document.querySelector('button[name=redo]').disabled`)
+	p.click(`button[name=undo]`)
+	// Back to the version as saved: no longer a draft, nothing to undo.
+	p.wait(value + ` === '192.0.2.1' && document.querySelector('.toolbar .title').textContent.startsWith('web v1')
+		&& document.querySelector('button[name=undo]').disabled`)
+	p.click(`button[name=redo]`)
+	p.click(`button[name=redo]`)
+	p.wait(value + ` === '192.0.2.12' && document.querySelector('button[name=redo]').disabled`)
+
+	// A structural change, undone from the keyboard: the new endpoint goes.
+	// Another version starts with no history.
+	p.openVersion("split", 1)
+	p.wait(`document.querySelector('button[name=undo]').disabled && document.querySelector('button[name=redo]').disabled`)
+	p.click(`.node[data-id="rule:blue-green"]`)
+	p.wait(`document.querySelector('.props h3')?.textContent.startsWith('Rule')`)
+	nodes := `document.querySelectorAll('svg.tree .node.endpoint').length`
+	p.set(`select[name=connect]`, "new-endpoint")
+	p.click(`button[name=connect-go]`)
+	p.wait(nodes + ` === 4`)
+	eval[chromedp.Void](p, `document.activeElement?.blur(); document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'z', ctrlKey: true, bubbles: true}))`)
+	p.wait(nodes + ` === 3`)
+	eval[chromedp.Void](p, `document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Z', ctrlKey: true, shiftKey: true, bubbles: true}))`)
+	p.wait(nodes + ` === 4`)
+}
+
 func recordOnDisk(t *testing.T, dir, name string) recordJSON {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "records.json"))

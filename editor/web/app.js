@@ -161,16 +161,37 @@ function App() {
     setOpen({ policy, version, comment: asDraft ? '' : r.data.Comment, doc: r.data.Document, draft: !!asDraft, from: version });
     setSelected(null); setExplanation(null); setMapData(null); setMsg(null);
   };
+  // Every change of the document is a step that undo takes back (a field
+  // commits on change, so a step is a field's new value, a connection, a
+  // rename, a deletion, a parsed edit of the JSON).
+  const step = o => ({ doc: o.doc, draft: o.draft, comment: o.comment });
   const change = (doc) => {
-    setOpen(o => ({ ...o, doc, draft: true, comment: o.draft ? o.comment : '' }));
+    setOpen(o => ({ ...o, doc, draft: true, comment: o.draft ? o.comment : '',
+      past: [...(o.past || []).slice(-199), step(o)], future: [] }));
   };
+  const undo = () => setOpen(o => o?.past?.length
+    ? { ...o, ...o.past.at(-1), past: o.past.slice(0, -1), future: [...(o.future || []), step(o)] } : o);
+  const redo = () => setOpen(o => o?.future?.length
+    ? { ...o, ...o.future.at(-1), future: o.future.slice(0, -1), past: [...(o.past || []), step(o)] } : o);
+  // Ctrl+Z (⌘Z) undoes, Ctrl+Shift+Z or Ctrl+Y redoes, outside form fields
+  // (which undo their own typing).
+  useEffect(() => {
+    const onKey = e => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || e.target.closest?.('input, textarea, select')) return;
+      const k = e.key.toLowerCase();
+      if (k === 'z' && !e.shiftKey) { e.preventDefault(); undo(); }
+      else if (k === 'y' || k === 'z') { e.preventDefault(); redo(); }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
   const save = async () => {
     const r = await api('POST', `policies/${encodeURIComponent(open.policy)}/versions`,
       JSON.stringify({ Comment: open.comment || '', Document: open.doc }, null, 2) + '\n');
     if (r.status !== 201) { setMsg({ kind: 'error', text: r.data.error, problems: r.data.problems }); return; }
     setMsg({ kind: 'ok', text: `Saved ${r.data.File}: version ${r.data.Version} of ${open.policy}. Bind a record to it under Records.` });
     await loadStore();
-    setOpen(o => ({ ...o, version: r.data.Version, draft: false, from: r.data.Version }));
+    setOpen(o => ({ ...o, version: r.data.Version, draft: false, from: r.data.Version, past: [], future: [] }));
   };
   const remove = async (policy, version) => {
     if (!confirm(`Delete version ${version} of ${policy}? Its file is removed from the store.`)) return;
@@ -220,6 +241,10 @@ function App() {
             : html`<span class="users">${usedBy.length ? 'used by ' + usedBy.join(', ') : 'not used by any record'}</span>`}
           <span class=${'validity ' + (current ? (check.valid ? 'valid' : 'invalid') : 'checking')}>${current
             ? (check.valid ? 'valid' : `${check.problems.filter(p => p.severity === 'error').length} error(s)`) : 'checking…'}</span>
+          <span class="history">
+            <button class="small" name="undo" disabled=${!open.past?.length} title="Undo the last change (Ctrl+Z)" onClick=${undo}>Undo</button>
+            <button class="small" name="redo" disabled=${!open.future?.length} title="Redo (Ctrl+Shift+Z)" onClick=${redo}>Redo</button>
+          </span>
           <span class="tabs">
             <button class=${view === 'tree' ? 'on' : ''} name="view-tree" onClick=${() => setView('tree')}>Tree</button>
             <button class=${view === 'map' ? 'on' : ''} name="view-map" onClick=${() => setView('map')}>Map</button>

@@ -190,4 +190,12 @@ func TestReadStableConfigMapWindow(t *testing.T) {
 	if want := fpOf(t, full); sum != want {
 		t.Errorf("sum %x, want the full store's %x", sum[:4], want[:4])
 	}
+
+	// A symlink that dangles for good is missed the same way by every
+	// scan: the first read stands.
+	mustSymlink(t, "..data/nowhere.json", filepath.Join(dir, "nowhere.json"))
+	reads = 0
+	if _, _, err := readStable(dir, func(d string) (fs.FS, Sum, Sum, error) { reads++; return read(d) }); err != nil || reads != 1 {
+		t.Errorf("a store with a dangling symlink: %v after %d reads, want a copy after 1", err, reads)
+	}
 }

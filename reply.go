@@ -64,7 +64,7 @@ func (qs *queryState) records(e *entry, owner string, qtype uint16, res *evaluat
 	exact := owner == e.name
 	// The common case costs nothing: one precomputed RRset, shared.
 	if res.N == 1 && exact {
-		if rrs := e.answers[res.Endpoints[0]]; rrs != nil {
+		if rrs := e.answer(res.Endpoints[0]); rrs != nil {
 			return rrs, true
 		}
 	}
@@ -75,7 +75,7 @@ func (qs *queryState) records(e *entry, owner string, qtype uint16, res *evaluat
 		out = make([]dns.RR, 0, res.N)
 	}
 	for _, i := range res.Endpoints[:res.N] {
-		if rrs := e.answers[i]; rrs != nil {
+		if rrs := e.answer(i); rrs != nil {
 			for _, rr := range rrs {
 				if !exact {
 					rr = withOwner(rr, owner)

@@ -59,11 +59,12 @@ type entry struct {
 	// mode); failHits the answers on which each rule fell open (one for
 	// the zone with metrics off). Nil with metrics none.
 	hits, failHits []atomic.Uint64
-	// answers holds, per endpoint of the policy, the RRset a value
-	// endpoint answers with (owner name, TTL and class filled in; shared by
-	// every query and never modified); nil for alias-type endpoints.
-	answers [][]dns.RR
-	// targets holds the DNS name of each alias-type endpoint.
+	// rrs holds, per endpoint of the policy, the RR a value endpoint
+	// answers with (owner name, TTL and class filled in; shared by every
+	// query and never modified; see answer); nil for alias-type endpoints.
+	rrs []dns.RR
+	// targets holds the DNS name of each alias-type endpoint; nil when the
+	// policy has none.
 	targets []string
 
 	// Cold: the flush side of the hits (hits.go), and the entry's
@@ -161,8 +162,7 @@ func newEntry(name, zone string, ttl uint32, version int, p *evaluate.Evaluator)
 	eps := p.Endpoints()
 	e := &entry{name: name, zone: zone, policy: p, rrtype: p.RecordType(), ttl: ttl, version: version,
 		multi: p.HasMultivalue(), needsLocation: p.NeedsLocation(),
-		answers: make([][]dns.RR, len(eps)), targets: make([]string, len(eps))}
-	backing := make([]dns.RR, len(eps))
+		rrs: make([]dns.RR, len(eps))}
 	var as []dns.A
 	if e.rrtype == dns.TypeA {
 		as = make([]dns.A, len(eps))
@@ -170,6 +170,9 @@ func newEntry(name, zone string, ttl uint32, version int, p *evaluate.Evaluator)
 	hdr := dns.RR_Header{Name: name, Rrtype: e.rrtype, Class: dns.ClassINET, Ttl: ttl}
 	for i, ep := range eps {
 		if ep.Type.IsAlias() {
+			if e.targets == nil {
+				e.targets = make([]string, len(eps))
+			}
 			e.targets[i] = ep.Target
 			continue
 		}
@@ -181,8 +184,17 @@ func newEntry(name, zone string, ttl uint32, version int, p *evaluate.Evaluator)
 			rr = dns.Copy(ep.RR)
 			*rr.Header() = hdr
 		}
-		backing[i] = rr
-		e.answers[i] = backing[i : i+1 : i+1]
+		e.rrs[i] = rr
 	}
 	return e
+}
+
+// answer returns the RRset endpoint i answers with (one RR, shared: the
+// caller must not modify or append to it), or nil for an alias-type
+// endpoint.
+func (e *entry) answer(i int16) []dns.RR {
+	if e.rrs[i] == nil {
+		return nil
+	}
+	return e.rrs[i : i+1 : i+1]
 }

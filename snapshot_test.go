@@ -26,11 +26,11 @@ func TestBuildSnapshot(t *testing.T) {
 		t.Errorf("entries %+v %+v: one evaluator for one version, the zone and TTL of the record", www, apex)
 	}
 	for i, want := range []string{"www.example.org.\t60\tIN\tA\t192.0.2.1", "www.example.org.\t60\tIN\tA\t192.0.2.2"} {
-		if got := www.answers[i][0].String(); got != want {
+		if got := www.answer(int16(i))[0].String(); got != want {
 			t.Errorf("precomputed answer %d: %s, want %s", i, got, want)
 		}
 	}
-	if got := apex.answers[0][0].Header().Name; got != "example.org." {
+	if got := apex.answer(0)[0].Header().Name; got != "example.org." {
 		t.Errorf("the alias's answers are owned by %s, want its own name", got)
 	}
 	if soa := s.soa["example.org."]; soa == nil || soa.Hdr.Rrtype != dns.TypeSOA || len(s.soa) != 1 {

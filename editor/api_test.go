@@ -364,6 +364,28 @@ func TestExplain(t *testing.T) {
 	}
 }
 
+// mustServer is an editor on a copy of the example store.
+func mustServer(t *testing.T, cfg Config) *httptest.Server {
+	srv, _ := newTestServer(t, cfg)
+	return srv
+}
+
+// A check that healthstate.json forces says so in GET /api/store.
+func TestStoreForced(t *testing.T) {
+	srv, dir := newTestServer(t, Config{})
+	if err := os.WriteFile(filepath.Join(dir, "healthstate.json"), []byte(`{"web-primary": "unhealthy"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, body := call(t, srv, "GET", "/api/store", nil)
+	forced := map[string]string{}
+	for _, c := range decode[storeJSON](t, body).HealthChecks {
+		forced[c.ID] = c.Forced
+	}
+	if len(forced) < 2 || forced["web-primary"] != "unhealthy" || forced["web-secondary"] != "" {
+		t.Errorf("forced states: %v", forced)
+	}
+}
+
 // --health-from reads the live states from a server's /metrics.
 func TestHealthFrom(t *testing.T) {
 	metrics := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -380,6 +402,17 @@ func TestHealthFrom(t *testing.T) {
 	_, _, body = call(t, srv, "POST", "/api/explain", `{"Record": "www.example.org.", "Health": {"web-primary": true}}`)
 	if !strings.Contains(string(body), "192.0.2.1") {
 		t.Errorf("with web-primary forced up: %s", body)
+	}
+	// The page's sidebar reads the same states.
+	status, _, body := call(t, srv, "GET", "/api/health", nil)
+	if h := decode[struct{ States map[string]bool }](t, body); status != 200 || len(h.States) != 2 || h.States["web-primary"] || !h.States["web-secondary"] {
+		t.Errorf("GET /api/health: %d %s", status, body)
+	}
+	if status, _, body := call(t, mustServer(t, Config{}), "GET", "/api/health", nil); status != 404 || !strings.Contains(string(body), "--health-from") {
+		t.Errorf("GET /api/health without --health-from: %d %s", status, body)
+	}
+	if status, _, body := call(t, mustServer(t, Config{HealthFrom: "http://127.0.0.1:1/metrics"}), "GET", "/api/health", nil); status != 502 {
+		t.Errorf("GET /api/health from a server that does not answer: %d %s", status, body)
 	}
 	if got, ok := checkLabel(`server="dns://:53",check="a\"b"`); !ok || got != `a"b` {
 		t.Errorf("checkLabel: %q %v", got, ok)

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -491,6 +493,31 @@ func TestBrowserUndo(t *testing.T) {
 	p.wait(nodes + ` === 3`)
 	eval[chromedp.Void](p, `document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Z', ctrlKey: true, shiftKey: true, bubbles: true}))`)
 	p.wait(nodes + ` === 4`)
+}
+
+// With --health-from, the sidebar shows each check's live state on the
+// server, and follows it; a state healthstate.json forces is named.
+func TestBrowserLiveHealth(t *testing.T) {
+	var primaryUp atomic.Bool
+	metrics := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		up := 0
+		if primaryUp.Load() {
+			up = 1
+		}
+		fmt.Fprintf(w, "coredns_trafficflow_healthcheck_status{check=\"web-primary\"} %d\ncoredns_trafficflow_healthcheck_status{check=\"web-secondary\"} 1\n", up)
+	}))
+	t.Cleanup(metrics.Close)
+	p, srv, dir := openWith(t, Config{GeoIP: geoipTest, HealthFrom: metrics.URL})
+	if err := os.WriteFile(filepath.Join(dir, "healthstate.json"), []byte(`{"pool-n1": "unhealthy"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.do(chromedp.Navigate(srv.URL))
+	p.wait(`document.body.dataset.ready === '1'`)
+	p.wait(`document.querySelector('li[data-check="web-primary"]')?.classList.contains('unhealthy')
+		&& document.querySelector('li[data-check="web-secondary"]').classList.contains('healthy')
+		&& document.querySelector('li[data-check="pool-n1"]').textContent.includes('forced unhealthy (healthstate.json)')`)
+	primaryUp.Store(true)
+	p.wait(`document.querySelector('li[data-check="web-primary"]').classList.contains('healthy')`)
 }
 
 func recordOnDisk(t *testing.T, dir, name string) recordJSON {

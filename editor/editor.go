@@ -114,6 +114,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /api/records", s.getRecords)
 	s.mux.HandleFunc("PUT /api/records", s.putRecords)
 	s.mux.HandleFunc("POST /api/explain", s.explain)
+	s.mux.HandleFunc("GET /api/health", s.getHealth)
 	s.mux.HandleFunc("POST /api/map", s.geomap)
 	return s, nil
 }

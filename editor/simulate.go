@@ -197,6 +197,24 @@ func (s *Server) liveHealth(ctx context.Context) (map[string]bool, error) {
 	return out, sc.Err()
 }
 
+// getHealth: GET /api/health, the live health states of the server that
+// --health-from names: {"states": {"ID": true|false}}; 404 without
+// --health-from, 502 when the server cannot be read.
+func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.HealthFrom == "" {
+		writeError(w, http.StatusNotFound, "no live health states: start the editor with --health-from URL", nil)
+		return
+	}
+	states, err := s.liveHealth(r.Context())
+	if err != nil {
+		writeError(w, http.StatusBadGateway, err.Error(), nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		States map[string]bool `json:"states"`
+	}{states})
+}
+
 // checkLabel finds the check="ID" label among a series' labels.
 func checkLabel(labels string) (string, bool) {
 	for rest := labels; rest != ""; {

@@ -157,6 +157,9 @@ type aliasJSON struct {
 type checkJSON struct {
 	ID   string `json:"id"`
 	Type string `json:"type"`
+	// Forced is the state healthstate.json forces ("healthy" or
+	// "unhealthy"), if any.
+	Forced string `json:"forced,omitempty"`
 }
 
 // getStore: GET /api/store.
@@ -206,7 +209,14 @@ func (s *Server) getStore(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.SortFunc(out.Policies, func(a, b policyJSON) int { return cmp.Compare(a.Name, b.Name) })
 	for _, hc := range st.HealthChecks {
-		out.HealthChecks = append(out.HealthChecks, checkJSON{hc.ID, string(hc.Type)})
+		c := checkJSON{ID: hc.ID, Type: string(hc.Type)}
+		switch st.Forced[hc.ID] {
+		case policyfile.ForcedHealthy:
+			c.Forced = "healthy"
+		case policyfile.ForcedUnhealthy:
+			c.Forced = "unhealthy"
+		}
+		out.HealthChecks = append(out.HealthChecks, c)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

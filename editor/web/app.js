@@ -8,6 +8,7 @@ import { Tree, pathOf } from './tree.js';
 import { Props, Select, Text, Message, Problem } from './props.js';
 import { WorldMap } from './map.js';
 import { Records } from './records.js';
+import { HealthChecks } from './health.js';
 import { Simulate } from './simulate.js';
 
 // useDebounced returns value once it has stopped changing for ms.
@@ -222,8 +223,7 @@ function App() {
       <${Policies} store=${store} open=${open} onOpen=${openVersion} onNewVersion=${(p, v) => openVersion(p, v, true)} onDelete=${remove}
         onNewPolicy=${f => { setOpen({ policy: f.name, version: null, comment: '', doc: D.newDocument(f.type, f.format), draft: true }); setSelected('start'); setPanel('props'); }} />
       <${Records} store=${store} storeTag=${storeTag.current} onSaved=${loadStore} setMsg=${setMsg} />
-      <section class="checks"><h2>Health checks</h2>
-        <ul>${store.healthChecks.map(c => html`<li><code>${c.id}</code> ${c.type}</li>`)}</ul></section>
+      <${HealthChecks} checks=${store.healthChecks} live=${store.options.healthFrom} />
       <section class="store-problems"><h2>Problems</h2>
         ${store.problems.length ? html`<ul class="problems">${store.problems.map(p => html`<${Problem} p=${p} />`)}</ul>` : html`<p class="hint">None.</p>`}</section>
     </aside>

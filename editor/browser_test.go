@@ -143,9 +143,15 @@ func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
 // wait polls a JavaScript predicate until it holds.
 func (p *page) wait(predicate string) {
 	p.t.Helper()
+	p.waitWithin(predicate, 30*time.Second)
+}
+
+// waitWithin polls a JavaScript predicate until it holds, for at most d.
+func (p *page) waitWithin(predicate string, d time.Duration) {
+	p.t.Helper()
 	// A predicate that throws (an element not there yet) is false.
 	js := fmt.Sprintf(`(() => { try { return (%s); } catch (e) { return false; } })()`, predicate)
-	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(d))); err != nil {
 		if buf, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot()); err == nil {
 			name := filepath.Join(os.TempDir(), strings.ReplaceAll(p.t.Name(), "/", "-")+".png")
 			if os.WriteFile(name, buf, 0o644) == nil {
@@ -496,7 +502,7 @@ func TestBrowserUndo(t *testing.T) {
 }
 
 // With --health-from, the sidebar shows each check's live state on the
-// server, and follows it; a state healthstate.json forces is named.
+// server, and asks again on ↻; a state healthstate.json forces is named.
 func TestBrowserLiveHealth(t *testing.T) {
 	var primaryUp atomic.Bool
 	metrics := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -517,7 +523,9 @@ func TestBrowserLiveHealth(t *testing.T) {
 		&& document.querySelector('li[data-check="web-secondary"]').classList.contains('healthy')
 		&& document.querySelector('li[data-check="pool-n1"]').textContent.includes('forced unhealthy (healthstate.json)')`)
 	primaryUp.Store(true)
-	p.wait(`document.querySelector('li[data-check="web-primary"]').classList.contains('healthy')`)
+	p.click(`button[name=health-refresh]`)
+	// Well before the next of the page's own asks (every 15 s).
+	p.waitWithin(`document.querySelector('li[data-check="web-primary"]').classList.contains('healthy')`, 8*time.Second)
 }
 
 func recordOnDisk(t *testing.T, dir, name string) recordJSON {

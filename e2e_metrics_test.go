@@ -91,6 +91,25 @@ func TestE2EMetrics(t *testing.T) {
 			t.Errorf("no series %q in:\n%s", want, strings.Join(lines, "\n"))
 		}
 	}
+	// A scrape that names a family gets that family alone (client_golang's
+	// name[] filter, which trafficflow editor --health-from uses).
+	resp, err := http.Get("http://" + metrics + "/metrics?name[]=coredns_trafficflow_healthcheck_status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(body)), "\n") {
+		if !strings.HasPrefix(l, "coredns_trafficflow_healthcheck_status{") && !strings.HasPrefix(l, "# ") {
+			t.Errorf("/metrics?name[]=coredns_trafficflow_healthcheck_status has %q", l)
+		}
+	}
+	if !strings.Contains(string(body), `coredns_trafficflow_healthcheck_status{check="hp"} 0`) {
+		t.Errorf("/metrics?name[]=coredns_trafficflow_healthcheck_status:\n%s", body)
+	}
 	// A reload drops gone.example.org: its series go, www's stay.
 	renameOver(t, filepath.Join(dir, "records.json"), `{"PolicyRecords":[{"Name":"www.example.org","Policy":"web","Version":1,"TTL":60}]}`)
 	deadline := time.Now().Add(10 * time.Second)

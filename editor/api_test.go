@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	clog "github.com/coredns/coredns/plugin/pkg/log"
@@ -388,7 +389,9 @@ func TestStoreForced(t *testing.T) {
 
 // --health-from reads the live states from a server's /metrics.
 func TestHealthFrom(t *testing.T) {
+	var asked atomic.Value
 	metrics := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Store(r.URL.Query()["name[]"])
 		fmt.Fprint(w, "# TYPE coredns_trafficflow_healthcheck_status gauge\n"+
 			`coredns_trafficflow_healthcheck_status{check="web-primary"} 0`+"\n"+
 			`coredns_trafficflow_healthcheck_status{check="web-secondary"} 1`+"\n")
@@ -402,6 +405,19 @@ func TestHealthFrom(t *testing.T) {
 	_, _, body = call(t, srv, "POST", "/api/explain", `{"Record": "www.example.org.", "Health": {"web-primary": true}}`)
 	if !strings.Contains(string(body), "192.0.2.1") {
 		t.Errorf("with web-primary forced up: %s", body)
+	}
+	// It asks for the health family alone.
+	if got, _ := asked.Load().([]string); len(got) != 1 || got[0] != "coredns_trafficflow_healthcheck_status" {
+		t.Errorf("name[] asked for %q", got)
+	}
+	for raw, want := range map[string]string{
+		"http://127.0.0.1:9153/metrics":               "http://127.0.0.1:9153/metrics?name%5B%5D=coredns_trafficflow_healthcheck_status",
+		"http://127.0.0.1:9153/metrics?x=1":           "http://127.0.0.1:9153/metrics?name%5B%5D=coredns_trafficflow_healthcheck_status&x=1",
+		"http://127.0.0.1:9153/metrics?name[]=up&a=b": "http://127.0.0.1:9153/metrics?name[]=up&a=b",
+	} {
+		if got := healthURL(raw); got != want {
+			t.Errorf("healthURL(%s) = %s, want %s", raw, got, want)
+		}
 	}
 	// The page's sidebar reads the same states.
 	status, _, body := call(t, srv, "GET", "/api/health", nil)

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -165,7 +166,7 @@ func (s *Server) liveHealth(ctx context.Context) (map[string]bool, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.HealthFrom, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, healthURL(s.cfg.HealthFrom), nil)
 	if err != nil {
 		return nil, fmt.Errorf("--health-from: %w", err)
 	}
@@ -213,6 +214,25 @@ func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		States map[string]bool `json:"states"`
 	}{states})
+}
+
+// healthURL asks a /metrics URL for the health states alone: client_golang
+// (since v1.24, as in the CoreDNS this repository builds) writes only the
+// families a name[] parameter names, so a large store's megabytes of
+// per-record series are not encoded and sent; an older server ignores the
+// parameter. A URL that names its own families is left as it is.
+func healthURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw // the request reports it
+	}
+	q := u.Query()
+	if q.Has("name[]") {
+		return raw
+	}
+	q.Set("name[]", strings.TrimSuffix(healthMetric, "{"))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // checkLabel finds the check="ID" label among a series' labels.

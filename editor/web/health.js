@@ -1,7 +1,7 @@
 // Health checks: the store's checks, the state healthstate.json forces,
 // and, with --health-from, each check's live state on a running server,
-// asked every 15 s while the page is visible (each time the server writes
-// its whole /metrics, which for a large store is megabytes), or at once
+// asked every 15 s while the page is visible (each time the server gathers
+// all its series, a fraction of a second for a large store), or at once
 // with the ↻ button.
 import { html, useEffect, useState } from './vendor/htm-preact.mjs';
 import { api } from './api.js';

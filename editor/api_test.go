@@ -241,7 +241,7 @@ func TestDeleteVersion(t *testing.T) {
 	canary := strings.Replace(string(data), `"Version": 1, "TTL": 60 },`, `"Version": 1, "TTL": 60, "Canary": {"Version": 2, "Percent": 10} },`, 1)
 	os.WriteFile(records, []byte(canary), 0o644)
 	_, _, body := call(t, srv, "GET", "/api/store", nil)
-	if !strings.Contains(string(body), `"www.example.org. (canary)"`) {
+	if !strings.Contains(string(body), `"www.example.org. (canary 10%)"`) {
 		t.Errorf("the store does not show the canary's use of web v2: %s", body)
 	}
 	if status, _, body := call(t, srv, "DELETE", "/api/policies/web/2", nil); status != 409 || !strings.Contains(string(body), "www.example.org.") {

@@ -385,6 +385,8 @@ func TestBrowserCanary(t *testing.T) {
 	if v, c := onDisk(); v != 1 || c == nil || *c != (canary{2, 10}) {
 		t.Fatalf("after starting the canary: version %d, canary %+v; want 1 with canary {2 10}", v, c)
 	}
+	// The version list names the canary's share.
+	p.wait(`[...document.querySelectorAll('.policy')].some(e => e.textContent.includes('www.example.org. (canary 10%)'))`)
 	eval[chromedp.Void](p, `document.querySelector('tr[data-canary="www.example.org."]').scrollIntoView({block: 'center'})`)
 	p.screenshot("editor-canary")
 

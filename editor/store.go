@@ -188,7 +188,7 @@ func (s *Server) getStore(w http.ResponseWriter, r *http.Request) {
 		users[key] = append(users[key], rec.Name)
 		if c := rec.Canary; c != nil {
 			key := rec.Policy + "/" + strconv.Itoa(c.Version)
-			users[key] = append(users[key], rec.Name+" (canary)")
+			users[key] = append(users[key], fmt.Sprintf("%s (canary %s%%)", rec.Name, strconv.FormatFloat(c.Percent, 'f', -1, 64)))
 		}
 		out.Records = append(out.Records, recordJSON{rec.Name, rec.Policy, rec.Version, rec.TTL})
 	}

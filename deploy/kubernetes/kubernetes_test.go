@@ -313,6 +313,7 @@ func checkDeployment(t *testing.T, objs *objects, v variant) {
 	if _, ok := lim[corev1.ResourceCPU]; ok {
 		t.Error("container coredns: a CPU limit throttles bursts; want none")
 	}
+	checkMemLimit(t, c)
 
 	// The volumes, and the Corefile from the file -conf names.
 	files := newContainerFS(t, objs, pod, c)
@@ -424,6 +425,28 @@ func selects(t *testing.T, what string, sel *metav1.LabelSelector, set labels.Se
 // checkSecurity checks that every container runs as non-root with a
 // read-only root filesystem, no privilege escalation, no capabilities and
 // the runtime's seccomp profile.
+// checkMemLimit: GOMEMLIMIT is set a little below the memory limit, so that
+// the collector works harder there instead of the pod being killed (a
+// reload holds two stores, and the heap may grow to twice the live heap).
+func checkMemLimit(t *testing.T, c *corev1.Container) {
+	t.Helper()
+	i := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "GOMEMLIMIT" })
+	if i < 0 {
+		t.Error("container coredns: no GOMEMLIMIT")
+		return
+	}
+	mib, ok := strings.CutSuffix(c.Env[i].Value, "MiB")
+	n, err := strconv.Atoi(mib)
+	if !ok || err != nil {
+		t.Errorf("container coredns: GOMEMLIMIT %q, want a number of MiB", c.Env[i].Value)
+		return
+	}
+	limit := c.Resources.Limits.Memory().Value()
+	if share := float64(n<<20) / float64(limit); share < 0.8 || share > 0.95 {
+		t.Errorf("container coredns: GOMEMLIMIT %s is %.0f%% of the memory limit %v, want 80-95%%", c.Env[i].Value, 100*share, c.Resources.Limits.Memory())
+	}
+}
+
 func checkSecurity(t *testing.T, pod *corev1.PodSpec) {
 	psc := pod.SecurityContext
 	if psc == nil {

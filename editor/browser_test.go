@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/trafficflow/trafficflow/internal/storegen"
 	"github.com/trafficflow/trafficflow/policyfile"
 )
 
@@ -528,6 +529,43 @@ func TestBrowserLiveHealth(t *testing.T) {
 	p.click(`button[name=health-refresh]`)
 	// Well before the next of the page's own asks (every 15 s).
 	p.waitWithin(`document.querySelector('li[data-check="web-primary"]').classList.contains('healthy')`, 8*time.Second)
+}
+
+// A store of many records and policies: a filter, a page of rows at a time
+// (and rows added in the edit always shown), a typed policy with
+// suggestions instead of a select of every policy in every row.
+func TestBrowserLargeRecords(t *testing.T) {
+	dir := t.TempDir()
+	if err := storegen.Write(dir, storegen.Spec{Policies: 150, Versions: 2, Records: 250}); err != nil {
+		t.Fatal(err)
+	}
+	p, srv, _ := openWith(t, Config{Dir: dir})
+	p.do(chromedp.Navigate(srv.URL))
+	p.wait(`document.body.dataset.ready === '1' && document.querySelectorAll('tr[data-record]').length > 0`)
+	rows := `document.querySelectorAll('tr[data-record]').length`
+	p.wait(rows + ` === 100 && document.querySelector('.records .more').textContent.includes('150 more')
+		&& document.querySelector('tr[data-record="r0.example.org."] input[name=rec-policy]').getAttribute('list') === 'tf-policies'
+		&& document.querySelectorAll('#tf-policies option').length === 150 && !document.querySelector('select[name=rec-policy]')`)
+
+	// Filter down to one record and bind it to another policy.
+	p.set(`input[name=records-filter]`, "r249.")
+	p.wait(rows + ` === 1 && document.querySelector('tr[data-record="r249.example.org."]') && !document.querySelector('.records .more')`)
+	p.set(`tr[data-record="r249.example.org."] input[name=rec-policy]`, "p7")
+	p.wait(`document.querySelector('tr[data-record="r249.example.org."] select[name=rec-version]').value === '2'`)
+	p.click(`button[name=save-records]`)
+	p.wait(`document.querySelector('.message.ok')?.textContent.includes('records.json')`)
+	if rec := recordOnDisk(t, dir, "r249.example.org."); rec.Policy != "p7" || rec.Version != 2 {
+		t.Errorf("records.json binds r249.example.org. to %+v, want p7 version 2", rec)
+	}
+
+	// Without the filter, a record added at the end is shown beside the
+	// first page; more rows on demand.
+	p.set(`input[name=records-filter]`, "")
+	p.wait(rows + ` === 100`)
+	p.click(`button[name=add-record]`)
+	p.wait(rows + ` === 101 && document.querySelector('tr[data-record="new.example.org."]')`)
+	p.click(`button[name=records-more]`)
+	p.wait(rows + ` === 201 && document.querySelector('.records .more').textContent.includes('50 more')`)
 }
 
 func recordOnDisk(t *testing.T, dir, name string) recordJSON {

@@ -15,8 +15,8 @@ export function Select({ value, options, onChange, name, disabled }) {
 
 // Text commits on change (blur or Enter), so that each keystroke does not
 // redraw the tree.
-export function Text({ value, onChange, name, type = 'text', placeholder, min, max, step }) {
-  return html`<input name=${name} type=${type} value=${value ?? ''} placeholder=${placeholder} min=${min} max=${max} step=${step}
+export function Text({ value, onChange, name, type = 'text', placeholder, min, max, step, list }) {
+  return html`<input name=${name} type=${type} value=${value ?? ''} placeholder=${placeholder} min=${min} max=${max} step=${step} list=${list}
     onChange=${e => onChange(e.target.value)} />`;
 }
 

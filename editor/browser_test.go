@@ -391,6 +391,11 @@ func TestBrowserCanary(t *testing.T) {
 	eval[chromedp.Void](p, `document.querySelector('tr[data-canary="www.example.org."]').scrollIntoView({block: 'center'})`)
 	p.screenshot("editor-canary")
 
+	// Simulating the canary's version asks for the record itself.
+	p.openVersion("web", 2)
+	p.click(`button[name=panel-simulate]`)
+	p.wait(`document.querySelector('select[name=sim-target]')?.value === 'www.example.org.'`)
+
 	p.set(sub+`input[name=rec-canary-percent]`, "50")
 	save()
 	if v, c := onDisk(); v != 1 || c == nil || *c != (canary{2, 50}) {

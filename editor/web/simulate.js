@@ -26,7 +26,9 @@ function placeOptions(geodata, names) {
 const placeOf = c => c?.Subdivision ? 'S:' + c.Subdivision : c?.Country ? 'K:' + c.Country : c?.Continent ? 'C:' + c.Continent : 'K:GB';
 const place = v => v.startsWith('C:') ? { Continent: v.slice(2) } : v.startsWith('K:') ? { Country: v.slice(2) } : { Country: 'US', Subdivision: v.slice(2) };
 
-export function Simulate({ open, usedBy, store, geodata, names, valid, docText, client, setClient, explanation, onExplained }) {
+export function Simulate({ open, usedBy: users, store, geodata, names, valid, docText, client, setClient, explanation, onExplained }) {
+  // The records that use the version; "NAME (canary 10%)" is NAME.
+  const usedBy = [...new Set(users.map(n => n.replace(/ \(canary [^)]*\)$/, '')))];
   const [target, setTarget] = useState(!open.draft && usedBy[0] || '');
   const [kind, setKind] = useState('ecs');
   const [addr, setAddr] = useState('2.2.3.0/24');

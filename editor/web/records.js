@@ -62,24 +62,23 @@ export function Records({ store, storeTag, onSaved, setMsg }) {
   const c = file.content;
   const records = Array.isArray(c.PolicyRecords) ? c.PolicyRecords : [];
   const aliases = Array.isArray(c.Aliases) ? c.Aliases : [];
-  const edit = (f, newAdded) => {
+  const edit = (change, newAdded) => {
     const content = structuredClone(c);
-    f(content);
+    change(content);
     setFile({ ...file, content, dirty: true });
     if (newAdded) setAdded(newAdded);
   };
   const versions = p => store.policies.find(x => x.name === p)?.versions.map(v => String(v.version)) || [];
   const policies = store.policies.map(p => p.name);
   const names = [...records.map(r => r.Name), ...aliases.map(a => a.Name)];
-  const f = filter.trim().toLowerCase();
-  const has = s => String(s ?? '').toLowerCase().includes(f);
-  const shownRecords = shownRows(records, r => !f || has(r.Name) || has(r.Policy), limit, added.records);
-  const shownAliases = shownRows(aliases, a => !f || has(a.Name) || has(a.Target), limit, added.aliases);
+  const q = filter.trim().toLowerCase();
+  const has = s => String(s ?? '').toLowerCase().includes(q);
+  const shownRecords = shownRows(records, r => !q || has(r.Name) || has(r.Policy), limit, added.records);
+  const shownAliases = shownRows(aliases, a => !q || has(a.Name) || has(a.Target), limit, added.aliases);
   // The rows of a list not shown, and the way to more.
-  const more = ({ hidden }, what) => {
-    return hidden > 0 && html`<p class="hint more" data-list=${what}>${hidden} more ${f ? 'matching ' : ''}${what} not shown: refine the filter, or
-      <button class="small link" name="records-more" onClick=${() => setLimit(l => l + PAGE)}>show ${PAGE} more</button></p>`;
-  };
+  const more = ({ hidden }, what) => hidden > 0 && html`<p class="hint more" data-list=${what}>
+    ${hidden} more ${q ? 'matching ' : ''}${what} not shown: refine the filter, or
+    <button class="small link" name="records-more" onClick=${() => setLimit(l => l + PAGE)}>show ${PAGE} more</button></p>`;
   // A removed row shifts the indices after it: what was added is then no longer told apart.
   const remove = (key, i) => edit(x => { x[key].splice(i, 1); }, { records: [], aliases: [] });
   // The newest version of a record's policy other than its own: a canary's first choice.

@@ -1,6 +1,7 @@
 package health
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -75,4 +76,31 @@ func (e *Engine) carried(cfg *policyfile.HealthCheck) (carriedState, bool) {
 		}
 	}
 	return best, found
+}
+
+// takeCarried makes s c's probe state. Caller holds the engine's mu.
+func (c *check) takeCarried(s carriedState) {
+	c.carried = true
+	c.raw, c.rawReason, c.streak = s.raw, s.rawReason, 0
+	if !strings.HasSuffix(c.rawReason, carriedNote) {
+		c.rawReason += carriedNote
+	}
+	c.lastProbe, c.lastResult = s.lastProbe, s.lastResult
+}
+
+// catchUp takes a carried check's state again, at Start, from the engine
+// it came from: that engine kept probing while this one was set up, and a
+// Corefile restart may take seconds, in which a backend may have gone down
+// or come back. Caller holds e.mu.
+func (e *Engine) catchUp(c *check) {
+	if !c.carried || c.done != nil {
+		return
+	}
+	s, ok := e.carried(c.cfg)
+	if !ok || !s.lastProbe.After(c.lastProbe) {
+		return
+	}
+	c.takeCarried(s)
+	e.remember(c)
+	e.refresh(c, "")
 }

@@ -1,6 +1,7 @@
 package health
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
@@ -49,5 +50,64 @@ func TestCarryAcrossEngines(t *testing.T) {
 	fourth.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fast)}, nil)
 	if !mustCell(t, fourth, "carried").Load() {
 		t.Error("no engine runs the check any more: it starts afresh (healthy)")
+	}
+}
+
+// At Start, a carried check takes the running engine's state again: the
+// backend went down while the new engine was set up (a Corefile restart
+// takes a while), and the new engine answers with that at once, before a
+// probe of its own.
+func TestCarryCatchUpAtStart(t *testing.T) {
+	tcp := newTCPBackend(t, nil)
+	fast := func(c *policyfile.HealthCheck) {
+		c.RequestInterval = 100 * time.Millisecond
+		c.FailureThreshold = 1
+	}
+	old, _ := newEngine(t, Options{})
+	old.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fast)}, nil)
+	old.Start()
+	waitFor(t, "the old engine's first probe", 5*time.Second, func() bool { return !statusOf(t, old, "carried").LastProbe.IsZero() })
+
+	next, _ := newEngine(t, Options{})
+	next.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fast)}, nil)
+	if !mustCell(t, next, "carried").Load() {
+		t.Fatal("set up while the backend is up: want healthy")
+	}
+	tcp.down()
+	waitFor(t, "the old engine to see the backend down", 5*time.Second, func() bool { return !mustCell(t, old, "carried").Load() })
+	next.Start()
+	if mustCell(t, next, "carried").Load() {
+		t.Error("started after the running engine saw the backend down: still healthy")
+	}
+	old.Stop()
+	next.Stop()
+}
+
+// A carried check's first probe comes an interval after the running
+// engine's last one; any other check's within min(interval, 1 s).
+func TestFirstDelay(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	e, _ := newEngine(t, Options{now: func() time.Time { return now }, random: func() float64 { return 0.5 }})
+	iv := 10 * time.Second // nextDelay: exactly iv with random 0.5
+	for _, tc := range []struct {
+		name      string
+		carried   bool
+		lastProbe time.Duration // before now; 0: none
+		want      time.Duration
+	}{
+		{"carried, probed 3 s ago", true, 3 * time.Second, 7 * time.Second},
+		{"carried, probed 12 s ago", true, 12 * time.Second, 0},
+		{"carried, never probed", true, 0, 500 * time.Millisecond},
+		{"new", false, 0, 500 * time.Millisecond},
+		{"new, with a probe time", false, 3 * time.Second, 500 * time.Millisecond},
+	} {
+		c := newCheck(hc("x", policyfile.TCP, netip.MustParseAddrPort("127.0.0.1:1"), func(c *policyfile.HealthCheck) { c.RequestInterval = iv }), policyfile.NotForced)
+		c.carried = tc.carried
+		if tc.lastProbe > 0 {
+			c.lastProbe = now.Add(-tc.lastProbe)
+		}
+		if got := e.firstDelay(c); got != tc.want {
+			t.Errorf("%s: first probe after %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

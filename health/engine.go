@@ -149,11 +149,7 @@ func (e *Engine) Prepare(cfg Config) *Plan {
 		if s, ok := e.carried(hc); ok && probed(hc) {
 			// A running engine probes this check (a Corefile restart):
 			// go on from its state (carry.go).
-			c.raw, c.rawReason = s.raw, s.rawReason
-			if !strings.HasSuffix(c.rawReason, carriedNote) {
-				c.rawReason += carriedNote
-			}
-			c.lastProbe, c.lastResult = s.lastProbe, s.lastResult
+			c.takeCarried(s)
 		}
 		p.next[hc.ID] = c
 		p.fresh = append(p.fresh, c)
@@ -262,6 +258,9 @@ func (e *Engine) Start() {
 	}
 	e.started = true
 	n := 0
+	for _, c := range e.checks {
+		e.catchUp(c)
+	}
 	for _, c := range e.checks {
 		// The metrics show the checks of started engines only: an engine
 		// that is set up and dropped without Start and Stop (a Corefile

@@ -15,6 +15,18 @@ func (e *Engine) nextDelay(iv time.Duration) time.Duration {
 	return time.Duration(float64(iv) * (0.95 + 0.1*e.random()))
 }
 
+// firstDelay is the time to c's first probe. A check carried from a
+// running engine (a Corefile restart) goes on at that engine's pace: its
+// first probe comes an interval after that engine's last, so that the
+// restart does not stretch the time to notice a change. Caller holds e.mu.
+func (e *Engine) firstDelay(c *check) time.Duration {
+	iv := c.cfg.RequestInterval
+	if c.carried && !c.lastProbe.IsZero() {
+		return min(max(c.lastProbe.Add(e.nextDelay(iv)).Sub(e.now()), 0), iv)
+	}
+	return e.initialDelay(iv)
+}
+
 // launch starts c's prober if c is probed. Caller holds e.mu.
 func (e *Engine) launch(c *check) bool {
 	if !probed(c.cfg) || c.done != nil {
@@ -23,17 +35,17 @@ func (e *Engine) launch(c *check) bool {
 	c.done = make(chan struct{})
 	c.launched = e.now()
 	e.wg.Add(1)
-	go e.run(c, c.done)
+	go e.run(c, c.done, e.firstDelay(c))
 	return true
 }
 
-// run probes c every interval until c's context is cancelled (by Update
-// removing or changing c, or by Stop).
-func (e *Engine) run(c *check, done chan struct{}) {
+// run probes c, first after delay, then every interval until c's context
+// is cancelled (by Update removing or changing c, or by Stop).
+func (e *Engine) run(c *check, done chan struct{}, delay time.Duration) {
 	defer e.wg.Done()
 	defer close(done)
 	iv := c.cfg.RequestInterval
-	t := time.NewTimer(e.initialDelay(iv))
+	t := time.NewTimer(delay)
 	defer t.Stop()
 	for {
 		select {

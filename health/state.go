@@ -40,6 +40,8 @@ type check struct {
 	lastResult  string
 	lastProbe   time.Time
 	launched    time.Time // when its prober started (zero: not yet)
+	// carried: its state came from another engine's probes (carry.go).
+	carried bool
 }
 
 // newCheck makes a check in its initial state: healthy until enough data.

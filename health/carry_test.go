@@ -12,22 +12,31 @@ import (
 // restart), from that engine's state: a backend that is down stays down,
 // and the check counts as settled; another configuration starts afresh,
 // and so does the check once no engine runs it.
+// fastCheck probes every 100 ms and flips at the first opposite result.
+func fastCheck(c *policyfile.HealthCheck) {
+	c.RequestInterval = 100 * time.Millisecond
+	c.FailureThreshold = 1
+}
+
+// runningEngine is an engine probing check "carried" on tcp, started.
+func runningEngine(t *testing.T, tcp *tcpBackend) *Engine {
+	t.Helper()
+	e, _ := newEngine(t, Options{})
+	e.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fastCheck)}, nil)
+	e.Start()
+	return e
+}
+
 func TestCarryAcrossEngines(t *testing.T) {
 	tcp := newTCPBackend(t, nil)
 	tcp.down()
-	fast := func(c *policyfile.HealthCheck) {
-		c.RequestInterval = 100 * time.Millisecond
-		c.FailureThreshold = 1
-	}
-	old, _ := newEngine(t, Options{})
-	old.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fast)}, nil)
-	old.Start()
+	old := runningEngine(t, tcp)
 	waitFor(t, "the old engine to see the backend down", 5*time.Second, func() bool { return !mustCell(t, old, "carried").Load() })
 
 	next, _ := newEngine(t, Options{})
 	next.Update([]*policyfile.HealthCheck{
-		hc("carried", policyfile.TCP, tcp.ap, fast),
-		hc("other", policyfile.TCP, tcp.ap, func(c *policyfile.HealthCheck) { fast(c); c.Port++ }),
+		hc("carried", policyfile.TCP, tcp.ap, fastCheck),
+		hc("other", policyfile.TCP, tcp.ap, func(c *policyfile.HealthCheck) { fastCheck(c); c.Port++ }),
 	}, nil)
 	if mustCell(t, next, "carried").Load() {
 		t.Error("the new engine's check starts healthy although the running one knows its backend is down")
@@ -40,14 +49,14 @@ func TestCarryAcrossEngines(t *testing.T) {
 	}
 	old.Stop()
 	third, _ := newEngine(t, Options{})
-	third.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fast)}, nil)
+	third.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fastCheck)}, nil)
 	if mustCell(t, third, "carried").Load() {
 		t.Error("the second engine still runs the check: its state must carry")
 	}
 	next.Stop()
 	fourth, _ := newEngine(t, Options{})
 	third.Stop()
-	fourth.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fast)}, nil)
+	fourth.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fastCheck)}, nil)
 	if !mustCell(t, fourth, "carried").Load() {
 		t.Error("no engine runs the check any more: it starts afresh (healthy)")
 	}
@@ -59,17 +68,11 @@ func TestCarryAcrossEngines(t *testing.T) {
 // probe of its own.
 func TestCarryCatchUpAtStart(t *testing.T) {
 	tcp := newTCPBackend(t, nil)
-	fast := func(c *policyfile.HealthCheck) {
-		c.RequestInterval = 100 * time.Millisecond
-		c.FailureThreshold = 1
-	}
-	old, _ := newEngine(t, Options{})
-	old.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fast)}, nil)
-	old.Start()
+	old := runningEngine(t, tcp)
 	waitFor(t, "the old engine's first probe", 5*time.Second, func() bool { return !statusOf(t, old, "carried").LastProbe.IsZero() })
 
 	next, _ := newEngine(t, Options{})
-	next.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fast)}, nil)
+	next.Update([]*policyfile.HealthCheck{hc("carried", policyfile.TCP, tcp.ap, fastCheck)}, nil)
 	if !mustCell(t, next, "carried").Load() {
 		t.Fatal("set up while the backend is up: want healthy")
 	}

@@ -231,13 +231,18 @@ func (tf *TrafficFlow) counters(ctx context.Context, e *entry) *entryCounters {
 	if c := e.counters.Load(); c != nil && c.server == srv {
 		return c
 	}
-	label := ""
-	if s, ok := srv.(*dnsserver.Server); ok {
-		label = s.Addr
-	}
-	c := tf.resolveCounters(e, srv, label)
+	c := tf.resolveCounters(e, srv, serverLabel(srv))
 	e.counters.Store(c)
 	return c
+}
+
+// serverLabel is the server label of the per-record series of a query's
+// server: its address ("" outside a server, in tests).
+func serverLabel(srv any) string {
+	if s, ok := srv.(*dnsserver.Server); ok {
+		return s.Addr
+	}
+	return ""
 }
 
 // countRequest counts a query answered for e. It stays out of line to keep

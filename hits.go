@@ -103,10 +103,7 @@ func (tf *TrafficFlow) countsHere(ctx context.Context) bool {
 //
 //go:noinline
 func (tf *TrafficFlow) claimSlot(srv any) *serverSlot {
-	p := &serverSlot{server: srv}
-	if s, ok := srv.(*dnsserver.Server); ok {
-		p.label = s.Addr
-	}
+	p := &serverSlot{server: srv, label: serverLabel(srv)}
 	if tf.flush.slot.CompareAndSwap(nil, p) {
 		flushers.add(tf)
 		return p
@@ -190,35 +187,35 @@ func (tf *TrafficFlow) flushLocked(s *snapshot, resolve bool) {
 		return
 	}
 	for _, e := range s.entries {
-		f := &e.flush
+		// take returns what hit counter j (hits, then failHits) counted
+		// since the last flush, and marks it flushed.
+		take := func(j int, h *atomic.Uint64) uint64 {
+			d := h.Load() - e.flush.done[j]
+			e.flush.done[j] += d
+			return d
+		}
+		// Counters are resolved only for what was counted.
 		for i := range e.hits {
-			d := e.hits[i].Load() - f.done[i]
+			d := take(i, &e.hits[i])
 			if d == 0 {
 				continue
 			}
-			f.done[i] += d
-			c := tf.flushCounters(e, slot, resolve)
-			if c == nil {
+			if c := tf.flushCounters(e, slot, resolve); c == nil {
 				continue
-			}
-			if i == 0 {
+			} else if i == 0 {
 				c.requests.n.Add(d)
 			} else {
 				c.answers[i-1].n.Add(d)
 			}
 		}
 		for r := range e.failHits {
-			j := len(e.hits) + r
-			d := e.failHits[r].Load() - f.done[j]
+			d := take(len(e.hits)+r, &e.failHits[r])
 			if d == 0 {
 				continue
 			}
-			f.done[j] += d
-			c := tf.flushCounters(e, slot, resolve)
-			if c == nil || (!resolve && c.failOpen[r].Load() == nil) {
-				continue
+			if c := tf.flushCounters(e, slot, resolve); c != nil && (resolve || c.failOpen[r].Load() != nil) {
+				tf.failOpenCounter(c, e, r).n.Add(d)
 			}
-			tf.failOpenCounter(c, e, r).n.Add(d)
 		}
 	}
 }

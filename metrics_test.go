@@ -299,6 +299,13 @@ func TestCounterHits(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.what, c.got, c.want)
 		}
 	}
+	// A name nothing asked for has no series, though the flushes went
+	// over its entry.
+	for _, m := range gatherMetric(t, "coredns_trafficflow_requests_total") {
+		if l := metricLabels(m); strings.Contains(l, "record=sw.example.org.") {
+			t.Errorf("a series for a name never queried: %s", l)
+		}
+	}
 
 	// Counted, then a reload that keeps both records before anything
 	// reads /metrics: the reload flushes the old snapshot, resolving the

@@ -113,6 +113,6 @@ func (tf *TrafficFlow) publishRecordInfo(prev, next *policyfile.Store) {
 				}
 			}
 		}
-		recordOwners.Release(tf, gone, nil, func([4]string) {})
+		recordOwners.Release(tf, gone, nil, nil)
 	}
 }

@@ -47,9 +47,9 @@ func (o *Owners[K, V]) Publish(k K, owner any, v V, show func(V)) {
 }
 
 // Release ends owner's ownership of the series keys. A series left without
-// owners is dropped (drop(k)); one that showed owner's value shows the value
-// of the remaining owner that published most recently (show(k, v)). Keys
-// owner does not own are ignored.
+// owners is dropped (drop(k), if drop is not nil); one that showed owner's
+// value shows the value of the remaining owner that published most recently
+// (show(k, v), if show is not nil). Keys owner does not own are ignored.
 func (o *Owners[K, V]) Release(owner any, keys []K, show func(K, V), drop func(K)) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -63,7 +63,9 @@ func (o *Owners[K, V]) Release(owner any, keys []K, show func(K, V), drop func(K
 		list = slices.Delete(list, i, i+1)
 		if len(list) == 0 {
 			delete(o.m, k)
-			drop(k)
+			if drop != nil {
+				drop(k)
+			}
 			continue
 		}
 		o.m[k] = list
